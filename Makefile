@@ -1,0 +1,37 @@
+# tyndau: `make demo` sets everything up and runs the demo; `make test` runs the test suite.
+# Everything the project needs is installed here, into .venv, from the lock file.
+
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV   := .venv
+BIN    := $(VENV)/bin
+UV_VERSION := 0.13.9
+
+.PHONY: demo test lint lock clean help
+help:  ## this list
+	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
+
+$(BIN)/uv:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
+
+# The environment is rebuilt whenever the lock file changes.
+$(VENV)/.synced: requirements.lock pyproject.toml | $(BIN)/uv
+	$(BIN)/uv pip sync --quiet --python $(BIN)/python requirements.lock
+	$(BIN)/uv pip install --quiet --python $(BIN)/python --no-deps -e .
+	touch $@
+
+demo: $(VENV)/.synced  ## set up and run the demo: sandbox portal → Airflow → dbt → GX → ranking
+	$(BIN)/tyndau demo
+
+test: $(VENV)/.synced  ## run the whole test suite (real Postgres, dbt, GX, Airflow)
+	$(BIN)/python -m pytest
+
+lint: $(VENV)/.synced  ## ruff
+	$(BIN)/ruff check .
+
+lock:  ## re-resolve requirements.lock from pyproject.toml
+	$(BIN)/uv pip compile pyproject.toml --extra dev --python-version 3.11 --generate-hashes -o requirements.lock
+
+clean:  ## stop the embedded warehouse and remove local state (.tyndau) and the venv
+	-$(BIN)/tyndau warehouse stop
+	rm -rf .tyndau $(VENV)

@@ -1,0 +1,31 @@
+"""Airflow DAG: crawl the Open Dialogue portal into raw, check the landing, announce the Asset."""
+
+import pendulum
+from airflow.sdk import dag, task
+
+from expectations.gate import RAW_LANDING
+from tyndau import orchestration as orch
+
+
+@dag(
+    dag_id="dialog_ingest",
+    schedule="@daily",
+    start_date=pendulum.datetime(2026, 1, 1, tz="Asia/Almaty"),
+    catchup=False,
+    max_active_runs=1,
+    tags=["tyndau", "dialog", "ingest"],
+    doc_md=__doc__,
+)
+def dialog_ingest():
+    @task
+    def land() -> dict:
+        return orch.land_dialog_appeals()
+
+    @task(outlets=[orch.RAW_DIALOG_APPEALS])
+    def check_raw_landing() -> dict:
+        return orch.quality_gate(RAW_LANDING)
+
+    land() >> check_raw_landing()
+
+
+dialog_ingest()

@@ -1,0 +1,34 @@
+"""Airflow DAG: build the dbt project with Cosmos, validate the marts with GX, publish if green."""
+
+import pendulum
+from airflow.sdk import dag, task
+from cosmos import DbtTaskGroup
+
+from expectations.gate import MARTS_GATE
+from tyndau import orchestration as orch
+
+
+@dag(
+    dag_id="warehouse_build",
+    schedule=[orch.RAW_DIALOG_APPEALS],
+    start_date=pendulum.datetime(2026, 1, 1, tz="Asia/Almaty"),
+    catchup=False,
+    max_active_runs=1,
+    tags=["tyndau", "dbt", "quality"],
+    doc_md=__doc__,
+)
+def warehouse_build():
+    dbt = DbtTaskGroup(group_id="dbt", **orch.dbt_task_group_args())
+
+    @task
+    def marts_gate() -> dict:
+        return orch.quality_gate(MARTS_GATE)
+
+    @task(outlets=[orch.PUBLISHED_MARTS])
+    def publish() -> list[str]:
+        return orch.publish()
+
+    dbt >> marts_gate() >> publish()
+
+
+warehouse_build()

@@ -1,0 +1,34 @@
+-- One row per Open Dialogue appeal, free of personal data.
+
+with
+
+appeals as (
+
+    select * from {{ ref('int_appeals__enriched') }}
+
+),
+
+final as (
+
+    select
+        cast(question_id as bigint) as question_id,
+        cast(number as text) as number,
+        cast(parent_question_id as bigint) as parent_question_id,
+        cast(blog_id as bigint) as blog_id,
+        cast(gov_body_code as text) as gov_body_code,
+        cast(region_kato as text) as region_kato,
+        cast(category as text) as category,
+        cast(submitted_on as date) as submitted_on,
+        cast(status as text) as status,
+        cast(answered_on as date) as answered_on,
+        cast(rejected_on as date) as rejected_on,
+        cast(days_to_answer as integer) as days_to_answer,
+        cast(rating as text) as rating,
+        cast(views as integer) as views,
+        cast(appeal_text as text) as appeal_text,
+        cast(answer_text as text) as answer_text
+    from appeals
+
+)
+
+select * from final

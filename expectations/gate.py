@@ -1,0 +1,56 @@
+"""Run a committed GX checkpoint against the warehouse and summarise what failed.
+
+The suites, validation definitions and checkpoints live as JSON under `gx/`; the data source's
+connection string there is `${TYNDAU_WAREHOUSE_URL}`, so the URL (and any password in it) comes
+from the environment and is never written to the repo.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+GX_ROOT = Path(__file__).resolve().parent
+URL_VARIABLE = "TYNDAU_WAREHOUSE_URL"
+
+RAW_LANDING = "dialog_raw_landing"
+MARTS_GATE = "marts_gate"
+
+
+@dataclass
+class GateResult:
+    checkpoint: str
+    success: bool
+    evaluated: int = 0
+    failures: list[str] = field(default_factory=list)
+    data_docs: str | None = None
+
+    def summary(self) -> str:
+        head = f"GX {self.checkpoint}: {'passed' if self.success else 'FAILED'}"
+        head += f" ({self.evaluated} expectations"
+        head += f", {len(self.failures)} failed)" if self.failures else ")"
+        return "\n".join([head, *(f"  - {line}" for line in self.failures)])
+
+
+def run_checkpoint(name: str, warehouse_url: str) -> GateResult:
+    os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
+    os.environ[URL_VARIABLE] = warehouse_url
+    import great_expectations as gx  # late: importing GX is slow and most callers never do
+
+    context = gx.get_context(mode="file", project_root_dir=str(GX_ROOT))
+    result = context.checkpoints.get(name).run()
+    gate = GateResult(checkpoint=name, success=bool(result.success))
+    for validation in result.run_results.values():
+        suite = validation.suite_name
+        for outcome in validation.results:
+            gate.evaluated += 1
+            if not outcome.success:
+                config = outcome.expectation_config
+                kwargs = {k: v for k, v in config.kwargs.items() if k != "batch_id"}
+                unexpected = (outcome.result or {}).get("unexpected_count")
+                detail = f", {unexpected} unexpected" if unexpected is not None else ""
+                gate.failures.append(f"{suite}: {config.type} {kwargs}{detail}")
+    sites = context.get_docs_sites_urls()
+    gate.data_docs = sites[0]["site_url"] if sites else None
+    return gate

@@ -1,0 +1,399 @@
+"""A polite HTTP session: robots.txt first, a crawl delay per host, bounded retries.
+
+Every request of the ingestion layer goes through :class:`PoliteSession`:
+
+* robots.txt of a host is read once, before anything else is sent there; a disallowed path
+  raises :class:`DisallowedByRobots` without touching the network;
+* two requests to one host (retries included) are at least ``max(Crawl-delay, min_delay)``
+  seconds apart, measured with ``time.monotonic`` and safe across threads;
+* 429/500/502/503/504, connect and read timeouts, and bodies rejected by a validator are
+  retried with exponential backoff, jitter and ``Retry-After``, within a budget of attempts
+  *and* seconds; what still fails raises :class:`FetchError` carrying the URL and the reason.
+
+The retry *policy* is urllib3's ``Retry`` (which statuses, counting, exhaustion, backoff with
+jitter, Retry-After parsing). We drive its state machine here instead of mounting it on the
+adapter because the adapter's own loop can see neither the crawl-delay gate (its first retry
+is immediate) nor the response body (a truncated page arrives as a 200).
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import re
+import threading
+import time
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from urllib.parse import urljoin, urlsplit
+from urllib.robotparser import RobotFileParser
+
+import requests
+from requests.adapters import HTTPAdapter
+from urllib3.exceptions import HTTPError as Urllib3Error
+from urllib3.exceptions import MaxRetryError, ProtocolError
+from urllib3.util.retry import Retry
+
+from ingestion import __version__
+
+log = logging.getLogger(__name__)
+
+PROJECT_URL = "https://github.com/tyndau/tyndau"
+USER_AGENT = f"tyndau/{__version__} (+{PROJECT_URL})"
+#: The token robots.txt groups are matched against (``User-agent: tyndau``).
+ROBOTS_AGENT = "tyndau"
+
+RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
+MAX_REDIRECTS = 5
+_FRACTIONAL_DELAY = re.compile(r"^(\s*crawl-delay\s*:\s*)(\d*\.\d+)\s*$", re.IGNORECASE)
+
+Validator = Callable[[str], bool]
+
+
+class FetchError(Exception):
+    """A request that did not produce a usable response, after every retry it was allowed."""
+
+    def __init__(self, url: str, reason: str, *, status: int | None = None, attempts: int = 0):
+        super().__init__(f"{url}: {reason}")
+        self.url = url
+        self.reason = reason
+        self.status = status
+        self.attempts = attempts
+
+
+class DisallowedByRobots(FetchError):
+    """The host's robots.txt forbids this path to us; nothing was sent."""
+
+
+class InvalidBody(ProtocolError):
+    """A 200 whose body the caller's validator rejected (e.g. truncated HTML).
+
+    A ``ProtocolError`` so that urllib3's ``Retry`` counts it as a read error, like the
+    truncated transfer it usually is.
+    """
+
+
+@dataclass(frozen=True)
+class HttpConfig:
+    """Knobs of a :class:`PoliteSession`; the defaults suit a public portal."""
+
+    min_delay: float = 0.0  # floor under robots' Crawl-delay, seconds between requests to a host
+    max_attempts: int = 5  # per URL, the first attempt included
+    max_total_seconds: float = 120.0  # per URL, all attempts and waits included
+    connect_timeout: float = 10.0
+    read_timeout: float = 30.0
+    backoff_factor: float = 0.5  # urllib3: factor * 2**(n-1) seconds before retry n (n >= 2)
+    backoff_jitter: float = 0.5  # up to this many random seconds added to each backoff
+    backoff_max: float = 30.0
+    user_agent: str = USER_AGENT
+
+    def retry_policy(self) -> Retry:
+        return Retry(
+            total=self.max_attempts - 1,
+            status_forcelist=RETRY_STATUSES,
+            allowed_methods=frozenset({"GET"}),
+            backoff_factor=self.backoff_factor,
+            backoff_jitter=self.backoff_jitter,
+            backoff_max=self.backoff_max,
+            respect_retry_after_header=True,
+            # A Retry-After longer than the whole budget is not worth waiting for.
+            retry_after_max=int(self.max_total_seconds) + 1,
+            raise_on_status=False,
+        )
+
+
+@dataclass
+class HttpStats:
+    """What a session has done so far; ``requests`` counts every attempt sent."""
+
+    requests: int = 0
+    retries: int = 0
+    failures: int = 0
+    refused_by_robots: int = 0
+    bytes_received: int = 0
+    seconds_waited_for_crawl_delay: float = 0.0
+    seconds_backed_off: float = 0.0
+    by_status: Counter = field(default_factory=Counter)
+
+    def as_dict(self) -> dict:
+        return {
+            "requests": self.requests,
+            "retries": self.retries,
+            "failures": self.failures,
+            "refused_by_robots": self.refused_by_robots,
+            "bytes_received": self.bytes_received,
+            "seconds_waited_for_crawl_delay": round(self.seconds_waited_for_crawl_delay, 3),
+            "seconds_backed_off": round(self.seconds_backed_off, 3),
+            "by_status": {str(k): v for k, v in sorted(self.by_status.items())},
+        }
+
+
+class _HostGate:
+    """Spaces the requests to one host at least ``delay`` seconds apart (thread-safe).
+
+    The lock is held while sleeping on purpose: requests to one host queue up behind it.
+    """
+
+    def __init__(self, delay: float):
+        self.delay = delay
+        self._lock = threading.Lock()
+        self._last_sent: float | None = None
+
+    def wait_turn(self) -> float:
+        with self._lock:
+            waited = 0.0
+            if self._last_sent is not None:
+                waited = max(0.0, self._last_sent + self.delay - time.monotonic())
+                if waited:
+                    time.sleep(waited)
+            self._last_sent = time.monotonic()
+            return waited
+
+
+@dataclass
+class _HostPolicy:
+    robots: RobotFileParser
+    gate: _HostGate
+    refusal: str = "disallowed by robots.txt"
+
+
+def _origin(url: str) -> str:
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise ValueError(f"not an absolute http(s) URL: {url!r}")
+    return f"{parts.scheme}://{parts.netloc}".lower()
+
+
+def _as_urllib3_error(exc: requests.RequestException) -> Exception:
+    """The urllib3 error under a requests exception, so ``Retry`` can classify it."""
+    inner = exc.args[0] if exc.args else None
+    if isinstance(inner, MaxRetryError):
+        inner = inner.reason
+    if isinstance(inner, Urllib3Error):
+        return inner
+    return ProtocolError(str(exc))
+
+
+def _robots_lines(text: str) -> list[str]:
+    """robots.txt lines, a fractional Crawl-delay rounded up (the stdlib reads integers only)."""
+    return [
+        _FRACTIONAL_DELAY.sub(lambda m: m.group(1) + str(math.ceil(float(m.group(2)))), line)
+        for line in text.splitlines()
+    ]
+
+
+def _decode(response: requests.Response) -> str:
+    """Body as text; without a declared charset, UTF-8 (requests would guess Latin-1)."""
+    if "charset" not in response.headers.get("Content-Type", "").lower():
+        return response.content.decode("utf-8", errors="replace")
+    return response.text
+
+
+class PoliteSession:
+    """A ``requests.Session`` that obeys robots.txt, crawl delays and a retry budget."""
+
+    def __init__(self, config: HttpConfig | None = None, **overrides):
+        self.config = replace(config or HttpConfig(), **overrides)
+        if self.config.max_attempts < 1:
+            raise ValueError("max_attempts must be at least 1")
+        self._session = requests.Session()
+        self._session.headers["User-Agent"] = self.config.user_agent
+        # No retries inside the adapter: each attempt must pass the gate and be counted here.
+        adapter = HTTPAdapter(max_retries=0, pool_maxsize=4)
+        self._session.mount("http://", adapter)
+        self._session.mount("https://", adapter)
+        self._hosts: dict[str, _HostPolicy] = {}
+        self._hosts_lock = threading.Lock()
+        self._stats = HttpStats()
+        self._stats_lock = threading.Lock()
+
+    # -- public API -------------------------------------------------------------------------
+
+    @property
+    def stats(self) -> HttpStats:
+        """A snapshot of the counters."""
+        with self._stats_lock:
+            return replace(self._stats, by_status=Counter(self._stats.by_status))
+
+    @property
+    def cookies(self) -> requests.cookies.RequestsCookieJar:
+        return self._session.cookies
+
+    def crawl_delay(self, url: str) -> float:
+        """Seconds kept between two requests to the host of ``url``."""
+        return self._host(url).gate.delay
+
+    def get(
+        self, url: str, *, validate: Validator | None = None, follow_redirects: bool = True
+    ) -> requests.Response:
+        """GET ``url`` politely; redirects are followed hop by hop, each hop checked and spaced.
+
+        Raises FetchError for a 4xx, for a retryable failure that outlived the budget, and
+        DisallowedByRobots (a FetchError) for a path robots.txt forbids.
+        """
+        for _ in range(MAX_REDIRECTS + 1):
+            response = self._get_allowed(url, validate)
+            if response.status_code >= 400:
+                status = response.status_code
+                raise self._failure(url, f"HTTP {status} {response.reason}", status, 1)
+            if not response.is_redirect or not follow_redirects:
+                return response
+            url = urljoin(url, response.headers["Location"])
+        raise self._failure(url, f"more than {MAX_REDIRECTS} redirects", None, 1)
+
+    def fetch_text(self, url: str, validate: Validator | None = None) -> str:
+        """The body of ``url`` as text; ``validate(text) -> bool`` rejects e.g. truncated pages,
+        which are then retried like a 5xx within the same budget."""
+        return _decode(self.get(url, validate=validate))
+
+    def close(self) -> None:
+        self._session.close()
+
+    def __enter__(self) -> PoliteSession:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    # -- robots and gates -------------------------------------------------------------------
+
+    def _host(self, url: str) -> _HostPolicy:
+        origin = _origin(url)
+        with self._hosts_lock:
+            policy = self._hosts.get(origin)
+            if policy is None:
+                policy = self._read_robots(origin)
+                self._hosts[origin] = policy
+            return policy
+
+    def _read_robots(self, origin: str) -> _HostPolicy:
+        """Read robots.txt once per host, following RFC 9309 for the unhappy cases."""
+        robots = RobotFileParser(origin + "/robots.txt")
+        gate = _HostGate(self.config.min_delay)
+        url = robots.url
+        try:
+            for _ in range(MAX_REDIRECTS + 1):
+                response = self._send(url, gate, validate=None)
+                if not response.is_redirect:
+                    break
+                url = urljoin(url, response.headers["Location"])
+        except FetchError as exc:  # unreachable: RFC 9309 says assume everything is disallowed
+            log.warning("robots.txt of %s unreachable (%s): crawling nothing", origin, exc.reason)
+            robots.disallow_all = True
+            return _HostPolicy(robots, gate, f"robots.txt unreachable ({exc.reason})")
+        if response.status_code >= 400 or response.is_redirect:  # unavailable: all allowed
+            log.info("%s has no robots.txt (HTTP %s): all allowed", origin, response.status_code)
+            robots.parse([])
+            return _HostPolicy(robots, gate)
+        robots.parse(_robots_lines(_decode(response)))
+        gate.delay = max(self.config.min_delay, float(robots.crawl_delay(ROBOTS_AGENT) or 0))
+        log.info("robots.txt of %s read; crawl delay %.2f s", origin, gate.delay)
+        return _HostPolicy(robots, gate)
+
+    def _get_allowed(self, url: str, validate: Validator | None) -> requests.Response:
+        host = self._host(url)
+        if not host.robots.can_fetch(ROBOTS_AGENT, url):
+            with self._stats_lock:
+                self._stats.refused_by_robots += 1
+            raise DisallowedByRobots(url, host.refusal)
+        return self._send(url, host.gate, validate)
+
+    # -- the retry loop ---------------------------------------------------------------------
+
+    def _send(self, url: str, gate: _HostGate, validate: Validator | None) -> requests.Response:
+        """One logical GET: attempts until success or the budget (attempts, seconds) is spent.
+
+        Redirects are returned, not followed, so that the caller can check each hop.
+        """
+        cfg = self.config
+        retry = cfg.retry_policy()
+        deadline = time.monotonic() + cfg.max_total_seconds
+        attempts = 0
+        while True:
+            self._wait_for_gate(gate)
+            attempts += 1
+            response, error = self._attempt(url)
+            status = response.status_code if response is not None else None
+            if response is not None:
+                has_retry_after = "Retry-After" in response.headers
+                if retry.is_retry("GET", response.status_code, has_retry_after):
+                    reason = f"HTTP {status}"
+                elif response.status_code >= 400:
+                    return response  # final: the caller decides what a 404 means
+                elif validate and not response.is_redirect and not validate(_decode(response)):
+                    error = InvalidBody("response body failed validation (truncated page?)")
+                    reason = str(error)
+                else:
+                    return response
+            else:
+                reason = f"{type(error).__name__}: {error}"
+            try:
+                # Status retries are counted from the response, everything else from the error.
+                raw = response.raw if response is not None and error is None else None
+                retry = retry.increment("GET", url, response=raw, error=error)
+            except MaxRetryError:
+                raise self._failure(
+                    url, f"{reason}, after {attempts} attempts", status, attempts
+                ) from None
+            wait = self._retry_wait(retry, response if error is None else None)
+            if time.monotonic() + wait > deadline:
+                raise self._failure(
+                    url,
+                    f"{reason}; retry budget of {cfg.max_total_seconds:g} s spent after "
+                    f"{attempts} attempts (next wait would be {wait:.1f} s)",
+                    status,
+                    attempts,
+                )
+            log.info("retrying %s in %.2f s: %s", url, wait, reason)
+            with self._stats_lock:
+                self._stats.retries += 1
+                self._stats.seconds_backed_off += wait
+            time.sleep(wait)
+
+    def _attempt(self, url: str) -> tuple[requests.Response | None, Exception | None]:
+        """Send one request; a transport failure comes back as a urllib3 error, not raised."""
+        cfg = self.config
+        with self._stats_lock:
+            self._stats.requests += 1
+        try:
+            response = self._session.get(
+                url, timeout=(cfg.connect_timeout, cfg.read_timeout), allow_redirects=False
+            )
+        except (requests.Timeout, requests.ConnectionError) as exc:
+            return None, _as_urllib3_error(exc)
+        except (
+            requests.exceptions.ChunkedEncodingError,  # body cut mid-transfer
+            requests.exceptions.ContentDecodingError,
+        ) as exc:
+            return None, ProtocolError(str(exc))
+        except requests.RequestException as exc:  # e.g. an invalid URL: retrying cannot help
+            raise self._failure(url, f"{type(exc).__name__}: {exc}", None, 1) from exc
+        with self._stats_lock:
+            self._stats.by_status[response.status_code] += 1
+            self._stats.bytes_received += len(response.content)
+        return response, None
+
+    def _wait_for_gate(self, gate: _HostGate) -> None:
+        waited = gate.wait_turn()
+        if waited:
+            with self._stats_lock:
+                self._stats.seconds_waited_for_crawl_delay += waited
+
+    @staticmethod
+    def _retry_wait(retry: Retry, response: requests.Response | None) -> float:
+        """Retry-After when the server sent one, else urllib3's backoff with jitter."""
+        if response is not None and retry.respect_retry_after_header:
+            try:
+                after = retry.get_retry_after(response.raw)
+            except Urllib3Error:  # an unparseable header: fall back to the backoff
+                after = None
+            if after is not None:
+                return after
+        return retry.get_backoff_time()
+
+    def _failure(self, url: str, reason: str, status: int | None, attempts: int) -> FetchError:
+        with self._stats_lock:
+            self._stats.failures += 1
+        log.warning("giving up on %s: %s", url, reason)
+        return FetchError(url, reason, status=status, attempts=attempts)

@@ -1,0 +1,71 @@
+"""The run ledger: one row per load in ``raw.load_ledger``, from start to its outcome.
+
+A load that never finishes stays 'running' with no finished_at, which is itself the signal.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping
+from typing import Any
+
+import psycopg
+from psycopg.types.json import Jsonb
+
+#: Shared by every source; created under an advisory lock so parallel loads cannot race on it.
+LEDGER_DDL = (
+    "create schema if not exists raw",
+    "create table if not exists raw.load_ledger (load_id uuid primary key, source text not null, "
+    "started_at timestamptz not null, finished_at timestamptz, status text not null check "
+    "(status in ('running','succeeded','failed')), stats jsonb not null default '{}', error text)",
+)
+STATUSES = frozenset({"running", "succeeded", "failed"})
+_DDL_LOCK_KEY = 0x7479_6E64  # "tynd": serialises DDL of concurrent loads
+
+
+def run_ddl(conn: psycopg.Connection, statements: tuple[str, ...] | list[str]) -> None:
+    """Run idempotent DDL in one transaction, serialised across sessions.
+
+    ``create … if not exists`` is not safe against a concurrent twin (both see nothing, one
+    fails on the catalog's unique index), hence the transaction-scoped advisory lock.
+    """
+    with conn.transaction(), conn.cursor() as cur:
+        cur.execute("select pg_advisory_xact_lock(%s)", (_DDL_LOCK_KEY,))
+        for statement in statements:
+            cur.execute(statement)
+
+
+def ensure_ledger(conn: psycopg.Connection) -> None:
+    run_ddl(conn, LEDGER_DDL)
+
+
+def start_load(conn: psycopg.Connection, source: str) -> uuid.UUID:
+    """Record a load as running; returns its id, stamped on every row it lands."""
+    load_id = uuid.uuid4()
+    with conn.transaction():
+        conn.execute(
+            "insert into raw.load_ledger (load_id, source, started_at, status) "
+            "values (%s, %s, clock_timestamp(), 'running')",
+            (load_id, source),
+        )
+    return load_id
+
+
+def finish_load(
+    conn: psycopg.Connection,
+    load_id: uuid.UUID,
+    status: str,
+    stats: Mapping[str, Any],
+    error: str | None = None,
+) -> None:
+    """Record a load's outcome ('succeeded' or 'failed'), its figures and its error, if any."""
+    if status not in STATUSES - {"running"}:
+        raise ValueError(f"a load finishes as 'succeeded' or 'failed', not {status!r}")
+    with conn.transaction():
+        cur = conn.execute(
+            "update raw.load_ledger set finished_at = clock_timestamp(), status = %s, "
+            "stats = %s, error = %s where load_id = %s",
+            (status, Jsonb(dict(stats)), error, load_id),
+        )
+        if cur.rowcount != 1:
+            raise LookupError(f"no load {load_id} in raw.load_ledger")

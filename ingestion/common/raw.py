@@ -1,0 +1,65 @@
+"""Landing rows into the append-only ``raw`` schema: content hashes and COPY-based inserts.
+
+Every raw table keys its rows on (natural key, content hash), so landing the same observation
+twice adds nothing, and a changed one adds a row: the history stays, staging takes the latest.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+import psycopg
+from psycopg import sql
+
+
+def canonical_json(payload: Mapping[str, Any]) -> str:
+    """The one serialisation a content hash is taken of: sorted keys, compact, UTF-8 kept."""
+    return json.dumps(payload, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+
+
+def content_hash(payload: Mapping[str, Any]) -> str:
+    """sha256 hex of the canonical JSON of ``payload``."""
+    return sha256_hex(canonical_json(payload))
+
+
+def sha256_hex(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def insert_new_rows(
+    conn: psycopg.Connection,
+    table: str,
+    columns: Sequence[str],
+    rows: Iterable[Sequence[Any]],
+) -> int:
+    """Append ``rows`` to ``schema.table``, skipping those already there; returns rows added.
+
+    COPY into a session-scoped temporary table, then one ``INSERT … SELECT … ON CONFLICT DO
+    NOTHING``: fast for big batches, idempotent, and duplicates inside the batch are harmless.
+    Runs in one transaction (committed on exit unless the caller holds one open).
+    """
+    schema, name = table.split(".", 1)
+    target = sql.Identifier(schema, name)
+    stage = sql.Identifier(f"_stage_{schema}_{name}")
+    cols = sql.SQL(", ").join(sql.Identifier(c) for c in columns)
+    with conn.transaction(), conn.cursor() as cur:
+        cur.execute(
+            sql.SQL(
+                "create temporary table if not exists {stage} (like {target}) on commit delete rows"
+            ).format(stage=stage, target=target)
+        )
+        cur.execute(sql.SQL("truncate {stage}").format(stage=stage))  # if inside a caller's tx
+        with cur.copy(
+            sql.SQL("copy {stage} ({cols}) from stdin").format(stage=stage, cols=cols)
+        ) as copy:
+            for row in rows:
+                copy.write_row(row)
+        cur.execute(
+            sql.SQL(
+                "insert into {target} ({cols}) select {cols} from {stage} on conflict do nothing"
+            ).format(target=target, cols=cols, stage=stage)
+        )
+        return cur.rowcount

@@ -1,0 +1,32 @@
+"""Open Dialogue (dialog.egov.kz): crawl the per-blog listings and land what they show in raw.
+
+- ``selectors``: every assumption about the portal's HTML, in one place;
+- ``parse``: listing page → records and rejects (pure);
+- ``registry``: the blog registry CSV;
+- ``crawl``: the polite walk over a blog's pages;
+- ``load``: the raw tables and how rows land in them;
+- ``land``: ``land_dialog``, the one call that does it all and keeps the ledger.
+"""
+
+from ingestion.dialog.crawl import DialogCrawler, FailedPage, IncrementalStop, crawl_blog
+from ingestion.dialog.land import LoadReport, Progress, land_dialog
+from ingestion.dialog.load import ensure_raw_schema
+from ingestion.dialog.parse import ListingPage, Reject, parse_listing
+from ingestion.dialog.registry import Blog, RegistryError, read_registry
+
+__all__ = [
+    "Blog",
+    "DialogCrawler",
+    "FailedPage",
+    "IncrementalStop",
+    "ListingPage",
+    "LoadReport",
+    "Progress",
+    "RegistryError",
+    "Reject",
+    "crawl_blog",
+    "ensure_raw_schema",
+    "land_dialog",
+    "parse_listing",
+    "read_registry",
+]

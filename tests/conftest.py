@@ -1,0 +1,32 @@
+"""Shared fixtures: a real Postgres (the embedded one, in a temporary folder) for the session."""
+
+from __future__ import annotations
+
+import os
+
+import psycopg
+import pytest
+
+from tyndau.warehouse import start_embedded, stop_embedded, with_database
+
+os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
+os.environ.setdefault("DO_NOT_TRACK", "1")
+
+
+@pytest.fixture(scope="session")
+def pg_server(tmp_path_factory):
+    """A real PostgreSQL server for the whole session; tests make their own databases in it."""
+    pgdata = tmp_path_factory.mktemp("pg") / "pgdata"
+    url = start_embedded(pgdata)
+    yield url
+    stop_embedded(pgdata)
+
+
+@pytest.fixture
+def fresh_database(pg_server, request):
+    """An empty database of its own for one test; returns its URL."""
+    name = "t_" + "".join(c if c.isalnum() else "_" for c in request.node.name.lower())[:50]
+    with psycopg.connect(pg_server, autocommit=True) as conn:
+        conn.execute(f'drop database if exists "{name}" with (force)')
+        conn.execute(f'create database "{name}"')
+    yield with_database(pg_server, name)

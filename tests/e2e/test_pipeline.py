@@ -1,0 +1,173 @@
+"""The whole pipeline through the real Airflow DAGs (`dag.test()`), against the sandbox portal.
+
+Checks the published ranking against CALIBRATION.md row by row, that a second run changes no
+mart, that the analysts' role reads marts and nothing else, and that a failing quality gate
+leaves the published marts untouched.
+"""
+
+from __future__ import annotations
+
+import csv
+import dataclasses
+import hashlib
+from decimal import Decimal
+from pathlib import Path
+
+import psycopg
+import pytest
+from sandbox.dialog.scenario import build_scenario
+from sandbox.dialog.server import DialogSandbox
+
+from tyndau.pipeline import PipelineError, run_pipeline
+from tyndau.settings import load_settings
+from tyndau.warehouse import READER_ROLE, make_url, url_parts
+
+CALIBRATION = Path(__file__).parent.parent / "fixtures" / "calibration_akimat_ranking.csv"
+MARTS = ["akimat_ranking", "fct_appeals", "dim_gov_bodies", "dim_regions"]
+READER_PASSWORD = "reader-secret-for-tests"
+
+
+def _fingerprint(url: str, schema: str = "marts") -> dict[str, str]:
+    """A hash of every mart's full contents, in a stable order."""
+    prints = {}
+    with psycopg.connect(url) as conn:
+        for table in MARTS:
+            rows = conn.execute(f"select * from {schema}.{table} order by 1").fetchall()
+            prints[table] = hashlib.sha256(repr(rows).encode()).hexdigest()
+    return prints
+
+
+@pytest.fixture(scope="module")
+def portal():
+    with DialogSandbox(build_scenario()) as server:
+        yield server
+
+
+@pytest.fixture(scope="module")
+def pipeline(pg_server, portal, tmp_path_factory):
+    """One complete run; yields (settings, warehouse URL, result)."""
+    state = tmp_path_factory.mktemp("state")
+    settings = dataclasses.replace(
+        load_settings({"TYNDAU_STATE_DIR": str(state), "TYNDAU_READER_PASSWORD": READER_PASSWORD}),
+        dialog_base_url=portal.base_url,
+    )
+    result = run_pipeline(settings, pg_server)
+    return settings, pg_server, result
+
+
+def test_both_dags_succeed(pipeline):
+    _, _, result = pipeline
+    assert [r["dag_id"] for r in result.dag_results] == ["dialog_ingest", "warehouse_build"]
+    assert all(r["state"] == "success" for r in result.dag_results)
+
+
+def test_ranking_matches_calibration_row_by_row(pipeline):
+    _, url, _ = pipeline
+    with psycopg.connect(url) as conn:
+        rows = conn.execute(
+            "select region_kato, region_name_ru, appeals, answered, answer_rate, answer_rank,"
+            " rated_answers, unsatisfied, unsatisfied_share, satisfaction_rank"
+            " from marts.akimat_ranking order by answer_rank"
+        ).fetchall()
+    expected = list(csv.DictReader(CALIBRATION.open(encoding="utf-8")))
+    assert len(rows) == len(expected) == 20
+    for got, want in zip(rows, expected, strict=True):
+        kato, name, appeals, answered, rate, rank, rated, unsat, share, sat_rank = got
+        assert (kato, name) == (want["region_kato"], want["region_name_ru"])
+        assert (appeals, answered, rank) == (
+            int(want["appeals"]),
+            int(want["answered"]),
+            int(want["answer_rank"]),
+        ), kato
+        assert round(rate * 100, 2) == Decimal(want["answer_rate_pct"]), kato
+        assert (rated, unsat, sat_rank) == (
+            int(want["rated_answers"]),
+            int(want["unsatisfied"]),
+            int(want["satisfaction_rank"]),
+        ), kato
+        assert round(share * 100, 2) == Decimal(want["unsatisfied_share_pct"]), kato
+
+
+def test_totals_and_ministries(pipeline):
+    _, url, _ = pipeline
+    with psycopg.connect(url) as conn:
+        appeals, answered, rated, unsat = conn.execute(
+            "select sum(appeals), sum(answered), sum(rated_answers), sum(unsatisfied)"
+            " from marts.akimat_ranking"
+        ).fetchone()
+        ministries_ranked = conn.execute(
+            "select count(*) from marts.akimat_ranking r join marts.dim_gov_bodies b"
+            " on b.gov_body_name_ru = r.akimat_name_ru where b.body_type <> 'akimat'"
+        ).fetchone()[0]
+        ministry_appeals = conn.execute(
+            "select b.gov_body_code, count(*) from marts.fct_appeals f"
+            " join marts.dim_gov_bodies b using (gov_body_code)"
+            " where b.body_type = 'ministry' group by 1"
+        ).fetchall()
+    assert (appeals, answered, rated, unsat) == (28000, 25032, 3041, 1259)
+    assert ministries_ranked == 0
+    assert dict(ministry_appeals) == {
+        "MVD": 3425,
+        "MTSZN": 3285,
+        "MF": 2975,
+        "MZ": 2000,
+        "ME": 405,
+        "MCHS": 75,
+    }
+
+
+def test_second_run_leaves_marts_unchanged(pipeline):
+    settings, url, _ = pipeline
+    before = _fingerprint(url)
+    with psycopg.connect(url) as conn:
+        raw_before = conn.execute("select count(*) from raw.dialog_appeals").fetchone()[0]
+    run_pipeline(settings, url)
+    with psycopg.connect(url) as conn:
+        raw_after = conn.execute("select count(*) from raw.dialog_appeals").fetchone()[0]
+        ledger = conn.execute(
+            "select count(*), count(*) filter (where status = 'succeeded')"
+            " from raw.load_ledger where source = 'dialog'"
+        ).fetchone()
+    assert raw_after == raw_before
+    assert ledger[0] >= 2 and ledger[0] == ledger[1]
+    assert _fingerprint(url) == before
+
+
+def test_reader_role_reads_marts_and_nothing_else(pipeline):
+    _, url, _ = pipeline
+    reader = make_url(**(url_parts(url) | {"user": READER_ROLE, "password": READER_PASSWORD}))
+    with psycopg.connect(reader) as conn:
+        assert conn.execute("select count(*) from marts.akimat_ranking").fetchone()[0] == 20
+    for relation in (
+        "raw.dialog_appeals",
+        "staging.stg_dialog__appeals",
+        "marts_previous.fct_appeals",
+    ):
+        with psycopg.connect(reader) as conn, pytest.raises(psycopg.errors.InsufficientPrivilege):
+            conn.execute(f"select 1 from {relation} limit 1")
+
+
+def test_failing_gate_keeps_last_good_marts(pipeline):
+    """An impossible observation (answered before it was submitted) must not reach `marts`."""
+    settings, url, _ = pipeline
+    before = _fingerprint(url)
+    with psycopg.connect(url) as conn:
+        qid, payload = conn.execute(
+            "select question_id, payload from raw.dialog_appeals"
+            " where payload->>'status' = 'answered' order by question_id limit 1"
+        ).fetchone()
+        bad = payload | {"answered_on": "1999-01-01", "views": payload["views"] + 1}
+        conn.execute(
+            "insert into raw.dialog_appeals (load_id, observed_at, source_url, content_hash,"
+            " question_id, blog_id, payload)"
+            " select load_id, now(), source_url, 'corrupt', question_id, blog_id, %s"
+            " from raw.dialog_appeals where question_id = %s limit 1",
+            [psycopg.types.json.Jsonb(bad), qid],
+        )
+    try:
+        with pytest.raises(PipelineError):
+            run_pipeline(settings, url, ["warehouse_build"])
+        assert _fingerprint(url) == before
+    finally:
+        with psycopg.connect(url) as conn:
+            conn.execute("delete from raw.dialog_appeals where content_hash = 'corrupt'")

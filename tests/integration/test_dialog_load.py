@@ -1,0 +1,336 @@
+"""Landing Open Dialogue pages in a real Postgres (pgserver): idempotence, history, ledger."""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+import tempfile
+import threading
+import uuid
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import psycopg
+import pytest
+
+from ingestion.common.http import HttpConfig
+from ingestion.common.ledger import finish_load, start_load
+from ingestion.common.raw import content_hash
+from ingestion.dialog import land_dialog
+from ingestion.dialog.load import (
+    ObservedPage,
+    ensure_raw_schema,
+    known_question_ids,
+    land_blogs,
+    land_pages,
+)
+from ingestion.dialog.parse import ListingPage, parse_listing
+from ingestion.dialog.registry import Blog
+
+pgserver = pytest.importorskip("pgserver")
+
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "dialog"
+URL = "http://portal.test/blogs/294912/questions?page=1"
+BLOG = 294912
+
+
+def fixture_page(name: str, url: str = URL) -> ListingPage:
+    return parse_listing((FIXTURES / name).read_text(encoding="utf-8"), url)
+
+
+@pytest.fixture(scope="module")
+def warehouse_url():
+    # A short path: the server's Unix socket lives in it, and socket paths are length-limited.
+    pgdata = Path(tempfile.mkdtemp(prefix="tyndau-pg-"))
+    server = pgserver.get_server(pgdata, cleanup_mode="stop")
+    yield server.get_uri()
+    server.cleanup()
+    shutil.rmtree(pgdata, ignore_errors=True)
+
+
+@pytest.fixture
+def conn(warehouse_url):
+    with psycopg.connect(warehouse_url, autocommit=True) as connection:
+        ensure_raw_schema(connection)
+        for table in ("dialog_appeals", "dialog_blogs", "dialog_rejects", "load_ledger"):
+            connection.execute(f"truncate raw.{table}")
+        yield connection
+
+
+def observed(page: ListingPage, blog_id: int = BLOG) -> ObservedPage:
+    return ObservedPage(blog_id, page.source_url, page, dt.datetime.now(dt.UTC))
+
+
+def count(conn, table: str) -> int:
+    return conn.execute(f"select count(*) from raw.{table}").fetchone()[0]
+
+
+def test_schema_is_idempotent_and_exactly_as_agreed(conn):
+    ensure_raw_schema(conn)
+    ensure_raw_schema(conn)
+    columns = conn.execute(
+        "select table_name, string_agg(column_name, ',' order by ordinal_position) "
+        "from information_schema.columns where table_schema = 'raw' group by table_name "
+        "order by table_name"
+    ).fetchall()
+    assert dict(columns) == {
+        "dialog_appeals": "load_id,observed_at,source_url,content_hash,question_id,blog_id,payload",
+        "dialog_blogs": "load_id,observed_at,source_file,content_hash,blog_id,payload",
+        "dialog_rejects": "load_id,observed_at,source_url,reason,fragment,content_hash",
+        "load_ledger": "load_id,source,started_at,finished_at,status,stats,error",
+    }
+
+
+def test_landing_the_same_page_twice_adds_nothing(conn):
+    page = fixture_page("listing_normal.html")
+    first = land_pages(conn, uuid.uuid4(), [observed(page)])
+    second = land_pages(conn, uuid.uuid4(), [observed(page), observed(page)])
+    assert (first.appeals, second.appeals) == (10, 0)
+    assert count(conn, "dialog_appeals") == 10
+    assert known_question_ids(conn, BLOG) == {c["question_id"] for c in page.cards}
+    assert known_question_ids(conn, 1) == set()
+
+
+def test_a_changed_appeal_adds_a_row_and_keeps_the_old_one(conn):
+    page = fixture_page("listing_normal.html")
+    land_pages(conn, uuid.uuid4(), [observed(page)])
+    pending = next(c for c in page.cards if c["question_id"] == 754734)
+    answered = {
+        **pending,
+        "status": "answered",
+        "responder": "Тест Т. Т.",
+        "answered_on": "2021-03-19",
+        "answer_text": "Ответ.",
+        "views": 45,
+    }
+    changed = ListingPage(URL, 3, cards=[answered])
+    assert land_pages(conn, uuid.uuid4(), [observed(changed)]).appeals == 1
+    rows = conn.execute(
+        "select payload->>'status', content_hash from raw.dialog_appeals "
+        "where question_id = 754734 order by observed_at"
+    ).fetchall()
+    assert [r[0] for r in rows] == ["pending", "answered"]
+    assert rows[1][1] == content_hash(answered)
+    assert count(conn, "dialog_appeals") == 11
+
+
+def test_payload_round_trips_exactly_through_postgres(conn):
+    page = fixture_page("listing_tricky_text.html")
+    land_pages(conn, uuid.uuid4(), [observed(page)])
+    stored = dict(conn.execute("select question_id, payload from raw.dialog_appeals").fetchall())
+    assert stored == {c["question_id"]: c for c in page.cards}
+    assert conn.execute("select to_regclass('raw.dialog_appeals')").fetchone()[0]  # still here
+
+
+def test_rejects_are_landed_once(conn):
+    page = fixture_page("listing_malformed.html")
+    load_id = uuid.uuid4()
+    landed = land_pages(conn, load_id, [observed(page)])
+    again = land_pages(conn, uuid.uuid4(), [observed(page)])
+    assert (landed.appeals, landed.rejects, again.rejects) == (2, 7, 0)
+    reasons = [
+        r[0]
+        for r in conn.execute(
+            "select reason from raw.dialog_rejects where load_id = %s order by reason", (load_id,)
+        )
+    ]
+    assert "bad date in submitted_on: '31.02.2020'" in reasons
+    fragment = conn.execute(
+        "select fragment from raw.dialog_rejects where reason like 'unknown status%%'"
+    ).fetchone()[0]
+    assert "передано в другой государственный орган" in fragment
+
+
+def test_blog_registry_rows_land_once(conn):
+    blogs = [
+        Blog(294912, "AKM39", "Акимат Костанайской области", "akimat", "39"),
+        Blog(32772, "MJ", "Министерство юстиции", "ministry", None),
+    ]
+    assert land_blogs(conn, uuid.uuid4(), blogs, "blogs.csv") == 2
+    assert land_blogs(conn, uuid.uuid4(), blogs, "blogs.csv") == 0
+    payload = conn.execute("select payload from raw.dialog_blogs where blog_id = 32772").fetchone()[
+        0
+    ]
+    assert payload == {
+        "blog_id": "32772",
+        "gov_body_code": "MJ",
+        "gov_body_name_ru": "Министерство юстиции",
+        "body_type": "ministry",
+        "region_kato": "",
+    }
+
+
+def test_ledger_records_start_and_outcome(conn):
+    ok = start_load(conn, "dialog")
+    bad = start_load(conn, "dialog")
+    assert conn.execute(
+        "select status, finished_at from raw.load_ledger where load_id = %s", (ok,)
+    ).fetchone() == ("running", None)
+    finish_load(conn, ok, "succeeded", {"pages_fetched": 3})
+    finish_load(conn, bad, "failed", {}, error="boom")
+    rows = dict(
+        (r[0], r[1:])
+        for r in conn.execute(
+            "select load_id, status, stats, error, finished_at >= started_at from raw.load_ledger"
+        )
+    )
+    assert rows[ok] == ("succeeded", {"pages_fetched": 3}, None, True)
+    assert rows[bad] == ("failed", {}, "boom", True)
+    with pytest.raises(ValueError):
+        finish_load(conn, ok, "running", {})
+    with pytest.raises(LookupError):
+        finish_load(conn, uuid.uuid4(), "failed", {})
+
+
+# -- the whole landing against a local stand-in of the portal ---------------------------------
+
+
+class Portal:
+    """Serves saved pages by path; anything else is an empty listing page."""
+
+    def __init__(self, pages: dict[str, tuple[int, str]]):
+        empty = (FIXTURES / "listing_empty.html").read_text(encoding="utf-8")
+        self.requested: list[str] = []
+        portal = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self):  # noqa: N802
+                portal.requested.append(self.path)
+                status, body = pages.get(self.path, (200, empty))
+                data = body.encode("utf-8")
+                self.send_response(status)
+                self.send_header("Content-Type", "text/html; charset=utf-8")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            def log_message(self, *args):
+                pass
+
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.base_url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
+        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+
+    def close(self):
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+@pytest.fixture
+def portal():
+    def saved(name):
+        return 200, (FIXTURES / name).read_text(encoding="utf-8")
+
+    server = Portal(
+        {
+            "/robots.txt": (
+                200,
+                "User-agent: *\nDisallow: /search\nDisallow: /blogs/all-questions\n",
+            ),
+            "/application/changelang?lang=ru": (302, ""),
+            "/blogs/294912/questions?page=1": saved("listing_normal.html"),
+            "/blogs/294912/questions?page=2": saved("listing_malformed.html"),
+            "/blogs/294912/questions?page=3": saved("listing_truncated.html"),
+            "/blogs/32772/questions?page=1": (404, "no such blog"),
+        }
+    )
+    yield server
+    server.close()
+
+
+@pytest.fixture
+def registry(tmp_path):
+    path = tmp_path / "blogs.csv"
+    path.write_text(
+        "blog_id,gov_body_code,gov_body_name_ru,body_type,region_kato\n"
+        "294912,AKM39,Акимат Костанайской области,akimat,39\n"
+        "32772,MJ,Министерство юстиции,ministry,\n",
+        encoding="utf-8",
+    )
+    return path
+
+
+FAST = HttpConfig(max_attempts=2, backoff_factor=0.01, backoff_jitter=0, read_timeout=5)
+
+
+def test_land_dialog_end_to_end(conn, warehouse_url, portal, registry):
+    seen = []
+    report = land_dialog(
+        warehouse_url,
+        portal.base_url,
+        registry,
+        http_config=FAST,
+        full_refresh=True,
+        progress=seen.append,
+    )
+    assert report.blogs == 2 and report.blog_rows_inserted == 2
+    assert report.pages_fetched == 3  # 1, 2 and the empty 4; 3 stayed truncated
+    assert report.cards_seen == 19 and report.rejects == 7
+    assert report.rows_inserted == 12 and report.reject_rows_inserted == 7
+    failed = dict(report.failed_pages)
+    assert set(failed) == {
+        portal.base_url + "/blogs/294912/questions?page=3",
+        portal.base_url + "/blogs/32772/questions?page=1",
+    }
+    assert "validation" in failed[portal.base_url + "/blogs/294912/questions?page=3"]
+    assert "404" in failed[portal.base_url + "/blogs/32772/questions?page=1"]
+    assert report.requests_made == len(portal.requested)
+    assert portal.requested[:2] == ["/robots.txt", "/application/changelang?lang=ru"]
+    assert [p.page_url.rsplit("=", 1)[1] for p in seen] == ["1", "2", "4"]
+
+    status, stats = conn.execute(
+        "select status, stats from raw.load_ledger where load_id = %s", (report.load_id,)
+    ).fetchone()
+    assert status == "succeeded"
+    assert stats["rows_inserted"] == 12 and stats["failed_pages_total"] == 2
+    assert conn.execute("select count(distinct load_id) from raw.dialog_appeals").fetchone()[0] == 1
+
+    again = land_dialog(
+        warehouse_url, portal.base_url, registry, http_config=FAST, full_refresh=True
+    )
+    assert (again.rows_inserted, again.reject_rows_inserted, again.blog_rows_inserted) == (0, 0, 0)
+    assert count(conn, "dialog_appeals") == 12
+
+
+def test_incremental_landing_stops_at_known_settled_pages(conn, warehouse_url, registry):
+    normal = (FIXTURES / "listing_normal.html").read_text(encoding="utf-8")
+
+    def older(prefix: str, year: str) -> tuple[int, str]:
+        """The same page with other ids, a year older, nothing pending any more."""
+        html = normal.replace("754", prefix).replace(".2021", "." + year)
+        return 200, html.replace("находится на рассмотрении у ГО", f"отклонено ГО 01.01.{year}")
+
+    portal = Portal(
+        {
+            "/robots.txt": (404, ""),
+            "/blogs/294912/questions?page=1": (200, normal),
+            "/blogs/294912/questions?page=2": older("654", "2020"),
+            "/blogs/294912/questions?page=3": older("554", "2019"),
+        }
+    )
+    try:
+        first = land_dialog(warehouse_url, portal.base_url, registry, http_config=FAST)
+        # blog 32772 is one empty page here; nothing known yet: a full crawl
+        assert first.pages_fetched == 3 + 1 and first.rows_inserted == 30
+        before = len(portal.requested)
+        second = land_dialog(warehouse_url, portal.base_url, registry, http_config=FAST)
+        # page 1 holds recent appeals; page 2 only known, settled ones a year older: stop there
+        assert second.pages_fetched == 2 + 1 and second.rows_inserted == 0
+        assert "/blogs/294912/questions?page=3" not in portal.requested[before:]
+        full = land_dialog(
+            warehouse_url, portal.base_url, registry, http_config=FAST, full_refresh=True
+        )
+        assert full.pages_fetched == 3 + 1 and full.full_refresh
+    finally:
+        portal.close()
+
+
+def test_a_failed_run_is_recorded_and_reraised(conn, warehouse_url, portal, tmp_path):
+    bad = tmp_path / "bad.csv"
+    bad.write_text("blog_id,oops\n1,2\n", encoding="utf-8")
+    with pytest.raises(ValueError, match="header must be"):
+        land_dialog(warehouse_url, portal.base_url, bad, http_config=FAST)
+    status, error = conn.execute(
+        "select status, error from raw.load_ledger order by started_at desc limit 1"
+    ).fetchone()
+    assert status == "failed" and error.startswith("RegistryError: ")

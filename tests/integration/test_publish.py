@@ -1,0 +1,43 @@
+"""Publishing swaps the candidate marts in atomically and grants the analysts' role."""
+
+import psycopg
+import pytest
+
+from tyndau.publish import publish_marts
+from tyndau.warehouse import READER_ROLE, make_url, url_parts
+
+
+def _reader_url(url: str) -> str:
+    return make_url(**(url_parts(url) | {"user": READER_ROLE, "password": "r"}))
+
+
+def test_publish_swaps_candidate_in_and_keeps_previous(fresh_database):
+    url = fresh_database
+    with psycopg.connect(url) as conn:
+        conn.execute("create schema raw; create table raw.secret as select 1 as x")
+        conn.execute("create schema marts_candidate")
+        conn.execute("create table marts_candidate.t as select 1 as generation")
+    assert publish_marts(url, "r") == ["t"]
+    with psycopg.connect(url) as conn:
+        conn.execute("create schema marts_candidate")
+        conn.execute("create table marts_candidate.t as select 2 as generation")
+    publish_marts(url, "r")
+    with psycopg.connect(url) as conn:
+        assert conn.execute("select generation from marts.t").fetchone() == (2,)
+        assert conn.execute("select generation from marts_previous.t").fetchone() == (1,)
+        candidate = conn.execute(
+            "select 1 from pg_namespace where nspname = 'marts_candidate'"
+        ).fetchone()
+        assert candidate is None
+    with psycopg.connect(_reader_url(url)) as reader:
+        assert reader.execute("select generation from marts.t").fetchone() == (2,)
+    for relation in ("raw.secret", "marts_previous.t"):
+        with psycopg.connect(_reader_url(url)) as reader, pytest.raises(
+            psycopg.errors.InsufficientPrivilege
+        ):
+            reader.execute(f"select * from {relation}")
+
+
+def test_nothing_to_publish_is_an_error(fresh_database):
+    with pytest.raises(RuntimeError, match="nothing to publish"):
+        publish_marts(fresh_database)

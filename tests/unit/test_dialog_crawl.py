@@ -1,0 +1,187 @@
+"""The crawl over a blog's pages, with a scripted session standing in for the portal."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from ingestion.common.http import FetchError
+from ingestion.dialog.crawl import (
+    CHANGE_LANGUAGE_PATH,
+    DialogCrawler,
+    FailedPage,
+    IncrementalStop,
+    crawl_blog,
+)
+
+BASE = "http://portal.test"
+
+
+def card(question_id: int, submitted: dt.date, status: str = "находится на рассмотрении у ГО"):
+    return f"""
+    <div class="col-xs-12 question-card">
+      <h3>Заявитель {question_id}</h3>
+      <p>Текст {question_id}</p>
+      <ul class="blog-info">
+        <li><i class="fa fa-pencil"></i> {question_id}</li>
+        <li><i class="fa fa-tags"></i> Регионы</li>
+        <li><i class="fa fa-calendar"></i> {submitted:%d.%m.%Y}</li>
+        <li><i class="fa fa-eye"></i> 1</li>
+      </ul>
+      <a class="readmore" href="/blogs/all-questions/{question_id}">Подробнее</a>
+      <span class="status">{status}</span>
+    </div>"""
+
+
+def page(cards: list[str], total: int | None, *, truncated: bool = False) -> str:
+    pager = f"<script>init({{ totalPages: {total} }});</script>" if total is not None else ""
+    html = f"<html><body>{''.join(cards)}<footer>©</footer>{pager}</body></html>"
+    return html[: len(html) // 2] if truncated else html
+
+
+class ScriptedSession:
+    """Answers by URL; a FetchError in the script is raised (as after every retry)."""
+
+    def __init__(self, answers: dict[str, str | FetchError]):
+        self.answers = answers
+        self.requested: list[str] = []
+
+    def get(self, url, *, validate=None, follow_redirects=True):
+        self.requested.append(url)
+
+    def fetch_text(self, url, validate=None):
+        self.requested.append(url)
+        answer = self.answers.get(url, page([], None))
+        if isinstance(answer, FetchError):
+            raise answer
+        if validate is not None and not validate(answer):
+            raise FetchError(url, "response body failed validation, after 5 attempts")
+        return answer
+
+
+def url(blog_id: int, n: int) -> str:
+    return f"{BASE}/blogs/{blog_id}/questions?page={n}"
+
+
+DAY = dt.date(2021, 3, 19)
+
+
+def blog_pages(blog_id: int, ids_per_page: list[list[int]], total: int | None = None):
+    """Pages of a blog, the newest appeal a day old, each next one a day older."""
+    answers = {}
+    for n, ids in enumerate(ids_per_page, start=1):
+        cards = [card(i, DAY - dt.timedelta(days=max(ids_per_page[0]) - i)) for i in ids]
+        answers[url(blog_id, n)] = page(cards, total or len(ids_per_page))
+    return answers
+
+
+def crawled_urls(pages):
+    return [u for u, _ in pages]
+
+
+def test_walks_every_page_and_sets_the_language_once():
+    session = ScriptedSession({**blog_pages(7, [[30, 29], [28, 27], [26]]), **blog_pages(8, [[5]])})
+    crawler = DialogCrawler(session, BASE + "/")
+    first = list(crawler.crawl_blog(7))
+    second = list(crawler.crawl_blog(8))
+    assert crawled_urls(first) == [url(7, 1), url(7, 2), url(7, 3)]
+    assert [c["question_id"] for _, p in first for c in p.cards] == [30, 29, 28, 27, 26]
+    assert crawled_urls(second) == [url(8, 1)]
+    assert session.requested[0] == BASE + CHANGE_LANGUAGE_PATH
+    assert session.requested.count(BASE + CHANGE_LANGUAGE_PATH) == 1
+    assert crawler.failed_pages == []
+
+
+def test_an_empty_page_ends_the_blog_before_the_pager_total():
+    answers = blog_pages(7, [[30, 29], [28]], total=5)
+    answers[url(7, 3)] = page([], 5)
+    pages = list(crawl_blog(ScriptedSession(answers), BASE, 7))
+    assert crawled_urls(pages) == [url(7, 1), url(7, 2), url(7, 3)]
+    assert pages[-1][1].is_empty
+
+
+def test_a_total_that_grows_during_the_crawl_is_followed():
+    answers = blog_pages(7, [[31, 30], [29, 28], [27, 26]], total=2)
+    answers[url(7, 2)] = answers[url(7, 2)].replace("totalPages: 2", "totalPages: 3")
+    assert len(list(crawl_blog(ScriptedSession(answers), BASE, 7))) == 3
+
+
+def test_a_broken_page_is_recorded_and_skipped():
+    answers = blog_pages(7, [[30, 29], [28, 27], [26]])
+    answers[url(7, 2)] = FetchError(url(7, 2), "HTTP 503, after 5 attempts", status=503)
+    failed: list[FailedPage] = []
+    pages = list(crawl_blog(ScriptedSession(answers), BASE, 7, failed_pages=failed))
+    assert crawled_urls(pages) == [url(7, 1), url(7, 3)]
+    assert failed == [FailedPage(url(7, 2), "HTTP 503, after 5 attempts")]
+
+
+def test_a_truncated_page_is_a_failed_page_never_half_landed():
+    answers = blog_pages(7, [[30, 29], [28, 27]])
+    answers[url(7, 2)] = page([card(28, DAY), card(27, DAY)], 2, truncated=True)
+    failed: list[FailedPage] = []
+    pages = list(crawl_blog(ScriptedSession(answers), BASE, 7, failed_pages=failed))
+    assert crawled_urls(pages) == [url(7, 1)]
+    assert failed[0].url == url(7, 2) and "validation" in failed[0].reason
+
+
+def test_a_broken_first_page_ends_the_blog():
+    answers = {url(7, 1): FetchError(url(7, 1), "HTTP 500, after 5 attempts", status=500)}
+    session = ScriptedSession(answers)
+    failed: list[FailedPage] = []
+    assert list(crawl_blog(session, BASE, 7, failed_pages=failed)) == []
+    assert [f.url for f in failed] == [url(7, 1)]
+    assert url(7, 2) not in session.requested
+
+
+def test_a_server_ignoring_the_page_number_does_not_loop_forever():
+    same = page([card(30, DAY), card(29, DAY)], None)
+    session = ScriptedSession({url(7, n): same for n in range(1, 50)})
+    assert len(list(crawl_blog(session, BASE, 7))) == 2
+
+
+# -- incremental mode --------------------------------------------------------------------------
+
+
+REJECTED = "отклонено ГО 19.03.2021"
+
+
+def ten_pages(blog_id: int):
+    """Ten pages of ten settled appeals, ids 100 (newest, DAY) down to 1 (99 days older)."""
+    ids = list(range(100, 0, -1))
+    pages = blog_pages(blog_id, [ids[i : i + 10] for i in range(0, 100, 10)])
+    return {
+        u: html.replace("находится на рассмотрении у ГО", REJECTED) for u, html in pages.items()
+    }
+
+
+def test_incremental_stops_at_the_first_page_of_known_settled_appeals():
+    stop = IncrementalStop(known_ids=set(range(1, 96)), lookback_days=30)
+    pages = list(crawl_blog(ScriptedSession(ten_pages(7)), BASE, 7, stop=stop))
+    # page 1: new ids; pages 2-4: not older than 30 days before the newest (id 70 is exactly
+    # 30 days older); page 5 (ids 60..51) is the first settled one
+    assert len(pages) == 5
+
+
+def test_incremental_goes_on_while_a_page_holds_an_unknown_appeal():
+    known = set(range(1, 96)) - {52}  # an older appeal never seen before (page drift)
+    stop = IncrementalStop(known_ids=known, lookback_days=30)
+    assert len(list(crawl_blog(ScriptedSession(ten_pages(7)), BASE, 7, stop=stop))) == 6
+
+
+def test_incremental_with_nothing_known_is_a_full_crawl():
+    stop = IncrementalStop(known_ids=set(), lookback_days=30)
+    assert len(list(crawl_blog(ScriptedSession(ten_pages(7)), BASE, 7, stop=stop))) == 10
+
+
+def test_a_page_with_rejects_is_never_settled():
+    answers = ten_pages(7)
+    bad = card(0, DAY).replace("/blogs/all-questions/0", "/nowhere/")
+    answers[url(7, 5)] = answers[url(7, 5)].replace("<footer>", bad + "<footer>")
+    stop = IncrementalStop(known_ids=set(range(1, 96)), lookback_days=30)
+    assert len(list(crawl_blog(ScriptedSession(answers), BASE, 7, stop=stop))) == 6
+
+
+def test_a_page_with_an_old_pending_appeal_is_never_settled():
+    answers = ten_pages(7)
+    answers[url(7, 5)] = answers[url(7, 5)].replace(REJECTED, "находится на рассмотрении у ГО", 1)
+    stop = IncrementalStop(known_ids=set(range(1, 96)), lookback_days=30)
+    assert len(list(crawl_blog(ScriptedSession(answers), BASE, 7, stop=stop))) == 6

@@ -1,0 +1,228 @@
+"""The listing-page parser on saved pages (tests/fixtures/dialog)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from ingestion.dialog.parse import RECORD_KEYS, is_complete_page, parse_listing
+
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "dialog"
+URL = "https://dialog.egov.kz/blogs/294912/questions?page=1"
+
+
+def load(name: str) -> str:
+    return (FIXTURES / name).read_text(encoding="utf-8")
+
+
+@pytest.fixture(scope="module")
+def normal():
+    return parse_listing(load("listing_normal.html"), URL)
+
+
+def by_id(page, question_id):
+    (card,) = [c for c in page.cards if c["question_id"] == question_id]
+    return card
+
+
+def test_normal_page_reads_all_ten_cards(normal):
+    assert normal.complete and normal.total_pages == 3 and normal.source_url == URL
+    assert not normal.rejects
+    ids = [c["question_id"] for c in normal.cards]
+    assert len(ids) == 10 and ids == sorted(ids, reverse=True)  # newest first
+    assert all(tuple(c) == RECORD_KEYS for c in normal.cards)
+
+
+def test_answered_card_with_rating(normal):
+    assert by_id(normal, 754738) == {
+        "question_id": 754738,
+        "number": "754738",
+        "applicant": "Ахметов Серик Болатович",
+        "text": "Уважаемый аким! Прошу разъяснить порядок получения земельного участка под ИЖС."
+        "\n\nЗаявление подано в 2019 году, очередь не движется. Номер очереди — 1 245.",
+        "category": "Земельные вопросы",
+        "submitted_on": "2021-03-02",
+        "views": 1153,
+        "status": "answered",
+        "responder": "Мухамбетов А. М.",
+        "answered_on": "2021-03-15",
+        "answer_text": "Уважаемый Серик Болатович! Земельные участки под ИЖС предоставляются в "
+        "порядке очереди.\n\nВаша очередь — 1 245; ориентировочный срок — 2022 год.",
+        "rating": "positive",
+        "rejected_on": None,
+    }
+
+
+def test_answered_card_without_rating_and_views_with_nbsp(normal):
+    card = by_id(normal, 754737)
+    assert card["status"] == "answered" and card["rating"] is None
+    assert card["views"] == 2408
+    assert card["responder"] == "Сапарбаев Б. М." and card["answered_on"] == "2021-03-10"
+
+
+def test_pending_card(normal):
+    card = by_id(normal, 754740)
+    assert card["status"] == "pending"
+    assert card["views"] == 12 and card["submitted_on"] == "2021-03-18"
+    assert all(
+        card[k] is None
+        for k in ("responder", "answered_on", "answer_text", "rating", "rejected_on")
+    )
+
+
+def test_rejected_card_carries_its_date(normal):
+    card = by_id(normal, 754736)
+    assert card["status"] == "rejected" and card["rejected_on"] == "2021-03-17"
+    assert card["category"] == "Строительство, дольщики, жилищные проблемы"
+    assert card["answer_text"] is None and card["responder"] is None
+
+
+def test_follow_up_has_its_own_id_and_a_slashed_number(normal):
+    card = by_id(normal, 754735)
+    assert card["number"] == "754733/1"
+    assert card["rating"] == "negative"
+    assert by_id(normal, 754733)["number"] == "754733"
+
+
+def test_all_three_statuses_and_both_ratings_present(normal):
+    assert {c["status"] for c in normal.cards} == {"answered", "pending", "rejected"}
+    assert {c["rating"] for c in normal.cards} == {"positive", "negative", None}
+
+
+def test_empty_page_past_the_end():
+    page = parse_listing(load("listing_empty.html"), URL)
+    assert page.complete and page.is_empty and page.total_pages == 3
+
+
+def test_truncated_page_is_incomplete():
+    html = load("listing_truncated.html")
+    assert not is_complete_page(html)
+    assert not parse_listing(html, URL).complete
+
+
+@pytest.mark.parametrize("cut", ["</html>", "<footer"])
+def test_a_page_missing_its_end_markers_is_incomplete(cut):
+    html = load("listing_normal.html")
+    head, _, tail = html.partition(cut)
+    assert not is_complete_page(head + tail.replace(cut, ""))
+
+
+def test_complete_page_check_accepts_bytes():
+    assert is_complete_page(load("listing_normal.html").encode("utf-8"))
+
+
+def test_malformed_cards_become_rejects_and_the_rest_still_parses():
+    page = parse_listing(load("listing_malformed.html"), URL)
+    assert page.complete and page.total_pages == 57
+    assert [c["question_id"] for c in page.cards] == [612010, 612002]
+    reasons = [r.reason for r in page.rejects]
+    assert reasons == [
+        "missing question_id: no readmore link",
+        "bad date in submitted_on: '31.02.2020'",
+        "unknown status 'передано в другой государственный орган'",
+        "missing required field: category",
+        "missing question_id: no id at the end of href '/blogs/all-questions/'",
+        "unknown rating 'neutral'",
+        "bad views 'много'",
+    ]
+    for reject in page.rejects:
+        assert reject.fragment.startswith('<div class="col-xs-12 question-card">')
+        assert reject.fragment.rstrip().endswith("</div>")
+    assert "Без Ссылки" in page.rejects[0].fragment
+
+
+def test_tricky_text_round_trips_exactly():
+    page = parse_listing(load("listing_tricky_text.html"), URL)
+    assert not page.rejects
+    kazakh, html_injection, sql = page.cards
+    assert kazakh["applicant"] == "Жұмабаев Ерұлан Қайратұлы"
+    assert kazakh["text"] == (
+        "Құрметті әкім! Біздің ауылда жол жоқ, көшелер қараңғы. Өтініш, көмектесіңіз — ұзақ "
+        "күттік.\n\nМенің ЖСН: 870412300123, телефон +7 701 123 45 67, пошта erulan.zh@mail.kz"
+    )
+    assert kazakh["views"] == 1001 and kazakh["responder"] == "Сағынтаев Б. Ә."
+    assert html_injection["applicant"] == "<b>Хакеров</b> Иван"
+    assert html_injection["text"] == (
+        '<script>alert("xss")</script> — так выглядит ваш сайт?\n\n'
+        "Ещё: <img src=x onerror=alert(1)> & </p><p> и &amp; и «ёлочки»."
+    )
+    assert sql["applicant"] == "O'Brien Robert"
+    assert sql["text"] == (
+        "'); DROP TABLE raw.dialog_appeals; --\n\n"
+        "SELECT * FROM raw.load_ledger WHERE status = 'running'; \\copy \"x\" from stdin\\."
+    )
+    assert (
+        sql["answer_text"]
+        == "Ответ: <нет>; ваш запрос '); DROP TABLE raw.dialog_appeals; -- принят."
+    )
+
+
+def test_answer_block_outside_the_card_is_found_by_question_id():
+    # Public scrapers show the answers as the card's next sibling: accept that layout too.
+    html = load("listing_normal.html")
+    start = html.index('<div class="row answers" id="754737">')
+    end = html.index("</div>", html.index("</div>", start) + 1) + len("</div>")
+    block = html[start:end]
+    card_end = html.index("</div>", end) + len("</div>")
+    moved = html[:start] + html[end:card_end] + block + html[card_end:]
+    page = parse_listing(moved, URL)
+    assert not page.rejects
+    assert (
+        by_id(page, 754737)["answer_text"]
+        == "Ремонт улицы Байтурсынова включён в план на 2021 год."
+    )
+
+
+def card(status_html: str, *, info: str | None = None, link: str = "/blogs/all-questions/5") -> str:
+    info = (
+        info
+        if info is not None
+        else (
+            '<li><i class="fa fa-pencil"></i> 5</li><li><i class="fa fa-tags"></i> Ипотека</li>'
+            '<li><i class="fa fa-calendar"></i> 01.02.2020</li><li><i class="fa fa-eye"></i> 3</li>'
+        )
+    )
+    return (
+        '<html><body><div class="col-xs-12 question-card"><h3></h3><p>т</p>'
+        f'<ul class="blog-info">{info}</ul><a class="readmore" href="{link}">»</a>'
+        f"{status_html}</div><footer></footer></body></html>"
+    )
+
+
+@pytest.mark.parametrize(
+    ("html", "reason"),
+    [
+        (card('<span class="status">отклонено ГО</span>'), "bad date in rejected_on"),
+        (
+            card('<div class="answers"><span class="answer-info">Кто-то</span></div>'),
+            "bad date in answered_on",
+        ),
+        (
+            card(
+                '<div class="answers"><span class="answer-info">А 01.01.2020</span></div>'
+                '<span class="status">находится на рассмотрении у ГО</span>'
+            ),
+            "conflicting status forms",
+        ),
+        (card(""), "missing required field: status"),
+        (
+            card(
+                '<span class="status">находится на рассмотрении</span>',
+                info='<li><i class="fa fa-pencil"></i> 5/x</li>',
+            ),
+            "bad number",
+        ),
+    ],
+)
+def test_status_and_number_problems_are_rejected(html, reason):
+    page = parse_listing(html, URL)
+    assert not page.cards
+    assert page.rejects[0].reason.startswith(reason)
+
+
+def test_missing_applicant_is_none_and_pager_absent_is_none():
+    page = parse_listing(card('<span class="status">находится на рассмотрении у ГО</span>'), URL)
+    assert page.cards[0]["applicant"] is None
+    assert page.total_pages is None
+    assert page.cards[0]["question_id"] == 5

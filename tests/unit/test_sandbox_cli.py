@@ -1,0 +1,68 @@
+"""`python -m sandbox.dialog`: every knob on the command line; the sandbox stands alone."""
+
+from __future__ import annotations
+
+import ast
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+import pytest
+
+from sandbox.dialog.__main__ import build_parser, knobs_from_args, main
+from sandbox.dialog.server import Knobs
+
+REPO = Path(__file__).resolve().parents[2]
+KNOB_FLAGS = ("--crawl-delay", "--error-rate", "--rate-limit-rate", "--retry-after",
+              "--slow-rate", "--slow-seconds", "--truncate-rate", "--drift-every",
+              "--drift-blog", "--fault-seed")
+
+
+def test_help_describes_every_knob():
+    result = subprocess.run([sys.executable, "-m", "sandbox.dialog", "--help"], cwd=REPO,
+                            capture_output=True, text=True, check=True, timeout=60)
+    for flag in (*KNOB_FLAGS, "--port", "--host", "--seed", "--scale"):
+        assert flag in result.stdout
+
+
+def test_flags_become_knobs():
+    args = build_parser().parse_args([
+        "--crawl-delay", "1", "--error-rate", "0.1", "--rate-limit-rate", "0.05",
+        "--retry-after", "3", "--slow-rate", "0.02", "--slow-seconds", "12",
+        "--truncate-rate", "0.01", "--drift-every", "50", "--drift-blog", "294912",
+        "--drift-blog", "32777", "--fault-seed", "9",
+    ])
+    assert knobs_from_args(args) == Knobs(
+        crawl_delay=1, error_rate=0.1, rate_limit_rate=0.05, retry_after=3, slow_rate=0.02,
+        slow_seconds=12.0, truncate_rate=0.01, drift_every=50, drift_blog_ids=(294912, 32777),
+        fault_seed=9,
+    )
+    assert knobs_from_args(build_parser().parse_args([])) == Knobs()
+
+
+def test_impossible_knobs_are_a_usage_error(capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        main(["--error-rate", "0.7", "--truncate-rate", "0.7"])
+    assert exit_info.value.code == 2
+    assert "fault rates" in capsys.readouterr().err
+
+
+def test_main_serves_until_told_to_stop(capsys):
+    stop = threading.Event()
+    stop.set()
+    assert main(["--port", "0", "--scale", "0.01"], stop=stop) == 0
+    assert "Open Dialogue sandbox at http://127.0.0.1:" in capsys.readouterr().out
+
+
+def test_the_dialog_sandbox_imports_nothing_of_the_pipeline():
+    pipeline = ("ingestion", "tyndau", "dags")
+    for source in (REPO / "sandbox" / "dialog").rglob("*.py"):
+        for node in ast.walk(ast.parse(source.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Import):
+                names = [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom):
+                names = [node.module or ""]
+            else:
+                continue
+            assert not any(n.split(".")[0] in pipeline for n in names), (source, names)

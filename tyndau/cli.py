@@ -1,0 +1,149 @@
+"""The `tyndau` command line."""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import sys
+import time
+
+import click
+
+from tyndau import __version__
+from tyndau.settings import ConfigError, load_settings
+
+WHERE_NEXT = """
+Where to look next:
+  psql "{url}"          the warehouse (marts.akimat_ranking, marts.fct_appeals, …)
+  tyndau warehouse url      that URL again;  tyndau warehouse stop  stops the embedded Postgres
+  {log}
+  expectations/gx/uncommitted/data_docs/local_site/index.html   GX Data Docs of the last gate
+  README.md                 configuration, the data model, pointing tyndau at the real portals
+"""
+
+
+def _fail(message: str) -> None:
+    click.secho(f"tyndau: {message}", fg="red", err=True)
+    sys.exit(1)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="tyndau")
+def main() -> None:
+    """tyndau: how well Kazakhstan's state bodies listen to citizens.
+
+    Lands appeals from the Open Dialogue portal into a Postgres warehouse with Airflow, builds
+    rankings of akimats with dbt and guards them with Great Expectations. Configuration comes
+    from the environment (see README.md, "Configuration").
+    """
+    logging.basicConfig(level=logging.INFO, format="%(message)s")
+
+
+@main.command()
+def run() -> None:
+    """Run the pipeline once through the Airflow DAGs (ingest → dbt → GX → publish).
+
+    Reads WAREHOUSE_URL (unset: the embedded warehouse), DIALOG_BASE_URL and DIALOG_BLOGS_FILE.
+    Exits non-zero, saying why, when a step fails.
+    """
+    from tyndau.pipeline import PipelineError, run_pipeline
+    from tyndau.warehouse import resolve_url
+
+    settings = load_settings()
+    try:
+        settings.require_dialog()
+        url = resolve_url(settings)
+        run_pipeline(settings, url)
+    except (ConfigError, PipelineError) as error:
+        _fail(str(error))
+    click.echo("tyndau run: done; marts published.")
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on.")
+@click.option("--port", default=8765, show_default=True, help="Port (0: any free one).")
+@click.option("--crawl-delay", default=0, show_default=True, help="Crawl-delay in robots.txt.")
+@click.option("--seed", default=2021, show_default=True, help="Scenario seed.")
+def sandbox(host: str, port: int, crawl_delay: int, seed: int) -> None:
+    """Serve the stand-in Open Dialogue portal (the calibrated scenario) until Ctrl-C."""
+    from sandbox.dialog.scenario import build_scenario
+    from sandbox.dialog.server import DialogSandbox, Knobs
+
+    server = DialogSandbox(
+        build_scenario(seed), host=host, port=port, knobs=Knobs(crawl_delay=crawl_delay)
+    )
+    url = server.start()
+    click.echo(f"Open Dialogue sandbox at {url}  (DIALOG_BASE_URL={url}); Ctrl-C stops it")
+    try:
+        while True:
+            time.sleep(3600)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.stop()
+
+
+@main.group()
+def warehouse() -> None:
+    """The embedded Postgres warehouse (used when WAREHOUSE_URL is unset)."""
+
+
+@warehouse.command("start")
+def warehouse_start() -> None:
+    """Start the embedded Postgres (initialising it on first use) and print its URL."""
+    from tyndau.warehouse import start_embedded
+
+    click.echo(start_embedded(load_settings().embedded_pgdata))
+
+
+@warehouse.command("stop")
+def warehouse_stop() -> None:
+    """Stop the embedded Postgres."""
+    from tyndau.warehouse import stop_embedded
+
+    stopped = stop_embedded(load_settings().embedded_pgdata)
+    click.echo("stopped" if stopped else "not running")
+
+
+@warehouse.command("url")
+def warehouse_url() -> None:
+    """Print the warehouse URL for psql and psycopg: WAREHOUSE_URL, else the embedded one."""
+    from tyndau.warehouse import embedded_url_if_running
+
+    settings = load_settings()
+    url = settings.warehouse_url or embedded_url_if_running(settings.embedded_pgdata)
+    if not url:
+        _fail("the embedded warehouse is not running: `tyndau warehouse start`")
+    click.echo(url)
+
+
+@main.command()
+def demo() -> None:
+    """The demo: embedded warehouse + sandbox portal → the real DAGs → the akimat ranking.
+
+    Safe to run again: the sandbox is deterministic and landing is idempotent, so the marts come
+    out the same.
+    """
+    from sandbox.dialog.scenario import build_scenario
+    from sandbox.dialog.server import DialogSandbox
+
+    from tyndau.marts import akimat_ranking, format_ranking
+    from tyndau.pipeline import PipelineError, run_pipeline
+    from tyndau.warehouse import resolve_url
+
+    settings = load_settings()
+    url = resolve_url(settings)
+    with DialogSandbox(build_scenario()) as portal:
+        click.echo(f"Open Dialogue sandbox serving at {portal.base_url}")
+        settings = dataclasses.replace(settings, dialog_base_url=portal.base_url)
+        try:
+            result = run_pipeline(settings, url)
+        except PipelineError as error:
+            _fail(str(error))
+    click.echo("\nAkimats on Open Dialogue: answer rate and satisfaction ranks\n")
+    click.echo(format_ranking(akimat_ranking(url)))
+    click.echo(WHERE_NEXT.format(url=url, log=f"{result.log_file}   the run's full Airflow log"))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,79 @@
+"""Run the pipeline once, through the real Airflow DAGs, and report what each step did."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from tyndau.airflow_env import airflow_environment
+from tyndau.settings import Settings
+
+PIPELINE_DAGS = ["dialog_ingest", "warehouse_build"]
+# Airflow log lines worth echoing while a run goes on: our own loggers and task starts.
+_ECHO_MARKERS = ("[ingestion.", "[tyndau.", "[expectations.", "[DAG TEST] running task")
+
+
+class PipelineError(RuntimeError):
+    pass
+
+
+@dataclass
+class PipelineResult:
+    log_file: Path
+    dag_results: list[dict] = field(default_factory=list)
+
+
+def _echo(line: str, out) -> None:
+    if any(marker in line for marker in _ECHO_MARKERS):
+        text = line.split("] ", 1)[-1] if "[DAG TEST]" not in line else line
+        print("  " + text.strip()[:160], file=out, flush=True)
+
+
+def _airflow(env: dict[str, str], args: list[str], log) -> None:
+    airflow = str(Path(sys.executable).parent / "airflow")
+    done = subprocess.run(
+        [airflow, *args], env=env, stdout=log, stderr=subprocess.STDOUT, check=False
+    )
+    if done.returncode != 0:
+        raise PipelineError(f"`airflow {' '.join(args)}` failed (see {log.name})")
+
+
+def run_pipeline(
+    settings: Settings, warehouse_url: str, dag_ids: list[str] | None = None, out=sys.stdout
+) -> PipelineResult:
+    """Migrate Airflow's metadata database, then run each DAG once with `dag.test()`."""
+    env = os.environ | airflow_environment(settings, warehouse_url)
+    logs = settings.state_dir / "logs"
+    logs.mkdir(parents=True, exist_ok=True)
+    result = PipelineResult(log_file=logs / f"run-{time.strftime('%Y%m%d-%H%M%S')}.log")
+    with result.log_file.open("w") as log:
+        print(f"Airflow metadata: {settings.airflow_home} (log: {result.log_file})", file=out)
+        _airflow(env, ["db", "migrate"], log)
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "tyndau.dag_runner", *(dag_ids or PIPELINE_DAGS)],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            bufsize=1,
+        )
+        errors = []
+        for line in proc.stdout:
+            log.write(line)
+            if line.startswith("TYNDAU-RESULT "):
+                result.dag_results.append(json.loads(line.removeprefix("TYNDAU-RESULT ")))
+                last = result.dag_results[-1]
+                print(f"{last['dag_id']}: {last['state']}", file=out, flush=True)
+            elif line.startswith("tyndau: "):
+                errors.append(line.strip())
+            else:
+                _echo(line, out)
+        if proc.wait() != 0:
+            reason = "; ".join(errors) or f"the DAG runner exited {proc.returncode}"
+            raise PipelineError(f"{reason} (full log: {result.log_file})")
+    return result

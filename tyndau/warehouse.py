@@ -1,0 +1,139 @@
+"""The warehouse: the embedded Postgres's lifecycle, its database and roles, and URL helpers."""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from pathlib import Path
+from urllib.parse import quote, urlencode
+
+import psycopg
+from psycopg import sql
+from psycopg.conninfo import conninfo_to_dict
+
+from tyndau.settings import Settings
+
+log = logging.getLogger(__name__)
+
+DATABASE = "tyndau"
+OWNER_ROLE = "tyndau"
+READER_ROLE = "tyndau_reader"
+
+
+def _server(pgdata: Path, cleanup_mode: str | None = None):
+    import pgserver  # imported late: only the embedded set-up needs it
+
+    pgdata.mkdir(parents=True, exist_ok=True)
+    return pgserver.get_server(pgdata, cleanup_mode=cleanup_mode)
+
+
+def _owner_password(pgdata: Path) -> str:
+    """The embedded owner role's password: made once, kept beside the data, readable by us only."""
+    secret = pgdata.parent / "warehouse.password"
+    if not secret.exists():
+        secret.touch(mode=0o600)
+        secret.write_text(secrets.token_urlsafe(24))
+    return secret.read_text().strip()
+
+
+def start_embedded(pgdata: Path) -> str:
+    """Start (or find running) the embedded Postgres; return the URL of tyndau's database."""
+    server = _server(pgdata)
+    password = _owner_password(pgdata)
+    with psycopg.connect(server.get_uri(), autocommit=True) as conn:
+        role = conn.execute("select 1 from pg_roles where rolname = %s", [OWNER_ROLE]).fetchone()
+        conn.execute(
+            sql.SQL("{} role {} login createrole createdb password {}").format(
+                sql.SQL("alter" if role else "create"),
+                sql.Identifier(OWNER_ROLE),
+                sql.Literal(password),
+            )
+        )
+        exists = conn.execute("select 1 from pg_database where datname = %s", [DATABASE]).fetchone()
+        if not exists:
+            conn.execute(
+                sql.SQL("create database {} owner {}").format(
+                    sql.Identifier(DATABASE), sql.Identifier(OWNER_ROLE)
+                )
+            )
+    return _embedded_url(server, password)
+
+
+def _embedded_url(server, password: str) -> str:
+    socket_dir = conninfo_to_dict(server.get_uri())["host"]
+    return make_url(host=socket_dir, user=OWNER_ROLE, password=password, dbname=DATABASE)
+
+
+def make_url(
+    host: str, user: str, dbname: str, password: str | None = None, port: int | str | None = None
+) -> str:
+    """A postgresql:// URL that psql, psycopg, SQLAlchemy and dbt accept; a socket dir rides in
+    the query string because a path cannot stand where a host name does."""
+    auth = quote(user, safe="")
+    if password:
+        auth += ":" + quote(password, safe="*")
+    if host.startswith("/"):
+        query = "?" + urlencode({"host": host} | ({"port": str(port)} if port else {}), safe="/", quote_via=quote)
+        return f"postgresql://{auth}@/{quote(dbname, safe='')}{query}"
+    netloc = host + (f":{port}" if port else "")
+    return f"postgresql://{auth}@{netloc}/{quote(dbname, safe='')}"
+
+
+def stop_embedded(pgdata: Path) -> bool:
+    """Stop the embedded Postgres if it runs; True when it was running."""
+    if not (pgdata / "postmaster.pid").exists():
+        return False
+    _server(pgdata, cleanup_mode="stop").cleanup()
+    return True
+
+
+def embedded_url_if_running(pgdata: Path) -> str | None:
+    if not (pgdata / "postmaster.pid").exists():
+        return None
+    return _embedded_url(_server(pgdata), _owner_password(pgdata))
+
+
+def resolve_url(settings: Settings) -> str:
+    """WAREHOUSE_URL when set, else the embedded warehouse (started on demand)."""
+    return settings.warehouse_url or start_embedded(settings.embedded_pgdata)
+
+
+def url_parts(url: str) -> dict[str, str]:
+    """host/port/user/password/dbname of a Postgres URL; a Unix socket is a host that is a path."""
+    parts = conninfo_to_dict(url)
+    return {
+        "host": parts.get("host") or "localhost",
+        "port": str(parts.get("port") or 5432),
+        "user": parts.get("user") or "postgres",
+        "password": parts.get("password") or "",
+        "dbname": parts.get("dbname") or "postgres",
+    }
+
+
+def redact(url: str) -> str:
+    """The URL as it may appear in logs: the password replaced."""
+    parts = url_parts(url)
+    if parts["password"]:
+        parts["password"] = "***"
+    return make_url(**parts)
+
+
+def ensure_reader_role(conn: psycopg.Connection, password: str | None) -> None:
+    """The analysts' role: reads `marts` (granted on publish) and nothing else.
+
+    With a password it can log in; without one it is a group role to grant to people's logins.
+    """
+    exists = conn.execute("select 1 from pg_roles where rolname = %s", [READER_ROLE]).fetchone()
+    verb = "alter" if exists else "create"
+    if password:
+        stmt = sql.SQL("{} role {} login password {}").format(
+            sql.SQL(verb), sql.Identifier(READER_ROLE), sql.Literal(password)
+        )
+    else:
+        stmt = sql.SQL("{} role {} nologin").format(sql.SQL(verb), sql.Identifier(READER_ROLE))
+    conn.execute(stmt)
+
+
+def with_database(url: str, dbname: str) -> str:
+    """The same server and credentials, another database."""
+    return make_url(**(url_parts(url) | {"dbname": dbname}))
