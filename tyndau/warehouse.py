@@ -73,7 +73,8 @@ def make_url(
     if password:
         auth += ":" + quote(password, safe="*")
     if host.startswith("/"):
-        query = "?" + urlencode({"host": host} | ({"port": str(port)} if port else {}), safe="/", quote_via=quote)
+        params = {"host": host} | ({"port": str(port)} if port else {})
+        query = "?" + urlencode(params, safe="/", quote_via=quote)
         return f"postgresql://{auth}@/{quote(dbname, safe='')}{query}"
     netloc = host + (f":{port}" if port else "")
     return f"postgresql://{auth}@{netloc}/{quote(dbname, safe='')}"
