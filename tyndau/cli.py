@@ -5,7 +5,6 @@ from __future__ import annotations
 import dataclasses
 import logging
 import sys
-import time
 
 import click
 
@@ -59,28 +58,16 @@ def run() -> None:
     click.echo("tyndau run: done; marts published.")
 
 
-@main.command()
-@click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on.")
-@click.option("--port", default=8765, show_default=True, help="Port (0: any free one).")
-@click.option("--crawl-delay", default=0, show_default=True, help="Crawl-delay in robots.txt.")
-@click.option("--seed", default=2021, show_default=True, help="Scenario seed.")
-def sandbox(host: str, port: int, crawl_delay: int, seed: int) -> None:
-    """Serve the stand-in Open Dialogue portal (the calibrated scenario) until Ctrl-C."""
-    from sandbox.dialog.scenario import build_scenario
-    from sandbox.dialog.server import DialogSandbox, Knobs
+@main.command(
+    context_settings={"ignore_unknown_options": True, "allow_extra_args": True},
+    add_help_option=False,
+)
+@click.pass_context
+def sandbox(ctx: click.Context) -> None:
+    """Serve the stand-in Open Dialogue portal until Ctrl-C; --help lists its knobs."""
+    from sandbox.dialog.__main__ import main as serve
 
-    server = DialogSandbox(
-        build_scenario(seed), host=host, port=port, knobs=Knobs(crawl_delay=crawl_delay)
-    )
-    url = server.start()
-    click.echo(f"Open Dialogue sandbox at {url}  (DIALOG_BASE_URL={url}); Ctrl-C stops it")
-    try:
-        while True:
-            time.sleep(3600)
-    except KeyboardInterrupt:
-        pass
-    finally:
-        server.stop()
+    sys.exit(serve(ctx.args, prog="tyndau sandbox"))
 
 
 @main.group()
@@ -126,7 +113,6 @@ def demo() -> None:
     """
     from sandbox.dialog.scenario import build_scenario
     from sandbox.dialog.server import DialogSandbox
-
     from tyndau.marts import akimat_ranking, format_ranking
     from tyndau.pipeline import PipelineError, run_pipeline
     from tyndau.warehouse import resolve_url

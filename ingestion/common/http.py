@@ -46,6 +46,7 @@ ROBOTS_AGENT = "tyndau"
 
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 MAX_REDIRECTS = 5
+_MIN_TIMEOUT = 0.5  # seconds; the last attempt of a nearly spent budget still gets a chance
 _FRACTIONAL_DELAY = re.compile(r"^(\s*crawl-delay\s*:\s*)(\d*\.\d+)\s*$", re.IGNORECASE)
 
 Validator = Callable[[str], bool]
@@ -313,7 +314,7 @@ class PoliteSession:
         while True:
             self._wait_for_gate(gate)
             attempts += 1
-            response, error = self._attempt(url)
+            response, error = self._attempt(url, deadline)
             status = response.status_code if response is not None else None
             if response is not None:
                 has_retry_after = "Retry-After" in response.headers
@@ -351,15 +352,20 @@ class PoliteSession:
                 self._stats.seconds_backed_off += wait
             time.sleep(wait)
 
-    def _attempt(self, url: str) -> tuple[requests.Response | None, Exception | None]:
-        """Send one request; a transport failure comes back as a urllib3 error, not raised."""
+    def _attempt(
+        self, url: str, deadline: float
+    ) -> tuple[requests.Response | None, Exception | None]:
+        """Send one request; a transport failure comes back as a urllib3 error, not raised.
+
+        Timeouts shrink to what is left of the budget, so a slow server cannot stretch it.
+        """
         cfg = self.config
+        left = max(deadline - time.monotonic(), _MIN_TIMEOUT)
+        timeout = (min(cfg.connect_timeout, left), min(cfg.read_timeout, left))
         with self._stats_lock:
             self._stats.requests += 1
         try:
-            response = self._session.get(
-                url, timeout=(cfg.connect_timeout, cfg.read_timeout), allow_redirects=False
-            )
+            response = self._session.get(url, timeout=timeout, allow_redirects=False)
         except (requests.Timeout, requests.ConnectionError) as exc:
             return None, _as_urllib3_error(exc)
         except (

@@ -41,6 +41,9 @@ def insert_new_rows(
     NOTHING``: fast for big batches, idempotent, and duplicates inside the batch are harmless.
     Runs in one transaction (committed on exit unless the caller holds one open).
     """
+    rows = list(rows)
+    if not rows:
+        return 0
     schema, name = table.split(".", 1)
     target = sql.Identifier(schema, name)
     stage = sql.Identifier(f"_stage_{schema}_{name}")

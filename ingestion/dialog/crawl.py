@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Collection, Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
@@ -30,20 +30,29 @@ class FailedPage(NamedTuple):
     reason: str
 
 
+#: What of an appeal can still change once it is settled (views change forever: ignored).
+State = tuple[str, str | None]
+
+
+def appeal_state(record: Mapping) -> State:
+    """The part of an appeal an incremental crawl watches for changes: status and rating."""
+    return record["status"], record["rating"]
+
+
 @dataclass(frozen=True)
 class IncrementalStop:
     """When a blog's crawl may stop early: after the first page on which every appeal is
-    already known, no longer pending, and submitted more than ``lookback_days`` before the
-    blog's newest appeal.
+    already known in the same state (status, rating), is no longer pending, and was submitted
+    more than ``lookback_days`` before the blog's newest appeal.
 
     The window is anchored on the newest appeal of the blog (page 1), not on the wall clock, so
     it means "the last N days of activity" on the live portal, on a frozen archive and on a
-    sandbox scenario with its own "today" alike. Pending appeals can still be answered or
-    rejected at any age, so a page holding one is never settled. What changes later than that
-    (a late rating, views) is caught by a full refresh.
+    sandbox scenario with its own "today" alike. A pending appeal can still change at any age,
+    and a page showing a change may be followed by more: neither page settles the crawl. What
+    changes beyond a settled page (a very late rating; views) waits for a full refresh.
     """
 
-    known_ids: Collection[int]
+    known: Mapping[int, State]  # question_id → its last landed state
     lookback_days: int = 90
 
     def is_settled(self, page: ListingPage, newest: dt.date | None) -> bool:
@@ -51,8 +60,8 @@ class IncrementalStop:
             return False  # nothing to judge by, or unreadable cards: keep going
         cutoff = newest - dt.timedelta(days=self.lookback_days)
         return all(
-            card["question_id"] in self.known_ids
-            and card["status"] != "pending"
+            card["status"] != "pending"
+            and self.known.get(card["question_id"]) == appeal_state(card)
             and dt.date.fromisoformat(card["submitted_on"]) < cutoff
             for card in page.cards
         )

@@ -119,12 +119,15 @@ def land_pages(
     return Landed(appeals=added_appeals, rejects=added_rejects)
 
 
-def known_question_ids(conn: psycopg.Connection, blog_id: int) -> set[int]:
-    """Question ids of a blog already in raw (what an incremental crawl may stop at)."""
+def known_states(conn: psycopg.Connection, blog_id: int) -> dict[int, tuple[str, str | None]]:
+    """Each appeal of a blog in raw → its latest (status, rating): for ``IncrementalStop``."""
     rows = conn.execute(
-        "select distinct question_id from raw.dialog_appeals where blog_id = %s", (blog_id,)
+        "select distinct on (question_id) question_id, payload->>'status', payload->>'rating' "
+        "from raw.dialog_appeals where blog_id = %s "
+        "order by question_id, observed_at desc",
+        (blog_id,),
     ).fetchall()
-    return {row[0] for row in rows}
+    return {question_id: (status, rating) for question_id, status, rating in rows}
 
 
 def _appeal_row(load_id: uuid.UUID, observed: ObservedPage, record: dict) -> tuple:

@@ -101,9 +101,7 @@ def parse_card(card: Tag, detached_answers: dict[str, Tag] | None = None) -> dic
         "applicant": _applicant(card),
         "text": _appeal_text(card),
         "category": _required(info.get(sel.CATEGORY_ICON), "category"),
-        "submitted_on": _date(
-            _required(info.get(sel.SUBMITTED_ICON), "submitted_on"), "submitted_on"
-        ),
+        "submitted_on": _date(info.get(sel.SUBMITTED_ICON), "submitted_on"),
         "views": _views(info.get(sel.VIEWS_ICON)),
     }
     answer = card.select_one(sel.ANSWER_BLOCK)
@@ -204,9 +202,9 @@ def _views(value: str | None) -> int:
     return int(digits)
 
 
-def _date(value: str, name: str) -> str:
+def _date(value: str | None, name: str) -> str:
     """dd.mm.yyyy → ISO yyyy-mm-dd."""
-    match = sel.DATE_PATTERN.fullmatch(value.strip())
+    match = sel.DATE_PATTERN.fullmatch(_required(value, name).strip())
     if not match:
         raise CardError(f"bad date in {name}: {value!r}")
     day, month, year = (int(part) for part in match.groups())

@@ -13,9 +13,9 @@ from sandbox.dialog.scenario import build_scenario
 from sandbox.dialog.server import DialogSandbox, Knobs
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(prog: str = "python -m sandbox.dialog") -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="python -m sandbox.dialog",
+        prog=prog,
         description="A local dialog.egov.kz (Open Dialogue) serving a deterministic scenario "
         "calibrated to CALIBRATION.md, with knobs for the real portal's troubles. Fault rates "
         "apply to blog listing pages only and must add up to at most 1.",
@@ -66,9 +66,13 @@ def knobs_from_args(args: argparse.Namespace) -> Knobs:
     )
 
 
-def main(argv: Sequence[str] | None = None, stop: threading.Event | None = None) -> int:
+def main(
+    argv: Sequence[str] | None = None,
+    stop: threading.Event | None = None,
+    prog: str = "python -m sandbox.dialog",
+) -> int:
     """Serve until Ctrl-C (or until `stop` is set, for tests)."""
-    parser = build_parser()
+    parser = build_parser(prog)
     args = parser.parse_args(argv)
     try:
         knobs = knobs_from_args(args)

@@ -20,7 +20,7 @@ from ingestion.dialog import land_dialog
 from ingestion.dialog.load import (
     ObservedPage,
     ensure_raw_schema,
-    known_question_ids,
+    known_states,
     land_blogs,
     land_pages,
 )
@@ -81,14 +81,38 @@ def test_schema_is_idempotent_and_exactly_as_agreed(conn):
     }
 
 
+def test_schema_creation_is_safe_when_loads_start_together(warehouse_url):
+    with psycopg.connect(warehouse_url, autocommit=True) as admin:
+        admin.execute("drop database if exists race")
+        admin.execute("create database race")
+    race_url = warehouse_url.replace("/postgres?", "/race?")
+    errors: list[BaseException] = []
+
+    def create():
+        try:
+            with psycopg.connect(race_url, autocommit=True) as connection:
+                ensure_raw_schema(connection)
+        except BaseException as exc:  # collected: the assertion below shows it
+            errors.append(exc)
+
+    threads = [threading.Thread(target=create) for _ in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+
+
 def test_landing_the_same_page_twice_adds_nothing(conn):
     page = fixture_page("listing_normal.html")
     first = land_pages(conn, uuid.uuid4(), [observed(page)])
     second = land_pages(conn, uuid.uuid4(), [observed(page), observed(page)])
     assert (first.appeals, second.appeals) == (10, 0)
     assert count(conn, "dialog_appeals") == 10
-    assert known_question_ids(conn, BLOG) == {c["question_id"] for c in page.cards}
-    assert known_question_ids(conn, 1) == set()
+    assert known_states(conn, BLOG) == {
+        c["question_id"]: (c["status"], c["rating"]) for c in page.cards
+    }
+    assert known_states(conn, 1) == {}
 
 
 def test_a_changed_appeal_adds_a_row_and_keeps_the_old_one(conn):
@@ -112,6 +136,7 @@ def test_a_changed_appeal_adds_a_row_and_keeps_the_old_one(conn):
     assert [r[0] for r in rows] == ["pending", "answered"]
     assert rows[1][1] == content_hash(answered)
     assert count(conn, "dialog_appeals") == 11
+    assert known_states(conn, BLOG)[754734] == ("answered", None)  # the latest observation
 
 
 def test_payload_round_trips_exactly_through_postgres(conn):

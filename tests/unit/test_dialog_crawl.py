@@ -153,8 +153,12 @@ def ten_pages(blog_id: int):
     }
 
 
+def known(ids, state=("rejected", None)):
+    return dict.fromkeys(ids, state)
+
+
 def test_incremental_stops_at_the_first_page_of_known_settled_appeals():
-    stop = IncrementalStop(known_ids=set(range(1, 96)), lookback_days=30)
+    stop = IncrementalStop(known(range(1, 96)), lookback_days=30)
     pages = list(crawl_blog(ScriptedSession(ten_pages(7)), BASE, 7, stop=stop))
     # page 1: new ids; pages 2-4: not older than 30 days before the newest (id 70 is exactly
     # 30 days older); page 5 (ids 60..51) is the first settled one
@@ -162,13 +166,13 @@ def test_incremental_stops_at_the_first_page_of_known_settled_appeals():
 
 
 def test_incremental_goes_on_while_a_page_holds_an_unknown_appeal():
-    known = set(range(1, 96)) - {52}  # an older appeal never seen before (page drift)
-    stop = IncrementalStop(known_ids=known, lookback_days=30)
+    ids = set(range(1, 96)) - {52}  # an older appeal never seen before (page drift)
+    stop = IncrementalStop(known(ids), lookback_days=30)
     assert len(list(crawl_blog(ScriptedSession(ten_pages(7)), BASE, 7, stop=stop))) == 6
 
 
 def test_incremental_with_nothing_known_is_a_full_crawl():
-    stop = IncrementalStop(known_ids=set(), lookback_days=30)
+    stop = IncrementalStop({}, lookback_days=30)
     assert len(list(crawl_blog(ScriptedSession(ten_pages(7)), BASE, 7, stop=stop))) == 10
 
 
@@ -176,12 +180,18 @@ def test_a_page_with_rejects_is_never_settled():
     answers = ten_pages(7)
     bad = card(0, DAY).replace("/blogs/all-questions/0", "/nowhere/")
     answers[url(7, 5)] = answers[url(7, 5)].replace("<footer>", bad + "<footer>")
-    stop = IncrementalStop(known_ids=set(range(1, 96)), lookback_days=30)
+    stop = IncrementalStop(known(range(1, 96)), lookback_days=30)
     assert len(list(crawl_blog(ScriptedSession(answers), BASE, 7, stop=stop))) == 6
 
 
 def test_a_page_with_an_old_pending_appeal_is_never_settled():
     answers = ten_pages(7)
     answers[url(7, 5)] = answers[url(7, 5)].replace(REJECTED, "находится на рассмотрении у ГО", 1)
-    stop = IncrementalStop(known_ids=set(range(1, 96)), lookback_days=30)
+    stop = IncrementalStop(known(range(1, 96)), lookback_days=30)
     assert len(list(crawl_blog(ScriptedSession(answers), BASE, 7, stop=stop))) == 6
+
+
+def test_a_page_showing_a_change_is_never_settled():
+    # 55 was pending when last landed and is rejected now: pages further down may hold more
+    stop = IncrementalStop({**known(range(1, 96)), 55: ("pending", None)}, lookback_days=30)
+    assert len(list(crawl_blog(ScriptedSession(ten_pages(7)), BASE, 7, stop=stop))) == 6

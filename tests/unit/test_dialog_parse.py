@@ -108,8 +108,10 @@ def test_a_page_missing_its_end_markers_is_incomplete(cut):
     assert not is_complete_page(head + tail.replace(cut, ""))
 
 
-def test_complete_page_check_accepts_bytes():
-    assert is_complete_page(load("listing_normal.html").encode("utf-8"))
+def test_bytes_parse_like_text():
+    html = load("listing_normal.html")
+    assert is_complete_page(html.encode("utf-8"))
+    assert parse_listing(html.encode("utf-8"), URL) == parse_listing(html, URL)
 
 
 def test_malformed_cards_become_rejects_and_the_rest_still_parses():

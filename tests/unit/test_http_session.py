@@ -273,3 +273,13 @@ def test_a_fractional_crawl_delay_is_rounded_up_never_ignored():
             assert session.crawl_delay(srv.base + "/p") == 1
     finally:
         srv.close()
+
+
+def test_slow_answers_cannot_stretch_the_time_budget(server):
+    url = server.route("/p", Answer(delay=3.0))
+    started = time.monotonic()
+    session = PoliteSession(FAST, read_timeout=5, max_total_seconds=1.5)
+    with session, pytest.raises(FetchError) as caught:
+        session.fetch_text(url)
+    assert time.monotonic() - started < 2.5
+    assert "ReadTimeoutError" in caught.value.reason
