@@ -33,7 +33,11 @@ def warehouse_url() -> str:
 
 
 def land_dialog_appeals() -> dict:
-    """Crawl every blog of the registry and land what it sees in raw; fail only if nothing lands."""
+    """Crawl every blog of the registry and land what it sees in raw.
+
+    Pages that stay broken are set aside (the next run picks them up); the task fails only
+    when the portal gave nothing at all.
+    """
     from ingestion.dialog import land_dialog
 
     report = land_dialog(
@@ -44,6 +48,9 @@ def land_dialog_appeals() -> dict:
     )
     for url, reason in report.failed_pages:
         log.warning("page set aside: %s (%s)", url, reason)
+    if report.failed_pages and not report.pages_fetched:
+        url, reason = report.failed_pages[0]
+        raise RuntimeError(f"the portal gave no page at all; first failure: {url}: {reason}")
     summary = {
         "load_id": str(report.load_id),
         "pages_fetched": report.pages_fetched,

@@ -134,7 +134,11 @@ class _HostGate:
     """Spaces the requests to one host at least ``delay`` seconds apart (thread-safe).
 
     The lock is held while sleeping on purpose: requests to one host queue up behind it.
+    A small margin is added so the spacing holds as the server sees it too, network and
+    scheduling jitter included.
     """
+
+    MARGIN = 0.02  # seconds, only when there is a delay to keep
 
     def __init__(self, delay: float):
         self.delay = delay
@@ -145,7 +149,8 @@ class _HostGate:
         with self._lock:
             waited = 0.0
             if self._last_sent is not None:
-                waited = max(0.0, self._last_sent + self.delay - time.monotonic())
+                spacing = self.delay + self.MARGIN if self.delay > 0 else 0.0
+                waited = max(0.0, self._last_sent + spacing - time.monotonic())
                 if waited:
                     time.sleep(waited)
             self._last_sent = time.monotonic()

@@ -1,0 +1,105 @@
+"""`tyndau run` against another portal, another blog registry and another warehouse.
+
+The portal is the sandbox with another seed and a tenth of the appeals; the registry picks four
+akimats (under other names) and a ministry; the warehouse is a database of its own. The ranking
+must follow the rules of CALIBRATION.md "Definitions", recomputed here from what the portal
+serves, independently of dbt.
+"""
+
+from __future__ import annotations
+
+import csv
+import os
+import subprocess
+import sys
+from fractions import Fraction
+
+import psycopg
+import pytest
+
+from sandbox.dialog.scenario import build_scenario
+from sandbox.dialog.server import DialogSandbox
+from tyndau.warehouse import with_database
+
+PICKED = {  # blog_id → (code, name in our registry, region)
+    100075: ("ALA", "Акимат мегаполиса Алматы", "75"),
+    100063: ("VKO", "Акимат ВКО", "63"),
+    100033: ("ZHT", "Акимат Жетісу", "33"),
+    100010: ("ABA", "Акимат Абай", "10"),
+}
+MINISTRY = 32785
+
+
+def expected_ranking(scenario) -> list[tuple]:
+    """(kato, appeals, answered, answer_rank, rated, unsatisfied, satisfaction_rank)."""
+    rows = []
+    for blog_id, (_, _, kato) in PICKED.items():
+        appeals = scenario.appeals_by_blog[blog_id]
+        answered = sum(a.status == "answered" for a in appeals)
+        rated = sum(a.rating is not None for a in appeals)
+        unsatisfied = sum(a.rating == "negative" for a in appeals)
+        rows.append([kato, len(appeals), answered, rated, unsatisfied])
+    by_answers = sorted(rows, key=lambda r: (-Fraction(r[2], r[1]), -r[2], r[0]))
+    answer_rank = {r[0]: i for i, r in enumerate(by_answers, 1)}
+    rated_rows = [r for r in rows if r[3]]
+    by_satisfaction = sorted(rated_rows, key=lambda r: (Fraction(r[4], r[3]), -r[3], r[0]))
+    satisfaction_rank = {r[0]: i for i, r in enumerate(by_satisfaction, 1)}
+    return sorted(
+        (k, n, a, answer_rank[k], rt, u, satisfaction_rank.get(k)) for k, n, a, rt, u in rows
+    )
+
+
+@pytest.fixture(scope="module")
+def other_portal():
+    with DialogSandbox(build_scenario(seed=7, scale=0.1)) as server:
+        yield server
+
+
+def test_tyndau_run_elsewhere_ranks_by_the_same_rules(pg_server, other_portal, tmp_path):
+    registry = tmp_path / "blogs.csv"
+    with registry.open("w", newline="", encoding="utf-8") as out:
+        writer = csv.writer(out)
+        writer.writerow(
+            ["blog_id", "gov_body_code", "gov_body_name_ru", "body_type", "region_kato"]
+        )
+        for blog_id, (code, name, kato) in PICKED.items():
+            writer.writerow([blog_id, code, name, "akimat", kato])
+        writer.writerow([MINISTRY, "MZ", "Министерство здравоохранения", "ministry", ""])
+    with psycopg.connect(pg_server, autocommit=True) as conn:
+        conn.execute("drop database if exists elsewhere with (force)")
+        conn.execute("create database elsewhere")
+    warehouse = with_database(pg_server, "elsewhere")
+    env = os.environ | {
+        "WAREHOUSE_URL": warehouse,
+        "DIALOG_BASE_URL": other_portal.base_url,
+        "DIALOG_BLOGS_FILE": str(registry),
+        "TYNDAU_STATE_DIR": str(tmp_path / "state"),
+    }
+    tyndau = [sys.executable, "-m", "tyndau.cli", "run"]
+    done = subprocess.run(tyndau, env=env, capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+
+    with psycopg.connect(warehouse) as conn:
+        got = conn.execute(
+            "select region_kato, appeals, answered, answer_rank, rated_answers, unsatisfied,"
+            " satisfaction_rank from marts.akimat_ranking order by region_kato"
+        ).fetchall()
+        names = dict(conn.execute("select region_kato, akimat_name_ru from marts.akimat_ranking"))
+        ministry_rows = conn.execute(
+            "select count(*) from marts.fct_appeals where blog_id = %s", [MINISTRY]
+        ).fetchone()[0]
+    assert got == expected_ranking(other_portal.scenario)
+    assert names == {kato: name for _, name, kato in PICKED.values()}
+    assert ministry_rows == len(other_portal.scenario.appeals_by_blog[MINISTRY])
+
+
+def test_tyndau_run_fails_loudly_when_the_portal_is_down(pg_server, tmp_path):
+    env = os.environ | {
+        "WAREHOUSE_URL": pg_server,
+        "DIALOG_BASE_URL": "http://127.0.0.1:9",  # discard port: nothing listens
+        "TYNDAU_STATE_DIR": str(tmp_path / "state"),
+    }
+    tyndau = [sys.executable, "-m", "tyndau.cli", "run"]
+    done = subprocess.run(tyndau, env=env, capture_output=True, text=True, check=False)
+    assert done.returncode != 0
+    assert "dialog_ingest" in done.stderr
