@@ -5,6 +5,7 @@ from airflow.sdk import dag, task
 
 from expectations.gate import RAW_LANDING
 from tyndau import orchestration as orch
+from tyndau.orchestration import dialog
 
 
 @dag(
@@ -19,9 +20,9 @@ from tyndau import orchestration as orch
 def dialog_ingest():
     @task
     def land() -> dict:
-        return orch.land_dialog_appeals()
+        return dialog.land_appeals()
 
-    @task(outlets=[orch.RAW_DIALOG_APPEALS])
+    @task(outlets=[dialog.RAW_DIALOG_APPEALS])
     def check_raw_landing() -> dict:
         return orch.quality_gate(RAW_LANDING)
 

@@ -6,11 +6,12 @@ from cosmos import DbtTaskGroup
 
 from expectations.gate import MARTS_GATE
 from tyndau import orchestration as orch
+from tyndau.orchestration import dialog
 
 
 @dag(
     dag_id="warehouse_build",
-    schedule=[orch.RAW_DIALOG_APPEALS],
+    schedule=[dialog.RAW_DIALOG_APPEALS],
     start_date=pendulum.datetime(2026, 1, 1, tz="Asia/Almaty"),
     catchup=False,
     max_active_runs=1,

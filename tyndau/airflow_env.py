@@ -13,6 +13,7 @@ from tyndau.settings import PROJECT_DIR, Settings
 from tyndau.warehouse import url_parts
 
 WAREHOUSE_CONN_ID = "tyndau_warehouse"
+OPENDATA_CONN_ID = "tyndau_opendata"  # http: host = base URL, password = API key
 
 
 def airflow_environment(settings: Settings, warehouse_url: str) -> dict[str, str]:
@@ -47,6 +48,16 @@ def airflow_environment(settings: Settings, warehouse_url: str) -> dict[str, str
     }
     if settings.dialog_base_url:
         env["AIRFLOW_VAR_DIALOG_BASE_URL"] = settings.dialog_base_url
+    env["AIRFLOW_VAR_COMPLAINTS_INBOX"] = str(settings.complaints_inbox)
+    if settings.opendata_base_url:
+        opendata = {
+            "conn_type": "http",
+            "host": settings.opendata_base_url,
+            "password": settings.opendata_api_key or "",
+        }
+        env[f"AIRFLOW_CONN_{OPENDATA_CONN_ID.upper()}"] = json.dumps(opendata)
+    if settings.opendata_watch_file:
+        env["AIRFLOW_VAR_OPENDATA_WATCH_FILE"] = str(settings.opendata_watch_file)
     if settings.reader_password:
         # Airflow masks variables named like passwords in its logs
         env["AIRFLOW_VAR_READER_PASSWORD"] = settings.reader_password

@@ -35,7 +35,9 @@ def main() -> None:
     rankings of akimats with dbt and guards them with Great Expectations. Configuration comes
     from the environment (see README.md, "Configuration").
     """
-    logging.basicConfig(level=logging.INFO, format="%(message)s")
+    logging.basicConfig(level=logging.WARNING, format="%(message)s")
+    for ours in ("tyndau", "ingestion", "sandbox"):
+        logging.getLogger(ours).setLevel(logging.INFO)
 
 
 @main.command()

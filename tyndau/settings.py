@@ -23,6 +23,10 @@ class Settings:
     dialog_blogs_file: Path
     dialog_min_delay: float  # seconds between requests, on top of robots.txt's Crawl-delay
     reader_password: str | None  # login password of the read-only analysts' role
+    opendata_base_url: str | None  # data.egov.kz, or a server speaking its API
+    opendata_api_key: str | None  # a secret: never logged, never in the repo
+    opendata_watch_file: Path | None  # datasets whose records land (apiUri[,version] per line)
+    complaints_inbox: Path  # folder where report files are dropped
 
     @property
     def embedded_pgdata(self) -> Path:
@@ -53,4 +57,13 @@ def load_settings(env: os._Environ | dict | None = None) -> Settings:
         dialog_blogs_file=Path(env.get("DIALOG_BLOGS_FILE") or SANDBOX_BLOGS_FILE).resolve(),
         dialog_min_delay=float(env.get("DIALOG_MIN_DELAY") or 0),
         reader_password=env.get("TYNDAU_READER_PASSWORD") or None,
+        opendata_base_url=(env.get("OPENDATA_BASE_URL") or "").rstrip("/") or None,
+        opendata_api_key=env.get("OPENDATA_API_KEY") or None,
+        opendata_watch_file=Path(env["OPENDATA_WATCH_FILE"]).resolve()
+        if env.get("OPENDATA_WATCH_FILE")
+        else None,
+        complaints_inbox=Path(
+            env.get("COMPLAINTS_INBOX")
+            or Path(env.get("TYNDAU_STATE_DIR") or PROJECT_DIR / ".tyndau") / "inbox"
+        ).resolve(),
     )

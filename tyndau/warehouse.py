@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import secrets
+import warnings
 from pathlib import Path
 from urllib.parse import quote, urlencode
 
@@ -21,6 +22,8 @@ READER_ROLE = "tyndau_reader"
 
 
 def _server(pgdata: Path, cleanup_mode: str | None = None):
+    # platformdirs warns when XDG_RUNTIME_DIR is unset (CI, root shells): harmless here
+    warnings.filterwarnings("ignore", message="XDG_RUNTIME_DIR is not set")
     import pgserver  # imported late: only the embedded set-up needs it
 
     pgdata.mkdir(parents=True, exist_ok=True)

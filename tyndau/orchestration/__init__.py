@@ -1,4 +1,6 @@
-"""What the DAGs share: Assets, the warehouse connection, and the task bodies they wire up.
+"""What the DAGs share: the warehouse connection, the quality gate, publishing, and dbt's
+configuration for Cosmos. One module per source (`dialog`, …) holds that source's Assets and
+task bodies.
 
 Kept out of `dags/` so the DAG files stay a few lines of wiring, and out of `ingestion/` so the
 ingestion library never imports Airflow.
@@ -7,7 +9,6 @@ ingestion library never imports Airflow.
 from __future__ import annotations
 
 import logging
-from pathlib import Path
 
 from airflow.sdk import Asset, BaseHook, Variable
 
@@ -20,7 +21,6 @@ log = logging.getLogger(__name__)
 DBT_PROJECT_DIR = PROJECT_DIR / "dbt_project"
 
 # Assets name tables in the warehouse; the warehouse is whatever the connection points at.
-RAW_DIALOG_APPEALS = Asset(name="raw.dialog_appeals", group="raw")
 PUBLISHED_MARTS = Asset(name="marts", group="marts")
 
 
@@ -30,38 +30,6 @@ def warehouse_url() -> str:
     return make_url(
         host=conn.host, port=conn.port, user=conn.login, password=conn.password, dbname=conn.schema
     )
-
-
-def land_dialog_appeals() -> dict:
-    """Crawl every blog of the registry and land what it sees in raw.
-
-    Pages that stay broken are set aside (the next run picks them up); the task fails only
-    when the portal gave nothing at all.
-    """
-    from ingestion.dialog import land_dialog
-
-    report = land_dialog(
-        warehouse_url(),
-        Variable.get("dialog_base_url"),
-        Path(Variable.get("dialog_blogs_file")),
-        crawl_delay_floor=float(Variable.get("dialog_min_delay", default="0")),
-    )
-    for url, reason in report.failed_pages:
-        log.warning("page set aside: %s (%s)", url, reason)
-    if report.failed_pages and not report.pages_fetched:
-        url, reason = report.failed_pages[0]
-        raise RuntimeError(f"the portal gave no page at all; first failure: {url}: {reason}")
-    summary = {
-        "load_id": str(report.load_id),
-        "pages_fetched": report.pages_fetched,
-        "requests_made": report.requests_made,
-        "cards_seen": report.cards_seen,
-        "rows_inserted": report.rows_inserted,
-        "rejects": report.rejects,
-        "failed_pages": len(report.failed_pages),
-    }
-    log.info("dialog landing: %s", summary)
-    return summary
 
 
 def quality_gate(checkpoint: str) -> dict:

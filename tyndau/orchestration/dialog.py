@@ -1,0 +1,46 @@
+"""Open Dialogue: its Asset and the body of its landing task."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from airflow.sdk import Asset, Variable
+
+from tyndau.orchestration import warehouse_url
+
+log = logging.getLogger(__name__)
+
+RAW_DIALOG_APPEALS = Asset(name="raw.dialog_appeals", group="raw")
+
+
+def land_appeals() -> dict:
+    """Crawl every blog of the registry and land what it sees in raw.
+
+    Pages that stay broken are set aside (the next run picks them up); the task fails only
+    when the portal gave nothing at all.
+    """
+    from ingestion.dialog import land_dialog
+
+    report = land_dialog(
+        warehouse_url(),
+        Variable.get("dialog_base_url"),
+        Path(Variable.get("dialog_blogs_file")),
+        crawl_delay_floor=float(Variable.get("dialog_min_delay", default="0")),
+    )
+    for url, reason in report.failed_pages:
+        log.warning("page set aside: %s (%s)", url, reason)
+    if report.failed_pages and not report.pages_fetched:
+        url, reason = report.failed_pages[0]
+        raise RuntimeError(f"the portal gave no page at all; first failure: {url}: {reason}")
+    summary = {
+        "load_id": str(report.load_id),
+        "pages_fetched": report.pages_fetched,
+        "requests_made": report.requests_made,
+        "cards_seen": report.cards_seen,
+        "rows_inserted": report.rows_inserted,
+        "rejects": report.rejects,
+        "failed_pages": len(report.failed_pages),
+    }
+    log.info("dialog landing: %s", summary)
+    return summary
