@@ -30,3 +30,33 @@ def fresh_database(pg_server, request):
         conn.execute(f'drop database if exists "{name}" with (force)')
         conn.execute(f'create database "{name}"')
     yield with_database(pg_server, name)
+
+
+@pytest.fixture
+def dbt_build(tmp_path, monkeypatch):
+    """Run `dbt seed` + `dbt build` of the project against a database URL; fail on any error."""
+    from dbt.cli.main import dbtRunner
+
+    from tyndau.settings import PROJECT_DIR
+    from tyndau.warehouse import url_parts
+
+    project = PROJECT_DIR / "dbt_project"
+
+    def build(url: str) -> None:
+        parts = url_parts(url)
+        for key in ("host", "port", "user", "password", "dbname"):
+            monkeypatch.setenv(f"TYNDAU_PG_{key.upper()}", parts[key])
+        monkeypatch.setenv("DBT_LOG_PATH", str(tmp_path / "dbt-logs"))
+        common = [
+            "--project-dir",
+            str(project),
+            "--profiles-dir",
+            str(project),
+            "--target-path",
+            str(tmp_path / "dbt-target"),
+        ]
+        for command in (["seed"], ["build"]):
+            result = dbtRunner().invoke([*command, *common])
+            assert result.success, f"dbt {command[0]} failed: {result.exception or result.result}"
+
+    return build

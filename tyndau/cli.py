@@ -41,7 +41,12 @@ def main() -> None:
 
 
 @main.command()
-def run() -> None:
+@click.option(
+    "--full-refresh",
+    is_flag=True,
+    help="Re-read every listing page instead of stopping at pages already landed and settled.",
+)
+def run(full_refresh: bool) -> None:
     """Run the pipeline once through the Airflow DAGs (ingest → dbt → GX → publish).
 
     Reads WAREHOUSE_URL (unset: the embedded warehouse), DIALOG_BASE_URL and DIALOG_BLOGS_FILE.
@@ -54,7 +59,7 @@ def run() -> None:
     try:
         settings.require_dialog()
         url = resolve_url(settings)
-        run_pipeline(settings, url)
+        run_pipeline(settings, url, conf={"full_refresh": full_refresh})
     except (ConfigError, PipelineError) as error:
         _fail(str(error))
     click.echo("tyndau run: done; marts published.")

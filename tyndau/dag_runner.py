@@ -10,7 +10,7 @@ import json
 import sys
 
 
-def run_dags(dag_ids: list[str]) -> int:
+def run_dags(dag_ids: list[str], conf: dict | None = None) -> int:
     from airflow.dag_processing.dagbag import DagBag
     from airflow.settings import DAGS_FOLDER
     from airflow.utils.state import DagRunState
@@ -25,7 +25,7 @@ def run_dags(dag_ids: list[str]) -> int:
         if dag is None:
             print(f"tyndau: no DAG named {dag_id}", file=sys.stderr)
             return 2
-        run = dag.test()
+        run = dag.test(run_conf={k: v for k, v in (conf or {}).items() if k in dag.params})
         outcome = {
             ti.task_id: (
                 ti.state,
@@ -51,4 +51,5 @@ def run_dags(dag_ids: list[str]) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(run_dags(sys.argv[1:]))
+    # argv: a JSON object of run parameters, then the DAG ids in order
+    sys.exit(run_dags(sys.argv[2:], json.loads(sys.argv[1])))

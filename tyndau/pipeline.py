@@ -34,6 +34,15 @@ def _echo(line: str, out) -> None:
         print("  " + text.strip()[:160], file=out, flush=True)
 
 
+def _report_dag(dag_result: dict, out) -> None:
+    """One line per DAG, and what each task that returned a summary said."""
+    print(f"{dag_result['dag_id']}: {dag_result['state']}", file=out, flush=True)
+    for task_id, (state, returned) in sorted(dag_result["tasks"].items()):
+        if isinstance(returned, dict):
+            said = ", ".join(f"{k}={v}" for k, v in returned.items())
+            print(f"  {task_id} ({state}): {said}", file=out, flush=True)
+
+
 def _airflow(env: dict[str, str], args: list[str], log) -> None:
     airflow = str(Path(sys.executable).parent / "airflow")
     done = subprocess.run(
@@ -44,9 +53,17 @@ def _airflow(env: dict[str, str], args: list[str], log) -> None:
 
 
 def run_pipeline(
-    settings: Settings, warehouse_url: str, dag_ids: list[str] | None = None, out=sys.stdout
+    settings: Settings,
+    warehouse_url: str,
+    dag_ids: list[str] | None = None,
+    *,
+    conf: dict | None = None,
+    out=sys.stdout,
 ) -> PipelineResult:
-    """Migrate Airflow's metadata database, then run each DAG once with `dag.test()`."""
+    """Migrate Airflow's metadata database, then run each DAG once with `dag.test()`.
+
+    `conf` holds run parameters (e.g. `full_refresh`); each DAG takes those it declares.
+    """
     env = os.environ | airflow_environment(settings, warehouse_url)
     logs = settings.state_dir / "logs"
     logs.mkdir(parents=True, exist_ok=True)
@@ -55,25 +72,31 @@ def run_pipeline(
         print(f"Airflow metadata: {settings.airflow_home} (log: {result.log_file})", file=out)
         _airflow(env, ["db", "migrate"], log)
         proc = subprocess.Popen(
-            [sys.executable, "-m", "tyndau.dag_runner", *(dag_ids or PIPELINE_DAGS)],
+            [
+                sys.executable,
+                "-m",
+                "tyndau.dag_runner",
+                json.dumps(conf or {}),
+                *(dag_ids or PIPELINE_DAGS),
+            ],
             env=env,
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
             text=True,
             bufsize=1,
         )
-        errors = []
+        errors, last_line = [], ""
         for line in proc.stdout:
             log.write(line)
+            last_line = line.strip() or last_line
             if line.startswith("TYNDAU-RESULT "):
                 result.dag_results.append(json.loads(line.removeprefix("TYNDAU-RESULT ")))
-                last = result.dag_results[-1]
-                print(f"{last['dag_id']}: {last['state']}", file=out, flush=True)
+                _report_dag(result.dag_results[-1], out)
             elif line.startswith("tyndau: "):
                 errors.append(line.strip())
             else:
                 _echo(line, out)
         if proc.wait() != 0:
-            reason = "; ".join(errors) or f"the DAG runner exited {proc.returncode}"
+            reason = "; ".join(errors) or f"the DAG runner exited {proc.returncode}: {last_line}"
             raise PipelineError(f"{reason} (full log: {result.log_file})")
     return result

@@ -10,14 +10,15 @@ from __future__ import annotations
 import csv
 import dataclasses
 import hashlib
+import re
 from decimal import Decimal
 from pathlib import Path
 
 import psycopg
 import pytest
-from sandbox.dialog.scenario import build_scenario
-from sandbox.dialog.server import DialogSandbox
 
+from sandbox.dialog.scenario import build_scenario, personal_data
+from sandbox.dialog.server import DialogSandbox
 from tyndau.pipeline import PipelineError, run_pipeline
 from tyndau.settings import load_settings
 from tyndau.warehouse import READER_ROLE, make_url, url_parts
@@ -171,3 +172,46 @@ def test_failing_gate_keeps_last_good_marts(pipeline):
     finally:
         with psycopg.connect(url) as conn:
             conn.execute("delete from raw.dialog_appeals where content_hash = 'corrupt'")
+
+
+def _text_values(url: str) -> dict[str, list[str]]:
+    """Every text value of every relation in the schemas analysts or dbt can see."""
+    values: dict[str, list[str]] = {}
+    with psycopg.connect(url) as conn:
+        columns = conn.execute(
+            "select table_schema, table_name, column_name from information_schema.columns"
+            " where table_schema in ('staging', 'intermediate', 'marts', 'marts_previous')"
+            " and data_type in ('text', 'character varying', 'jsonb')"
+        ).fetchall()
+        for schema, table, column in columns:
+            rows = conn.execute(
+                f'select "{column}"::text from "{schema}"."{table}" where "{column}" is not null'
+            ).fetchall()
+            values[f"{schema}.{table}.{column}"] = [r[0] for r in rows]
+    return values
+
+
+def test_no_personal_datum_of_the_portal_leaves_raw(pipeline):
+    """Every applicant name, IIN, phone and e-mail the sandbox wrote, searched everywhere."""
+    _, url, _ = pipeline
+    people = personal_data(build_scenario())
+    assert people.names and people.iins and people.phones and people.emails
+    digits = lambda s: re.sub(r"\D", "", s)[-10:]  # noqa: E731 - a phone's last ten digits
+    phones = {digits(p) for p in people.phones}
+    name_pairs = {" ".join(n.split()[:2]).lower() for n in people.names}
+    leaks = []
+    for where, texts in _text_values(url).items():
+        blob = "\n".join(texts)
+        found = set(re.findall(r"\d{12}", blob)) & set(people.iins)
+        found |= set(re.findall(r"[\w.+-]+@[\w-]+\.[\w.]+", blob)) & set(people.emails)
+        found |= {m for m in re.findall(r"\+?[\d][\d\s()\-]{9,}\d", blob) if digits(m) in phones}
+        words = re.findall(r"\w+", blob.lower())
+        found |= {f"{a} {b}" for a, b in zip(words, words[1:], strict=False)} & name_pairs
+        if found:
+            leaks.append((where, sorted(found)[:5]))
+    assert not leaks
+    with psycopg.connect(url) as conn:  # the raw layer does hold them: the scan can find them
+        raw = "\n".join(
+            r[0] for r in conn.execute("select payload::text from raw.dialog_appeals limit 5000")
+        )
+    assert set(re.findall(r"\d{12}", raw)) & set(people.iins)

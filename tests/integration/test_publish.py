@@ -32,8 +32,9 @@ def test_publish_swaps_candidate_in_and_keeps_previous(fresh_database):
     with psycopg.connect(_reader_url(url)) as reader:
         assert reader.execute("select generation from marts.t").fetchone() == (2,)
     for relation in ("raw.secret", "marts_previous.t"):
-        with psycopg.connect(_reader_url(url)) as reader, pytest.raises(
-            psycopg.errors.InsufficientPrivilege
+        with (
+            psycopg.connect(_reader_url(url)) as reader,
+            pytest.raises(psycopg.errors.InsufficientPrivilege),
         ):
             reader.execute(f"select * from {relation}")
 

@@ -14,28 +14,70 @@ from sandbox.dialog.__main__ import build_parser, knobs_from_args, main
 from sandbox.dialog.server import Knobs
 
 REPO = Path(__file__).resolve().parents[2]
-KNOB_FLAGS = ("--crawl-delay", "--error-rate", "--rate-limit-rate", "--retry-after",
-              "--slow-rate", "--slow-seconds", "--truncate-rate", "--drift-every",
-              "--drift-blog", "--fault-seed")
+KNOB_FLAGS = (
+    "--crawl-delay",
+    "--error-rate",
+    "--rate-limit-rate",
+    "--retry-after",
+    "--slow-rate",
+    "--slow-seconds",
+    "--truncate-rate",
+    "--drift-every",
+    "--drift-blog",
+    "--fault-seed",
+)
 
 
 def test_help_describes_every_knob():
-    result = subprocess.run([sys.executable, "-m", "sandbox.dialog", "--help"], cwd=REPO,
-                            capture_output=True, text=True, check=True, timeout=60)
+    result = subprocess.run(
+        [sys.executable, "-m", "sandbox.dialog", "--help"],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
+    )
     for flag in (*KNOB_FLAGS, "--port", "--host", "--seed", "--scale"):
         assert flag in result.stdout
 
 
 def test_flags_become_knobs():
-    args = build_parser().parse_args([
-        "--crawl-delay", "1", "--error-rate", "0.1", "--rate-limit-rate", "0.05",
-        "--retry-after", "3", "--slow-rate", "0.02", "--slow-seconds", "12",
-        "--truncate-rate", "0.01", "--drift-every", "50", "--drift-blog", "294912",
-        "--drift-blog", "32777", "--fault-seed", "9",
-    ])
+    args = build_parser().parse_args(
+        [
+            "--crawl-delay",
+            "1",
+            "--error-rate",
+            "0.1",
+            "--rate-limit-rate",
+            "0.05",
+            "--retry-after",
+            "3",
+            "--slow-rate",
+            "0.02",
+            "--slow-seconds",
+            "12",
+            "--truncate-rate",
+            "0.01",
+            "--drift-every",
+            "50",
+            "--drift-blog",
+            "294912",
+            "--drift-blog",
+            "32777",
+            "--fault-seed",
+            "9",
+        ]
+    )
     assert knobs_from_args(args) == Knobs(
-        crawl_delay=1, error_rate=0.1, rate_limit_rate=0.05, retry_after=3, slow_rate=0.02,
-        slow_seconds=12.0, truncate_rate=0.01, drift_every=50, drift_blog_ids=(294912, 32777),
+        crawl_delay=1,
+        error_rate=0.1,
+        rate_limit_rate=0.05,
+        retry_after=3,
+        slow_rate=0.02,
+        slow_seconds=12.0,
+        truncate_rate=0.01,
+        drift_every=50,
+        drift_blog_ids=(294912, 32777),
         fault_seed=9,
     )
     assert knobs_from_args(build_parser().parse_args([])) == Knobs()

@@ -25,10 +25,26 @@ from sandbox.dialog.scenario import (
 # CALIBRATION.md section 1: KATO → (answer rank, satisfaction rank). The scenario stores no rank;
 # this table is the published result its counts must reproduce.
 PUBLISHED_AKIMAT_RANKS = {
-    "63": (1, 17), "15": (2, 5), "43": (3, 3), "79": (4, 12), "27": (5, 2), "55": (6, 8),
-    "59": (7, 16), "35": (8, 10), "61": (9, 11), "11": (10, 9), "31": (11, 1), "19": (12, 13),
-    "33": (13, 6), "10": (14, 7), "71": (15, 20), "23": (16, 18), "62": (17, 4), "47": (18, 15),
-    "39": (19, 14), "75": (20, 19),
+    "63": (1, 17),
+    "15": (2, 5),
+    "43": (3, 3),
+    "79": (4, 12),
+    "27": (5, 2),
+    "55": (6, 8),
+    "59": (7, 16),
+    "35": (8, 10),
+    "61": (9, 11),
+    "11": (10, 9),
+    "31": (11, 1),
+    "19": (12, 13),
+    "33": (13, 6),
+    "10": (14, 7),
+    "71": (15, 20),
+    "23": (16, 18),
+    "62": (17, 4),
+    "47": (18, 15),
+    "39": (19, 14),
+    "75": (20, 19),
 }
 KAZAKH_LETTERS = set("әғқңөұүһі")
 PHONE = re.compile(r"^(\+7|8) ?(\(7\d\d\)|7\d\d) ?\d{3}[ -]?\d{2}[ -]?\d{2}$")
@@ -81,8 +97,10 @@ def test_every_body_matches_its_calibration_exactly(scenario):
         target = BODY_TARGETS[blog.gov_body_code]
         counts = body_counts(scenario.appeals_by_blog[blog.blog_id])
         assert counts == {
-            "appeals": target.appeals, "answered": target.answered,
-            "rated": target.rated, "unsatisfied": target.unsatisfied,
+            "appeals": target.appeals,
+            "answered": target.answered,
+            "rated": target.rated,
+            "unsatisfied": target.unsatisfied,
         }, blog.gov_body_code
 
 
@@ -102,10 +120,14 @@ def test_akimat_ranks_computed_from_the_appeals_are_the_published_ones(scenario)
             counts = body_counts(scenario.appeals_by_blog[blog.blog_id])
             rows.append((blog.region_kato, counts))
     # CALIBRATION.md "Definitions": ties go to more answered (rated), then the lower KATO.
-    by_answers = sorted(rows, key=lambda r: (
-        -Fraction(r[1]["answered"], r[1]["appeals"]), -r[1]["answered"], int(r[0])))
-    by_satisfaction = sorted(rows, key=lambda r: (
-        Fraction(r[1]["unsatisfied"], r[1]["rated"]), -r[1]["rated"], int(r[0])))
+    by_answers = sorted(
+        rows,
+        key=lambda r: (-Fraction(r[1]["answered"], r[1]["appeals"]), -r[1]["answered"], int(r[0])),
+    )
+    by_satisfaction = sorted(
+        rows,
+        key=lambda r: (Fraction(r[1]["unsatisfied"], r[1]["rated"]), -r[1]["rated"], int(r[0])),
+    )
     answer_rank = {kato: i for i, (kato, _) in enumerate(by_answers, start=1)}
     satisfaction_rank = {kato: i for i, (kato, _) in enumerate(by_satisfaction, start=1)}
     computed = {kato: (answer_rank[kato], satisfaction_rank[kato]) for kato, _ in rows}

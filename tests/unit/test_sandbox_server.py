@@ -110,8 +110,9 @@ def test_an_unknown_blog_is_404(sandbox):
 
 
 def test_changelang_sets_a_cookie(sandbox):
-    response = requests.get(f"{sandbox.base_url}/application/changelang", params={"lang": "ru"},
-                            timeout=TIMEOUT)
+    response = requests.get(
+        f"{sandbox.base_url}/application/changelang", params={"lang": "ru"}, timeout=TIMEOUT
+    )
     assert response.status_code == 200 and response.cookies["_language"] == "ru"
 
 
@@ -121,7 +122,10 @@ def test_disallowed_paths_answer_and_are_logged(sandbox, scenario):
         assert requests.get(sandbox.base_url + path, timeout=TIMEOUT).status_code == 200
     listing(sandbox.base_url)
     assert [r.path for r in sandbox.disallowed_requests()] == [
-        "/search?q=x", "/blogs/search/100075", f"/blogs/all-questions/{question_id}"]
+        "/search?q=x",
+        "/blogs/search/100075",
+        f"/blogs/all-questions/{question_id}",
+    ]
 
 
 def test_the_request_log_records_path_status_and_user_agent(sandbox):
@@ -129,8 +133,10 @@ def test_the_request_log_records_path_status_and_user_agent(sandbox):
     listing(sandbox.base_url, page=3, headers={"User-Agent": "tyndau-test"})
     listing(sandbox.base_url, blog_id=1)
     assert sandbox.request_log == [
-        ("/robots.txt", 200), (f"/blogs/{BIG_BLOG}/questions?page=3", 200),
-        ("/blogs/1/questions?page=1", 404)]
+        ("/robots.txt", 200),
+        (f"/blogs/{BIG_BLOG}/questions?page=3", 200),
+        ("/blogs/1/questions?page=1", 404),
+    ]
     assert sandbox.requests[1].user_agent == "tyndau-test"
     sandbox.clear_log()
     assert sandbox.request_log == []
@@ -161,10 +167,19 @@ def test_stop_closes_the_port(scenario):
 # --- cards --------------------------------------------------------------------------------------
 
 ANSWERED = Appeal(
-    question_id=754733, number="754733", blog_id=294912, applicant="Иванова Алия Сериковна",
-    text=("Текст обращения.", "Второй абзац & <b>не тег</b>."), category="Здравоохранение",
-    submitted_on=date(2020, 3, 12), views=1153, status="answered", responder="Сапарбаев Б. М.",
-    answered_on=date(2020, 3, 15), answer_text=("Ответ.",), rating="negative",
+    question_id=754733,
+    number="754733",
+    blog_id=294912,
+    applicant="Иванова Алия Сериковна",
+    text=("Текст обращения.", "Второй абзац & <b>не тег</b>."),
+    category="Здравоохранение",
+    submitted_on=date(2020, 3, 12),
+    views=1153,
+    status="answered",
+    responder="Сапарбаев Б. М.",
+    answered_on=date(2020, 3, 15),
+    answer_text=("Ответ.",),
+    rating="negative",
 )
 EXPECTED_ANSWERED_CARD = """\
 <div class="col-xs-12 question-card">
@@ -191,10 +206,28 @@ def test_an_answered_card_is_exactly_the_documented_structure():
 
 
 def test_pending_rejected_and_unrated_cards():
-    pending = Appeal(754734, "754733/1", 294912, "Иванова Алия Сериковна", ("Ещё.",),
-                     "Здравоохранение", date(2020, 3, 20), 5)
-    rejected = Appeal(754735, "754735", 294912, "Ким Олег Петрович", ("Текст.",), "Ипотека",
-                      date(2020, 3, 20), 7, status="rejected", rejected_on=date(2020, 3, 21))
+    pending = Appeal(
+        754734,
+        "754733/1",
+        294912,
+        "Иванова Алия Сериковна",
+        ("Ещё.",),
+        "Здравоохранение",
+        date(2020, 3, 20),
+        5,
+    )
+    rejected = Appeal(
+        754735,
+        "754735",
+        294912,
+        "Ким Олег Петрович",
+        ("Текст.",),
+        "Ипотека",
+        date(2020, 3, 20),
+        7,
+        status="rejected",
+        rejected_on=date(2020, 3, 21),
+    )
     assert '<span class="status">находится на рассмотрении у ГО</span>' in render_card(pending)
     assert '<li><i class="fa fa-pencil"></i> 754733/1</li>' in render_card(pending)
     assert '<span class="status">отклонено ГО 21.03.2020</span>' in render_card(rejected)
@@ -204,9 +237,17 @@ def test_pending_rejected_and_unrated_cards():
 
 def test_an_unrated_answer_has_no_rating_block():
     unrated = Appeal(
-        question_id=754736, number="754736", blog_id=294912, applicant="Ким Олег Петрович",
-        text=("Текст.",), category="Ипотека", submitted_on=date(2020, 3, 12), views=12,
-        status="answered", responder="Сапарбаев Б. М.", answered_on=date(2020, 3, 15),
+        question_id=754736,
+        number="754736",
+        blog_id=294912,
+        applicant="Ким Олег Петрович",
+        text=("Текст.",),
+        category="Ипотека",
+        submitted_on=date(2020, 3, 12),
+        views=12,
+        status="answered",
+        responder="Сапарбаев Б. М.",
+        answered_on=date(2020, 3, 15),
         answer_text=("Ответ.", "Второй абзац."),
     )
     card = render_card(unrated)
@@ -216,7 +257,7 @@ def test_an_unrated_answer_has_no_rating_block():
 
 def test_views_group_thousands_with_a_space_or_a_no_break_space():
     every_third = dataclasses.replace(ANSWERED, question_id=754734, views=12_345)
-    assert "<i class=\"fa fa-eye\"></i> 12\u00a0345</li>" in render_card(every_third)
+    assert '<i class="fa fa-eye"></i> 12\u00a0345</li>' in render_card(every_third)
 
 
 def test_served_cards_carry_every_field_of_their_appeals(sandbox, scenario):
@@ -224,7 +265,7 @@ def test_served_cards_carry_every_field_of_their_appeals(sandbox, scenario):
     statuses = set()
     for page in (1, 20, 30):
         html = listing(sandbox.base_url, page=page).text
-        for card, appeal in zip(cards(html), appeals[(page - 1) * 10:], strict=False):
+        for card, appeal in zip(cards(html), appeals[(page - 1) * 10 :], strict=False):
             assert_card_shows(card, appeal)
             statuses.add(appeal.status)
     assert statuses == {"answered", "pending", "rejected"}
@@ -256,8 +297,13 @@ def test_same_seed_serves_byte_identical_pages():
     bodies = []
     for _ in range(2):
         with DialogSandbox(build_scenario(seed=7, scale=SCALE)) as sandbox:
-            bodies.append([listing(sandbox.base_url, blog, page).content
-                           for blog in (BIG_BLOG, 294912, 32792) for page in (1, 2, 5)])
+            bodies.append(
+                [
+                    listing(sandbox.base_url, blog, page).content
+                    for blog in (BIG_BLOG, 294912, 32792)
+                    for page in (1, 2, 5)
+                ]
+            )
     assert bodies[0] == bodies[1]
     with DialogSandbox(build_scenario(seed=8, scale=SCALE)) as sandbox:
         assert listing(sandbox.base_url).content != bodies[0][0]
@@ -301,8 +347,14 @@ def test_truncated_pages_stop_inside_a_card(scenario):
 
 
 def test_fault_rates_mix_and_repeat_with_the_fault_seed(scenario):
-    knobs = {"error_rate": 0.2, "rate_limit_rate": 0.2, "slow_rate": 0.2, "slow_seconds": 0.01,
-             "truncate_rate": 0.2, "fault_seed": 5}
+    knobs = {
+        "error_rate": 0.2,
+        "rate_limit_rate": 0.2,
+        "slow_rate": 0.2,
+        "slow_seconds": 0.01,
+        "truncate_rate": 0.2,
+        "fault_seed": 5,
+    }
     runs = []
     for _ in range(2):
         with DialogSandbox(build_scenario(seed=2021, scale=SCALE), knobs=Knobs(**knobs)) as sb:

@@ -67,8 +67,16 @@ def test_redact_hides_the_password_only():
 
 @pytest.mark.parametrize(
     "args",
-    [[], ["run"], ["sandbox"], ["demo"], ["warehouse"], ["warehouse", "start"],
-     ["warehouse", "stop"], ["warehouse", "url"]],
+    [
+        [],
+        ["run"],
+        ["sandbox"],
+        ["demo"],
+        ["warehouse"],
+        ["warehouse", "start"],
+        ["warehouse", "stop"],
+        ["warehouse", "url"],
+    ],
 )
 def test_every_command_has_help(args):
     result = CliRunner().invoke(main, [*args, "--help"])

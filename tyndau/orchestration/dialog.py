@@ -14,7 +14,7 @@ log = logging.getLogger(__name__)
 RAW_DIALOG_APPEALS = Asset(name="raw.dialog_appeals", group="raw")
 
 
-def land_appeals() -> dict:
+def land_appeals(full_refresh: bool = False) -> dict:
     """Crawl every blog of the registry and land what it sees in raw.
 
     Pages that stay broken are set aside (the next run picks them up); the task fails only
@@ -27,6 +27,7 @@ def land_appeals() -> dict:
         Variable.get("dialog_base_url"),
         Path(Variable.get("dialog_blogs_file")),
         crawl_delay_floor=float(Variable.get("dialog_min_delay", default="0")),
+        full_refresh=full_refresh,
     )
     for url, reason in report.failed_pages:
         log.warning("page set aside: %s (%s)", url, reason)
