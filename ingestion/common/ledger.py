@@ -1,6 +1,8 @@
 """The run ledger: one row per load in ``raw.load_ledger``, from start to its outcome.
 
-A load that never finishes stays 'running' with no finished_at, which is itself the signal.
+A load that never finishes stays 'running' with no finished_at, which is itself the signal;
+its ``stats`` hold what it reported last (see ``record_progress``). Nothing reads a 'running'
+row back as a state to start from: a killed load is only a record of what happened.
 """
 
 from __future__ import annotations
@@ -49,6 +51,16 @@ def start_load(conn: psycopg.Connection, source: str) -> uuid.UUID:
             (load_id, source),
         )
     return load_id
+
+
+def record_progress(conn: psycopg.Connection, load_id: uuid.UUID, stats: Mapping[str, Any]) -> None:
+    """Update a running load's figures, so that a load killed outright still tells how far it
+    got; a finished load is left alone."""
+    with conn.transaction():
+        conn.execute(
+            "update raw.load_ledger set stats = %s where load_id = %s and status = 'running'",
+            (Jsonb(dict(stats)), load_id),
+        )
 
 
 def finish_load(

@@ -4,11 +4,18 @@
 - ``parse``: listing page → records and rejects (pure);
 - ``registry``: the blog registry CSV;
 - ``crawl``: the polite walk over a blog's pages;
-- ``load``: the raw tables and how rows land in them;
+- ``load``: the raw tables and how rows land in them (``raw.dialog_walks``: where each blog's
+  next walk starts from);
 - ``land``: ``land_dialog``, the one call that does it all and keeps the ledger.
 """
 
-from ingestion.dialog.crawl import DialogCrawler, FailedPage, IncrementalStop, crawl_blog
+from ingestion.dialog.crawl import (
+    BlogWalk,
+    DialogCrawler,
+    FailedPage,
+    IncrementalStop,
+    crawl_blog,
+)
 from ingestion.dialog.land import LoadReport, Progress, land_dialog
 from ingestion.dialog.load import ensure_raw_schema
 from ingestion.dialog.parse import ListingPage, Reject, parse_listing
@@ -16,6 +23,7 @@ from ingestion.dialog.registry import Blog, RegistryError, read_registry
 
 __all__ = [
     "Blog",
+    "BlogWalk",
     "DialogCrawler",
     "FailedPage",
     "IncrementalStop",

@@ -3,6 +3,18 @@
 Pages are yielded as soon as they are read so the caller can land each before the next request:
 a crawl of a large blog under a 1-second crawl delay takes hours, and an interruption must not
 cost what was already seen.
+
+Each walk over a blog is summed up in a :class:`BlogWalk`: pages read, why it stopped, the pages
+that stayed broken, and what it leaves *owed* to the next walk (see ``BlogWalk.reach_after``).
+
+Page drift. The listing is ordered newest first, so an appeal arriving during a walk pushes
+every card one place down: the last card of page N shows up again as the first of page N+1.
+Such a card is read twice and landed once (raw is keyed on question id and content hash; the
+two readings are the same observation). Nothing is skipped by an insertion. A *withdrawn*
+appeal would pull the cards up instead, and the first card of the next page would then be
+missed by this walk; the sandbox does not simulate withdrawals and the portal's behaviour is
+unknown, so the crawler does not try to detect it: the next walk that reaches the card lands
+it (an unknown card never settles a page), a full refresh at the latest.
 """
 
 from __future__ import annotations
@@ -43,17 +55,33 @@ def appeal_state(record: Mapping) -> State:
 class IncrementalStop:
     """When a blog's crawl may stop early: after the first page on which every appeal is
     already known in the same state (status, rating), is no longer pending, and was submitted
-    more than ``lookback_days`` before the blog's newest appeal.
+    more than ``lookback_days`` before the blog's newest appeal; and not before the walk has
+    read down to question id ``reach_id`` (what earlier walks left owed, see ``BlogWalk``).
 
     The window is anchored on the newest appeal of the blog (page 1), not on the wall clock, so
     it means "the last N days of activity" on the live portal, on a frozen archive and on a
     sandbox scenario with its own "today" alike. A pending appeal can still change at any age,
-    and a page showing a change may be followed by more: neither page settles the crawl. What
-    changes beyond a settled page (a very late rating; views) waits for a full refresh.
+    and a page showing a change may be followed by more: neither page settles the crawl.
+
+    The trade-off of ``lookback_days``: a day's changes are new appeals (page 1), pending
+    appeals being answered or rejected (walked through anyway: a page holding a pending or a
+    changed appeal never settles), and **ratings**, which citizens give to answers days or
+    weeks later. The window must reach back as far as ratings still arrive, or they are missed
+    until the next full refresh; every day it reaches back costs a blog's daily number of
+    appeals / 10 pages per run (about 1.7 pages a day of window on the sandbox's busiest blog).
+    The default, 90 days, is where the sandbox stops rating answers (``ACTIVE_DAYS`` of
+    ``sandbox/dialog/evolve.py``); on the live portal it is an assumption to check against the
+    ratings a full refresh finds beyond it. With it, a daily run on the sandbox makes about
+    1.1 times the requests the day's changes require at the least (measured by
+    ``tests/integration/test_dialog_incremental.py``): the days of window without a change on
+    small blogs, and one settled page per blog. What changes further down (a very late rating, an
+    isolated appeal pending for ages below a settled page; views, which are not watched) waits
+    for a full refresh.
     """
 
     known: Mapping[int, State]  # question_id → its last landed state
     lookback_days: int = 90
+    reach_id: int | None = None  # read down to this question id first (0: to the end)
 
     def is_settled(self, page: ListingPage, newest: dt.date | None) -> bool:
         if newest is None or not page.cards or page.rejects:
@@ -66,6 +94,60 @@ class IncrementalStop:
             for card in page.cards
         )
 
+    def has_reached(self, lowest_id: int | None) -> bool:
+        """Whether a walk that has read down to ``lowest_id`` owes nothing more."""
+        if self.reach_id is None:
+            return True
+        return lowest_id is not None and self.reach_id > 0 and lowest_id <= self.reach_id
+
+
+@dataclass
+class BlogWalk:
+    """What one walk over a blog's pages did, and what it leaves owed to the next walk.
+
+    A page that stays broken is a gap in what raw knows. The next walk must read past it before
+    it may stop early, or the appeals it held are never landed: the gap is remembered as the
+    first (highest) question id of the next page read after it, or 0 ("to the end") when no
+    page was read after it. Page numbers are not remembered: by the next run new appeals have
+    pushed the cards further down, but question ids stay where they are.
+    """
+
+    blog_id: int
+    pages_fetched: int = 0
+    stop_reason: str = "interrupted"  # until the walk ends normally
+    failed: list[tuple[int, str]] = field(default_factory=list)  # (page number, reason)
+    lowest_id: int | None = None  # the lowest question id read
+    reached_end: bool = False  # read to the end of the listing
+    owed: list[int] = field(default_factory=list)  # gaps, as ids to read down to (0: the end)
+
+    def read(self, page: ListingPage) -> None:
+        self.pages_fetched += 1
+        ids = [card["question_id"] for card in page.cards]
+        if ids:
+            self.lowest_id = min(ids + ([self.lowest_id] if self.lowest_id is not None else []))
+
+    def fulfils(self, reach_id: int) -> bool:
+        """Whether this walk read everything a walk owing ``reach_id`` had to read."""
+        if self.reached_end:
+            return True
+        return reach_id > 0 and self.lowest_id is not None and self.lowest_id <= reach_id
+
+    def reach_after(self, reach_before: int | None, last_lowest_id: int | None) -> int | None:
+        """What the next walk must read down to (0: to the end; None: nothing owed).
+
+        ``reach_before`` is what this walk owed (0 for a blog never walked to completion), and
+        ``last_lowest_id`` how deep the previous walk read. The new gaps of this walk, and the
+        old debt unless this walk paid it, are owed. A walk that read nothing at all (its first
+        page stayed broken) owes the depth of the previous walk: what that walk watched for
+        changes must be watched again.
+        """
+        owed = list(self.owed)
+        if reach_before is not None and not self.fulfils(reach_before):
+            owed.append(reach_before)
+        if self.lowest_id is None and not self.reached_end:
+            owed.append(last_lowest_id if last_lowest_id is not None else 0)
+        return min(owed) if owed else None
+
 
 @dataclass
 class DialogCrawler:
@@ -74,6 +156,7 @@ class DialogCrawler:
     session: PoliteSession
     base_url: str
     failed_pages: list[FailedPage] = field(default_factory=list)
+    last_walk: BlogWalk | None = field(default=None, init=False)
     _language_set: bool = field(default=False, init=False)
 
     def __post_init__(self) -> None:
@@ -95,44 +178,72 @@ class DialogCrawler:
             self.failed_pages.append(FailedPage(url, exc.reason))
 
     def crawl_blog(
-        self, blog_id: int, *, stop: IncrementalStop | None = None
+        self,
+        blog_id: int,
+        *,
+        stop: IncrementalStop | None = None,
+        walk: BlogWalk | None = None,
     ) -> Iterator[tuple[str, ListingPage]]:
         """Yield ``(url, page)`` for pages 1..totalPages of one blog (an empty page ends it too).
 
-        ``stop`` (incremental mode) ends the walk after the first settled page. A page that
-        stays broken is recorded in ``failed_pages`` and skipped; if the pager total is not
-        known yet (page 1), the blog ends there, since its extent is unknown.
+        ``stop`` (incremental mode) ends the walk after the first settled page once the walk has
+        read down to ``stop.reach_id``. A page that stays broken is recorded in
+        ``failed_pages`` and skipped; if the pager total is not known yet (page 1), the blog
+        ends there, since its extent is unknown. ``walk`` (also ``self.last_walk``) is filled
+        in as the walk goes: its ``stop_reason`` stays "interrupted" unless the walk ends.
         """
+        walk = walk if walk is not None else BlogWalk(blog_id)
+        self.last_walk = walk
         self.ensure_language()
         total: int | None = None
         newest: dt.date | None = None
         previous_ids: list[int] | None = None
+        gap_open = False  # a page failed and no page has been read after it yet
         page_no = 1
-        while total is None or page_no <= total:
+        while True:
+            if total is not None and page_no > total:
+                walk.stop_reason, walk.reached_end = "end of listing", True
+                break
             url = self.listing_url(blog_id, page_no)
             page = self._fetch_page(url)
             if page is None:
+                walk.failed.append((page_no, self.failed_pages[-1].reason))
+                gap_open = True
                 if total is None:
-                    return
+                    walk.stop_reason = f"failed page {page_no}"
+                    break
                 page_no += 1
                 continue
             total = page.total_pages or total
+            walk.read(page)
+            if gap_open and page.cards:
+                walk.owed.append(max(card["question_id"] for card in page.cards))
+                gap_open = False
             yield url, page
             if page.is_empty:
-                return
+                walk.stop_reason, walk.reached_end = f"empty page {page_no}", True
+                break
             ids = [card["question_id"] for card in page.cards]
             if total is None and ids == previous_ids:
                 log.warning("%s repeats the previous page and has no pager: stopping", url)
-                return
+                walk.stop_reason, walk.reached_end = f"repeated page {page_no}", True
+                break
             previous_ids = ids
             if page_no == 1 and page.cards:
                 newest = max(dt.date.fromisoformat(c["submitted_on"]) for c in page.cards)
-            if stop is not None and stop.is_settled(page, newest):
+            if (
+                stop is not None
+                and stop.has_reached(walk.lowest_id)
+                and stop.is_settled(page, newest)
+            ):
                 log.info(
                     "blog %s: page %s holds only known, settled appeals: stopping", blog_id, page_no
                 )
-                return
+                walk.stop_reason = f"settled page {page_no}"
+                break
             page_no += 1
+        if gap_open and walk.lowest_id is not None:
+            walk.owed.append(0)  # nothing read after the gap: the next walk goes to the end
 
     def _fetch_page(self, url: str) -> ListingPage | None:
         try:
@@ -154,9 +265,10 @@ def crawl_blog(
     *,
     stop: IncrementalStop | None = None,
     failed_pages: list[FailedPage] | None = None,
+    walk: BlogWalk | None = None,
 ) -> Iterator[tuple[str, ListingPage]]:
     """One blog, on its own: ``(url, page)`` per page; failed pages go to ``failed_pages``."""
     crawler = DialogCrawler(session, base_url)
     if failed_pages is not None:
         crawler.failed_pages = failed_pages
-    yield from crawler.crawl_blog(blog_id, stop=stop)
+    yield from crawler.crawl_blog(blog_id, stop=stop, walk=walk)

@@ -14,16 +14,20 @@ from pathlib import Path
 import psycopg
 
 from ingestion.common.http import HttpConfig, PoliteSession
-from ingestion.common.ledger import finish_load, start_load
-from ingestion.dialog.crawl import DialogCrawler, FailedPage, IncrementalStop
+from ingestion.common.ledger import finish_load, record_progress, start_load
+from ingestion.dialog.crawl import BlogWalk, DialogCrawler, FailedPage, IncrementalStop
 from ingestion.dialog.load import (
     SOURCE,
     ObservedPage,
+    WalkRecord,
+    WalkState,
     ensure_raw_schema,
     known_states,
     land_blogs,
     land_pages,
+    land_walk,
     now,
+    walk_states,
 )
 from ingestion.dialog.registry import Blog, read_registry
 
@@ -32,6 +36,7 @@ log = logging.getLogger(__name__)
 DEFAULT_LOOKBACK_DAYS = 90
 DEFAULT_BATCH_PAGES = 20
 _MAX_FAILED_PAGES_IN_LEDGER = 200  # the ledger row stays small; the report has them all
+_MAX_FAILED_PAGES_PER_BLOG = 50
 
 
 @dataclass
@@ -50,7 +55,10 @@ class LoadReport:
     blog_rows_inserted: int = 0
     reject_rows_inserted: int = 0
     full_refresh: bool = False
+    lookback_days: int | None = None  # None for a full refresh
     http: dict = field(default_factory=dict)
+    #: blog_id (as text, a JSON key) → what its walk did: see ``_Landing._record``.
+    per_blog: dict[str, dict] = field(default_factory=dict)
 
     def as_stats(self) -> dict:
         """The figures for the ledger's ``stats`` column (JSON)."""
@@ -59,6 +67,11 @@ class LoadReport:
         stats["failed_pages_total"] = len(self.failed_pages)
         stats["failed_pages"] = [list(p) for p in self.failed_pages[:_MAX_FAILED_PAGES_IN_LEDGER]]
         return stats
+
+    @property
+    def stop_reasons(self) -> dict[int, str]:
+        """blog_id → why its walk stopped ("settled page 12", "end of listing", …)."""
+        return {int(blog_id): detail["stop"] for blog_id, detail in self.per_blog.items()}
 
 
 @dataclass(frozen=True)
@@ -97,27 +110,42 @@ def land_dialog(
 
     Incremental by default: a blog's crawl stops after the first page holding only appeals
     already in raw in the same state, no longer pending, and older than ``lookback_days``
-    before the blog's newest appeal (see ``IncrementalStop``); with nothing in raw yet that is
-    a full crawl. ``full_refresh=True`` walks every page of every blog.
+    before the blog's newest appeal (see ``IncrementalStop`` for the trade-off), but never
+    before it has read what earlier walks left owed: past the pages that stayed broken last
+    time, and to the end for a blog never walked to completion (the first run, or one killed
+    before the blog's walk was recorded). ``full_refresh=True`` walks every page of every blog.
+
+    What each blog's walk did (pages, requests, why it stopped, failed pages, what it owes the
+    next walk) goes to ``report.per_blog``, the ledger row's ``stats`` and ``raw.dialog_walks``.
 
     Pages that stay broken after retries are listed in ``failed_pages`` and do not fail the
-    run; any other error marks the ledger row 'failed' and is re-raised.
+    run; the next run picks them up. Any other error marks the ledger row 'failed' and is
+    re-raised. A run killed outright leaves its ledger row 'running' (nothing reads that row
+    back) and what it landed stays: raw is append-only and keyed on content, so running again
+    lands exactly what an uninterrupted run would have.
     """
     if batch_pages < 1:
         raise ValueError("batch_pages must be at least 1")
+    if lookback_days < 0:
+        raise ValueError("lookback_days must not be negative")
     options = LandingOptions(full_refresh, lookback_days, batch_pages, progress)
     mode = "full refresh" if full_refresh else "incremental"
     with psycopg.connect(warehouse_url, autocommit=True) as conn:
         ensure_raw_schema(conn)
         load_id = start_load(conn, SOURCE)
-        report = LoadReport(load_id=load_id, full_refresh=full_refresh)
+        report = LoadReport(
+            load_id=load_id,
+            full_refresh=full_refresh,
+            lookback_days=None if full_refresh else lookback_days,
+        )
         log.info("dialog load %s started (%s) from %s", load_id, mode, base_url)
         session = PoliteSession(http_config, min_delay=crawl_delay_floor)
         try:
             with session:
                 blogs = read_registry(blogs_file)
                 report.blog_rows_inserted = land_blogs(conn, load_id, blogs, str(blogs_file))
-                _Landing(conn, session, report, base_url, options).run(blogs)
+                landing = _Landing(conn, session, report, base_url, options)
+                landing.run(blogs, walk_states(conn))
         except BaseException as exc:  # an interrupted task too: the ledger must say so
             _record_http(report, session)
             _finish_quietly(conn, report, f"{type(exc).__name__}: {exc}")
@@ -145,50 +173,102 @@ class _Landing:
         options: LandingOptions,
     ):
         self.conn = conn
+        self.session = session
         self.report = report
         self.options = options
         self.crawler = DialogCrawler(session, base_url, failed_pages=report.failed_pages)
         self.pending: list[ObservedPage] = []  # pages read, not yet landed
 
-    def run(self, blogs: list[Blog]) -> None:
+    def run(self, blogs: list[Blog], states: dict[int, WalkState]) -> None:
         try:
+            self.crawler.ensure_language()  # before the first blog: its figures are its own
             for number, blog in enumerate(blogs, start=1):
-                self._land_blog(blog, number, len(blogs))
-                self._flush()
+                self._land_blog(blog, number, len(blogs), states.get(blog.blog_id, WalkState()))
                 self.report.blogs += 1
         finally:
             self._flush_quietly()  # keep what was read before an interruption
 
-    def _land_blog(self, blog: Blog, number: int, blogs_total: int) -> None:
+    def _land_blog(self, blog: Blog, number: int, blogs_total: int, state: WalkState) -> None:
         report = self.report
         before = (report.pages_fetched, report.cards_seen, report.rejects, len(report.failed_pages))
-        for url, page in self.crawler.crawl_blog(blog.blog_id, stop=self._stop_rule(blog)):
-            self.pending.append(ObservedPage(blog.blog_id, url, page, now()))
-            report.pages_fetched += 1
-            report.cards_seen += len(page.cards) + len(page.rejects)
-            report.rejects += len(page.rejects)
-            if len(self.pending) >= self.options.batch_pages:
-                self._flush()
-            if self.options.progress is not None:
-                where = (blog.blog_id, number, blogs_total, url, page.total_pages)
-                self.options.progress(Progress(*where, cards_seen=report.cards_seen))
+        requests_before = self.session.stats.requests
+        walk = BlogWalk(blog.blog_id)
+        stop = self._stop_rule(blog, state)
+        try:
+            for url, page in self.crawler.crawl_blog(blog.blog_id, stop=stop, walk=walk):
+                self.pending.append(ObservedPage(blog.blog_id, url, page, now()))
+                report.pages_fetched += 1
+                report.cards_seen += len(page.cards) + len(page.rejects)
+                report.rejects += len(page.rejects)
+                if len(self.pending) >= self.options.batch_pages:
+                    self._flush()
+                if self.options.progress is not None:
+                    where = (blog.blog_id, number, blogs_total, url, page.total_pages)
+                    self.options.progress(Progress(*where, cards_seen=report.cards_seen))
+        finally:  # an interrupted walk is reported too, as "interrupted"
+            requests = self.session.stats.requests - requests_before
+            cards = report.cards_seen - before[1]
+            self._record(blog, walk, state, requests, cards, reach_after=state.reach_id)
+        record = WalkRecord(
+            blog_id=blog.blog_id,
+            full_refresh=self.options.full_refresh,
+            pages_fetched=walk.pages_fetched,
+            requests=requests,
+            stop_reason=walk.stop_reason,
+            failed_pages=walk.failed[:_MAX_FAILED_PAGES_PER_BLOG],
+            lowest_id=walk.lowest_id if walk.lowest_id is not None else state.lowest_id,
+            reach_id=walk.reach_after(state.reach_id, state.lowest_id),
+        )
+        self._flush(record)
+        self._record(blog, walk, state, requests, cards, reach_after=record.reach_id)
+        _record_http(report, self.session)
+        record_progress(self.conn, report.load_id, report.as_stats())
         after = (report.pages_fetched, report.cards_seen, report.rejects, len(report.failed_pages))
         log.info(
-            "blog %s (%s) [%d/%d]: %d pages, %d cards, %d rejects, %d failed pages",
+            "blog %s (%s) [%d/%d]: %d pages, %d cards, %d rejects, %d failed pages; "
+            "%d requests; stopped: %s",
             *(blog.blog_id, blog.gov_body_code, number, blogs_total),
             *(b - a for a, b in zip(before, after, strict=True)),
+            *(requests, walk.stop_reason),
         )
 
-    def _stop_rule(self, blog: Blog) -> IncrementalStop | None:
+    def _record(
+        self,
+        blog: Blog,
+        walk: BlogWalk,
+        state: WalkState,
+        requests: int,
+        cards: int,
+        reach_after: int | None,
+    ) -> None:
+        """The blog's entry in the ledger's stats."""
+        self.report.per_blog[str(blog.blog_id)] = {
+            "pages_fetched": walk.pages_fetched,
+            "requests": requests,
+            "cards_seen": cards,
+            "stop": walk.stop_reason,  # "interrupted" unless the walk ended
+            "failed_pages": [list(f) for f in walk.failed[:_MAX_FAILED_PAGES_PER_BLOG]],
+            "failed_pages_total": len(walk.failed),
+            # The question id the walk had to read down to, and the next one has to (0: to the
+            # end of the listing; null: nothing owed).
+            "reach_before": state.reach_id,
+            "reach_after": reach_after,
+        }
+
+    def _stop_rule(self, blog: Blog, state: WalkState) -> IncrementalStop | None:
         if self.options.full_refresh:
             return None
-        return IncrementalStop(known_states(self.conn, blog.blog_id), self.options.lookback_days)
+        known = known_states(self.conn, blog.blog_id)
+        return IncrementalStop(known, self.options.lookback_days, reach_id=state.reach_id)
 
-    def _flush(self) -> None:
-        """Land the pending pages: one COPY per table and one commit."""
-        if not self.pending:
+    def _flush(self, walk: WalkRecord | None = None) -> None:
+        """Land the pending pages (and a finished walk's record): one transaction."""
+        if not self.pending and walk is None:
             return
-        landed = land_pages(self.conn, self.report.load_id, self.pending)
+        if walk is None:
+            landed = land_pages(self.conn, self.report.load_id, self.pending)
+        else:
+            landed = land_walk(self.conn, self.report.load_id, self.pending, walk)
         self.pending = []
         self.report.rows_inserted += landed.appeals
         self.report.reject_rows_inserted += landed.rejects

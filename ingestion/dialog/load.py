@@ -13,6 +13,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 import psycopg
+from psycopg.types.json import Jsonb
 
 from ingestion.common.ledger import LEDGER_DDL, run_ddl
 from ingestion.common.raw import canonical_json, content_hash, insert_new_rows, sha256_hex
@@ -32,6 +33,11 @@ DIALOG_DDL = (
     "create table if not exists raw.dialog_rejects (load_id uuid not null, observed_at "
     "timestamptz not null, source_url text not null, reason text not null, fragment text, "
     "content_hash text not null, primary key (content_hash, reason))",
+    # One row per finished walk over a blog (see WalkRecord); not read by dbt.
+    "create table if not exists raw.dialog_walks (load_id uuid not null, blog_id bigint not "
+    "null, walked_at timestamptz not null, full_refresh boolean not null, pages_fetched integer "
+    "not null, requests integer not null, stop_reason text not null, failed_pages jsonb not "
+    "null, lowest_id bigint, reach_id bigint, primary key (load_id, blog_id))",
 )
 
 APPEAL_COLUMNS = (
@@ -45,6 +51,18 @@ APPEAL_COLUMNS = (
 )
 BLOG_COLUMNS = ("load_id", "observed_at", "source_file", "content_hash", "blog_id", "payload")
 REJECT_COLUMNS = ("load_id", "observed_at", "source_url", "reason", "fragment", "content_hash")
+WALK_COLUMNS = (
+    "load_id",
+    "blog_id",
+    "walked_at",
+    "full_refresh",
+    "pages_fetched",
+    "requests",
+    "stop_reason",
+    "failed_pages",
+    "lowest_id",
+    "reach_id",
+)
 
 
 @dataclass(frozen=True)
@@ -63,6 +81,38 @@ class Landed:
 
     appeals: int = 0
     rejects: int = 0
+
+
+@dataclass(frozen=True)
+class WalkRecord:
+    """A finished walk over one blog, landed in ``raw.dialog_walks`` with its last pages.
+
+    It is what the next run of the blog starts from: ``reach_id`` is the question id the next
+    walk must read down to before it may stop early (0: to the end of the listing; None:
+    nothing owed), ``lowest_id`` how deep this walk read. A blog with no walk at all has never
+    been read to completion (e.g. its first walk was killed): its next walk goes to the end,
+    whatever raw already holds of it. Written in the same transaction as the walk's last pages,
+    so a recorded walk is a landed one; a killed walk leaves no record and the previous one
+    stands.
+    """
+
+    blog_id: int
+    full_refresh: bool
+    pages_fetched: int
+    requests: int
+    stop_reason: str
+    failed_pages: list[tuple[int, str]]  # (page number, reason)
+    lowest_id: int | None
+    reach_id: int | None
+    walked_at: dt.datetime | None = None
+
+
+@dataclass(frozen=True)
+class WalkState:
+    """Where the next walk of a blog starts from (from its latest ``WalkRecord``)."""
+
+    reach_id: int | None = 0  # never walked: to the end
+    lowest_id: int | None = None
 
 
 def ensure_raw_schema(conn: psycopg.Connection) -> None:
@@ -128,6 +178,43 @@ def known_states(conn: psycopg.Connection, blog_id: int) -> dict[int, tuple[str,
         (blog_id,),
     ).fetchall()
     return {question_id: (status, rating) for question_id, status, rating in rows}
+
+
+def land_walk(
+    conn: psycopg.Connection,
+    load_id: uuid.UUID,
+    pages: Sequence[ObservedPage],
+    walk: WalkRecord,
+) -> Landed:
+    """Land a walk's last pages and its record in one transaction."""
+    with conn.transaction():
+        landed = land_pages(conn, load_id, pages)
+        conn.execute(
+            f"insert into raw.dialog_walks ({', '.join(WALK_COLUMNS)}) "
+            f"values ({', '.join(['%s'] * len(WALK_COLUMNS))}) on conflict do nothing",
+            (
+                load_id,
+                walk.blog_id,
+                walk.walked_at or now(),
+                walk.full_refresh,
+                walk.pages_fetched,
+                walk.requests,
+                walk.stop_reason,
+                Jsonb([list(failed) for failed in walk.failed_pages]),
+                walk.lowest_id,
+                walk.reach_id,
+            ),
+        )
+    return landed
+
+
+def walk_states(conn: psycopg.Connection) -> dict[int, WalkState]:
+    """Each walked blog → where its next walk starts from (its latest recorded walk)."""
+    rows = conn.execute(
+        "select distinct on (blog_id) blog_id, reach_id, lowest_id from raw.dialog_walks "
+        "order by blog_id, walked_at desc"
+    ).fetchall()
+    return {blog_id: WalkState(reach_id, lowest_id) for blog_id, reach_id, lowest_id in rows}
 
 
 def _appeal_row(load_id: uuid.UUID, observed: ObservedPage, record: dict) -> tuple:

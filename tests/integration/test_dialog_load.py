@@ -14,7 +14,7 @@ import psycopg
 import pytest
 
 from ingestion.common.http import HttpConfig
-from ingestion.common.ledger import finish_load, start_load
+from ingestion.common.ledger import finish_load, record_progress, start_load
 from ingestion.common.raw import content_hash
 from ingestion.dialog import land_dialog
 from ingestion.dialog.load import (
@@ -52,7 +52,13 @@ def warehouse_url():
 def conn(warehouse_url):
     with psycopg.connect(warehouse_url, autocommit=True) as connection:
         ensure_raw_schema(connection)
-        for table in ("dialog_appeals", "dialog_blogs", "dialog_rejects", "load_ledger"):
+        for table in (
+            "dialog_appeals",
+            "dialog_blogs",
+            "dialog_rejects",
+            "dialog_walks",
+            "load_ledger",
+        ):
             connection.execute(f"truncate raw.{table}")
         yield connection
 
@@ -77,6 +83,8 @@ def test_schema_is_idempotent_and_exactly_as_agreed(conn):
         "dialog_appeals": "load_id,observed_at,source_url,content_hash,question_id,blog_id,payload",
         "dialog_blogs": "load_id,observed_at,source_file,content_hash,blog_id,payload",
         "dialog_rejects": "load_id,observed_at,source_url,reason,fragment,content_hash",
+        "dialog_walks": "load_id,blog_id,walked_at,full_refresh,pages_fetched,requests,"
+        "stop_reason,failed_pages,lowest_id,reach_id",
         "load_ledger": "load_id,source,started_at,finished_at,status,stats,error",
     }
 
@@ -147,6 +155,17 @@ def test_payload_round_trips_exactly_through_postgres(conn):
     assert conn.execute("select to_regclass('raw.dialog_appeals')").fetchone()[0]  # still here
 
 
+def test_control_characters_and_a_nul_land_without_failing_the_batch(conn):
+    html = (FIXTURES / "listing_tricky_text.html").read_text(encoding="utf-8")
+    odd = "\x00\x01\x1f\u200b\ufeff😀\\u0000"
+    html = html.replace("Құрметті әкім!", "Құрметті әкім!" + odd, 1)
+    page = parse_listing(html, URL)
+    assert land_pages(conn, uuid.uuid4(), [observed(page)]).appeals == 3
+    stored = dict(conn.execute("select question_id, payload from raw.dialog_appeals").fetchall())
+    assert stored == {c["question_id"]: c for c in page.cards}
+    assert any("\ufffd\x01\x1f\u200b\ufeff😀\\u0000" in c["text"] for c in stored.values())
+
+
 def test_rejects_are_landed_once(conn):
     page = fixture_page("listing_malformed.html")
     load_id = uuid.uuid4()
@@ -191,7 +210,12 @@ def test_ledger_records_start_and_outcome(conn):
     assert conn.execute(
         "select status, finished_at from raw.load_ledger where load_id = %s", (ok,)
     ).fetchone() == ("running", None)
+    record_progress(conn, ok, {"pages_fetched": 1})
+    assert conn.execute(
+        "select status, stats from raw.load_ledger where load_id = %s", (ok,)
+    ).fetchone() == ("running", {"pages_fetched": 1})
     finish_load(conn, ok, "succeeded", {"pages_fetched": 3})
+    record_progress(conn, ok, {"pages_fetched": 9})  # too late: a finished load stays as it is
     finish_load(conn, bad, "failed", {}, error="boom")
     rows = dict(
         (r[0], r[1:])
@@ -308,6 +332,23 @@ def test_land_dialog_end_to_end(conn, warehouse_url, portal, registry):
     ).fetchone()
     assert status == "succeeded"
     assert stats["rows_inserted"] == 12 and stats["failed_pages_total"] == 2
+    kostanay, justice = stats["per_blog"]["294912"], stats["per_blog"]["32772"]
+    assert kostanay["stop"] == "empty page 4" and kostanay["pages_fetched"] == 3
+    assert [page for page, _ in kostanay["failed_pages"]] == [3]
+    assert justice["stop"] == "failed page 1" and justice["pages_fetched"] == 0
+    # Nothing was read after page 3, and blog 32772 was never read: both are owed to the end.
+    assert (kostanay["reach_before"], kostanay["reach_after"]) == (0, 0)
+    assert (justice["reach_before"], justice["reach_after"]) == (0, 0)
+    assert kostanay["requests"] + justice["requests"] == report.requests_made - 2
+    walks = conn.execute(
+        "select blog_id, stop_reason, pages_fetched, lowest_id, reach_id, failed_pages "
+        "from raw.dialog_walks order by blog_id"
+    ).fetchall()
+    assert [w[:5] for w in walks] == [
+        (32772, "failed page 1", 0, None, 0),
+        (294912, "empty page 4", 3, 612002, 0),
+    ]
+    assert walks[1][5][0][0] == 3 and "validation" in walks[1][5][0][1]
     assert conn.execute("select count(distinct load_id) from raw.dialog_appeals").fetchone()[0] == 1
 
     again = land_dialog(

@@ -7,6 +7,7 @@ import datetime as dt
 from ingestion.common.http import FetchError
 from ingestion.dialog.crawl import (
     CHANGE_LANGUAGE_PATH,
+    BlogWalk,
     DialogCrawler,
     FailedPage,
     IncrementalStop,
@@ -195,3 +196,102 @@ def test_a_page_showing_a_change_is_never_settled():
     # 55 was pending when last landed and is rejected now: pages further down may hold more
     stop = IncrementalStop({**known(range(1, 96)), 55: ("pending", None)}, lookback_days=30)
     assert len(list(crawl_blog(ScriptedSession(ten_pages(7)), BASE, 7, stop=stop))) == 6
+
+
+# -- what a walk reports, and what it leaves owed to the next one --------------------------------
+
+
+def walk_of(answers, stop=None, blog_id=7):
+    walk = BlogWalk(blog_id)
+    pages = list(crawl_blog(ScriptedSession(answers), BASE, blog_id, stop=stop, walk=walk))
+    return walk, pages
+
+
+def broken(blog_id: int, n: int) -> FetchError:
+    return FetchError(url(blog_id, n), "HTTP 503, after 5 attempts", status=503)
+
+
+def test_a_walk_says_why_it_stopped():
+    ended, _ = walk_of(blog_pages(7, [[30, 29], [28]]))
+    assert ended.stop_reason == "end of listing" and ended.reached_end
+    assert ended.pages_fetched == 2
+    assert ended.lowest_id == 28 and ended.owed == []
+
+    answers = blog_pages(7, [[30, 29], [28]], total=5)
+    answers[url(7, 3)] = page([], 5)
+    assert walk_of(answers)[0].stop_reason == "empty page 3"
+
+    failed, pages = walk_of({url(7, 1): broken(7, 1)})
+    assert (failed.stop_reason, failed.failed, pages) == (
+        "failed page 1",
+        [(1, "HTTP 503, after 5 attempts")],
+        [],
+    )
+    assert failed.lowest_id is None and not failed.reached_end
+
+    stop = IncrementalStop(known(range(1, 96)), lookback_days=30)
+    assert walk_of(ten_pages(7), stop)[0].stop_reason == "settled page 5"
+
+    same = page([card(30, DAY), card(29, DAY)], None)
+    assert walk_of({url(7, n): same for n in range(1, 9)})[0].stop_reason == "repeated page 2"
+
+
+def test_a_walk_interrupted_by_its_caller_says_so():
+    walk = BlogWalk(7)
+    pages = crawl_blog(ScriptedSession(blog_pages(7, [[30], [29], [28]])), BASE, 7, walk=walk)
+    next(pages)
+    pages.close()
+    assert walk.stop_reason == "interrupted" and walk.pages_fetched == 1
+
+
+def test_a_broken_page_is_owed_as_the_first_id_read_after_it():
+    answers = blog_pages(7, [[30, 29], [28, 27], [26, 25], [24]])
+    answers[url(7, 2)] = broken(7, 2)
+    answers[url(7, 3)] = broken(7, 3)
+    walk, pages = walk_of(answers)
+    assert crawled_urls(pages) == [url(7, 1), url(7, 4)]
+    assert [n for n, _ in walk.failed] == [2, 3]
+    assert walk.owed == [24]  # cards 28..25 lie above 24: read down to 24 and they are read
+    assert walk.reach_after(None, None) == 24
+
+
+def test_a_broken_last_page_is_owed_to_the_end():
+    answers = blog_pages(7, [[30, 29], [28, 27]])
+    answers[url(7, 2)] = broken(7, 2)
+    walk, _ = walk_of(answers)
+    assert walk.stop_reason == "end of listing" and walk.owed == [0]
+    assert walk.reach_after(None, None) == 0
+
+
+def test_an_incremental_walk_does_not_stop_before_what_it_owes():
+    # Pages 5.. are settled, but an earlier walk could not read the cards above id 25.
+    stop = IncrementalStop(known(range(1, 96)), lookback_days=30, reach_id=25)
+    walk, pages = walk_of(ten_pages(7), stop)
+    assert len(pages) == 8 and walk.stop_reason == "settled page 8"  # page 8: ids 30..21
+    assert walk.lowest_id == 21 and walk.reach_after(25, 51) is None  # paid
+
+
+def test_an_incremental_walk_owing_everything_goes_to_the_end():
+    stop = IncrementalStop(known(range(1, 96)), lookback_days=30, reach_id=0)
+    walk, pages = walk_of(ten_pages(7), stop)
+    assert len(pages) == 10 and walk.stop_reason == "end of listing"
+    assert walk.reach_after(0, None) is None
+
+
+def test_a_debt_not_paid_is_carried_and_new_gaps_are_added():
+    answers = ten_pages(7)
+    answers[url(7, 3)] = broken(7, 3)  # ids 80..71, owed as 70 (the first of page 4)
+    stop = IncrementalStop(known(range(1, 96)), lookback_days=30)
+    walk, _ = walk_of(answers, stop)
+    assert walk.stop_reason == "settled page 5" and walk.owed == [70]
+    assert walk.reach_after(None, None) == 70
+    assert walk.reach_after(5, 51) == 5  # an older debt, deeper down, still stands
+    assert walk.reach_after(50, 51) == 50  # and so does one just below where the walk stopped
+    assert walk.reach_after(60, 51) == 70  # paid: 51 <= 60; the new gap remains
+
+
+def test_a_walk_that_read_nothing_owes_the_depth_of_the_previous_one():
+    walk, _ = walk_of({url(7, 1): broken(7, 1)})
+    assert walk.reach_after(None, 51) == 51
+    assert walk.reach_after(None, None) == 0  # never read: to the end
+    assert walk.reach_after(40, 51) == 40

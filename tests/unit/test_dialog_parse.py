@@ -228,3 +228,44 @@ def test_missing_applicant_is_none_and_pager_absent_is_none():
     assert page.cards[0]["applicant"] is None
     assert page.total_pages is None
     assert page.cards[0]["question_id"] == 5
+
+
+PENDING = '<span class="status">находится на рассмотрении у ГО</span>'
+
+
+def info(submitted: str) -> str:
+    return (
+        '<li><i class="fa fa-pencil"></i> 5</li><li><i class="fa fa-tags"></i> Ипотека</li>'
+        f'<li><i class="fa fa-calendar"></i> {submitted}</li><li><i class="fa fa-eye"></i> 3</li>'
+    )
+
+
+@pytest.mark.parametrize("submitted", ["2020-03-12", "12.03.20", "12/03/2020", "32.01.2020", "—"])
+def test_a_date_in_another_form_is_rejected_with_its_value(submitted):
+    page = parse_listing(card(PENDING, info=info(submitted)), URL)
+    assert not page.cards
+    assert page.rejects[0].reason == f"bad date in submitted_on: {submitted!r}"
+
+
+@pytest.mark.parametrize(
+    "link", ["/blogs/all-questions/abc", "/blogs/all-questions/12a", "javascript:void(0)"]
+)
+def test_a_link_without_a_numeric_id_is_rejected(link):
+    page = parse_listing(card(PENDING, link=link), URL)
+    assert not page.cards
+    assert page.rejects[0].reason.startswith("missing question_id")
+    assert link in page.rejects[0].fragment
+
+
+def test_odd_characters_in_text_are_kept_as_written():
+    """Emoji, zero-width and control characters stay; a NUL (which no jsonb can hold) becomes
+    U+FFFD, as the HTML standard has every parser do, so the card still lands."""
+    written = "Сәлем 😀\u200b\ufeff tab\there\x01 <не тег> &lt;b&gt; ; DROP TABLE x; --"
+    html = card(PENDING).replace(
+        "<p>т</p>",
+        "<p>Сәлем 😀\u200b\ufeff tab\there\x01 &lt;не тег&gt; &amp;lt;b&amp;gt; "
+        "; DROP TABLE x; --</p><p>NUL:\x00.</p>",
+    )
+    page = parse_listing(html, URL)
+    assert not page.rejects
+    assert page.cards[0]["text"] == written + "\n\nNUL:\ufffd."

@@ -42,6 +42,8 @@ def land_appeals(full_refresh: bool = False) -> dict:
         "rows_inserted": report.rows_inserted,
         "rejects": report.rejects,
         "failed_pages": len(report.failed_pages),
+        # why each blog's walk stopped: shows an operator what an incremental run skipped
+        "stops": {str(blog): why for blog, why in report.stop_reasons.items()},
     }
     log.info("dialog landing: %s", summary)
     return summary
