@@ -6,12 +6,13 @@ from cosmos import DbtTaskGroup
 
 from expectations.gate import MARTS_GATE
 from tyndau import orchestration as orch
-from tyndau.orchestration import dialog
+from tyndau.orchestration import complaints, dialog, opendata
 
 
 @dag(
     dag_id="warehouse_build",
-    schedule=[dialog.RAW_DIALOG_APPEALS],
+    # any source that landed something new triggers a build
+    schedule=(dialog.RAW_DIALOG_APPEALS | opendata.RAW_OPENDATA | complaints.RAW_COMPLAINTS),
     start_date=pendulum.datetime(2026, 1, 1, tz="Asia/Almaty"),
     catchup=False,
     max_active_runs=1,

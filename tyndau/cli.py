@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import logging
 import sys
 
@@ -113,28 +112,30 @@ def warehouse_url() -> None:
 
 @main.command()
 def demo() -> None:
-    """The demo: embedded warehouse + sandbox portal → the real DAGs → the akimat ranking.
+    """The demo: embedded warehouse + the sources' sandboxes → the real DAGs → the headlines.
 
-    Safe to run again: the sandbox is deterministic and landing is idempotent, so the marts come
-    out the same.
+    Safe to run again: the sandboxes are deterministic and landing is idempotent, so the marts
+    come out the same.
     """
-    from sandbox.dialog.scenario import build_scenario
-    from sandbox.dialog.server import DialogSandbox
-    from tyndau.marts import akimat_ranking, format_ranking
+    from tyndau.demo import stand_ins
+    from tyndau.headlines import complaints, dialog, opendata
     from tyndau.pipeline import PipelineError, run_pipeline
     from tyndau.warehouse import resolve_url
 
     settings = load_settings()
     url = resolve_url(settings)
-    with DialogSandbox(build_scenario()) as portal:
-        click.echo(f"Open Dialogue sandbox serving at {portal.base_url}")
-        settings = dataclasses.replace(settings, dialog_base_url=portal.base_url)
+    with stand_ins(settings) as demo_settings:
+        click.echo(f"Open Dialogue sandbox: {demo_settings.dialog_base_url}")
+        click.echo(f"Open-data sandbox:     {demo_settings.opendata_base_url}")
+        click.echo(f"Complaint reports in:  {demo_settings.complaints_inbox}")
         try:
-            result = run_pipeline(settings, url)
+            result = run_pipeline(demo_settings, url)
         except PipelineError as error:
             _fail(str(error))
     click.echo("\nAkimats on Open Dialogue: answer rate and satisfaction ranks\n")
-    click.echo(format_ranking(akimat_ranking(url)))
+    click.echo(dialog.format_ranking(dialog.akimat_ranking(url)))
+    click.echo("\n" + opendata.headline(url))
+    click.echo("\n" + complaints.headline(url))
     click.echo(WHERE_NEXT.format(url=url, log=f"{result.log_file}   the run's full Airflow log"))
 
 

@@ -13,7 +13,18 @@ from pathlib import Path
 from tyndau.airflow_env import airflow_environment
 from tyndau.settings import Settings
 
-PIPELINE_DAGS = ["dialog_ingest", "warehouse_build"]
+
+def pipeline_dags(settings: Settings) -> list[str]:
+    """The ingest DAGs of the sources that are configured, then the warehouse build."""
+    dags = []
+    if settings.dialog_base_url:
+        dags.append("dialog_ingest")
+    if settings.opendata_base_url:
+        dags.append("opendata_ingest")
+    dags.append("complaints_ingest")  # an empty inbox lands nothing and costs nothing
+    return [*dags, "warehouse_build"]
+
+
 # Airflow log lines worth echoing while a run goes on: our own loggers and task starts.
 _ECHO_MARKERS = ("[ingestion.", "[tyndau.", "[expectations.", "[DAG TEST] running task")
 
@@ -31,7 +42,8 @@ class PipelineResult:
 def _echo(line: str, out) -> None:
     if any(marker in line for marker in _ECHO_MARKERS):
         text = line.split("] ", 1)[-1] if "[DAG TEST]" not in line else line
-        print("  " + text.strip()[:160], file=out, flush=True)
+        text = text.split(" loc=", 1)[0].strip()  # the source location is for the log file
+        print("  " + text[:160], file=out, flush=True)
 
 
 def _report_dag(dag_result: dict, out) -> None:
@@ -40,7 +52,8 @@ def _report_dag(dag_result: dict, out) -> None:
     for task_id, (state, returned) in sorted(dag_result["tasks"].items()):
         if isinstance(returned, dict):
             said = ", ".join(f"{k}={v}" for k, v in returned.items())
-            print(f"  {task_id} ({state}): {said}", file=out, flush=True)
+            line = f"  {task_id} ({state}): {said}"
+            print(line if len(line) <= 160 else line[:159] + "…", file=out, flush=True)
 
 
 def _airflow(env: dict[str, str], args: list[str], log) -> None:
@@ -77,7 +90,7 @@ def run_pipeline(
                 "-m",
                 "tyndau.dag_runner",
                 json.dumps(conf or {}),
-                *(dag_ids or PIPELINE_DAGS),
+                *(dag_ids or pipeline_dags(settings)),
             ],
             env=env,
             stdout=subprocess.PIPE,

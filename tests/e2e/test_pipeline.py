@@ -8,7 +8,6 @@ leaves the published marts untouched.
 from __future__ import annotations
 
 import csv
-import dataclasses
 import hashlib
 import re
 from decimal import Decimal
@@ -18,13 +17,23 @@ import psycopg
 import pytest
 
 from sandbox.dialog.scenario import build_scenario, personal_data
-from sandbox.dialog.server import DialogSandbox
+from tyndau.demo import stand_ins
+from tyndau.headlines import complaints, opendata
 from tyndau.pipeline import PipelineError, run_pipeline
 from tyndau.settings import load_settings
 from tyndau.warehouse import READER_ROLE, make_url, url_parts
 
 CALIBRATION = Path(__file__).parent.parent / "fixtures" / "calibration_akimat_ranking.csv"
-MARTS = ["akimat_ranking", "fct_appeals", "dim_gov_bodies", "dim_regions"]
+MARTS = [
+    "akimat_ranking",
+    "fct_appeals",
+    "dim_gov_bodies",
+    "dim_regions",
+    "opendata_freshness",
+    "opendata_catalog_growth",
+    "complaints_scorecard",
+    "complaints_national",
+]
 READER_PASSWORD = "reader-secret-for-tests"
 
 
@@ -39,27 +48,39 @@ def _fingerprint(url: str, schema: str = "marts") -> dict[str, str]:
 
 
 @pytest.fixture(scope="module")
-def portal():
-    with DialogSandbox(build_scenario()) as server:
-        yield server
-
-
-@pytest.fixture(scope="module")
-def pipeline(pg_server, portal, tmp_path_factory):
-    """One complete run; yields (settings, warehouse URL, result)."""
+def pipeline(pg_server, tmp_path_factory):
+    """One complete run on the demo's stand-ins; yields (settings, warehouse URL, result)."""
     state = tmp_path_factory.mktemp("state")
-    settings = dataclasses.replace(
-        load_settings({"TYNDAU_STATE_DIR": str(state), "TYNDAU_READER_PASSWORD": READER_PASSWORD}),
-        dialog_base_url=portal.base_url,
+    settings = load_settings(
+        {"TYNDAU_STATE_DIR": str(state), "TYNDAU_READER_PASSWORD": READER_PASSWORD}
     )
-    result = run_pipeline(settings, pg_server)
-    return settings, pg_server, result
+    with stand_ins(settings) as demo_settings:
+        result = run_pipeline(demo_settings, pg_server)
+        yield demo_settings, pg_server, result
 
 
-def test_both_dags_succeed(pipeline):
+def test_every_dag_succeeds(pipeline):
     _, _, result = pipeline
-    assert [r["dag_id"] for r in result.dag_results] == ["dialog_ingest", "warehouse_build"]
+    assert [r["dag_id"] for r in result.dag_results] == [
+        "dialog_ingest",
+        "opendata_ingest",
+        "complaints_ingest",
+        "warehouse_build",
+    ]
     assert all(r["state"] == "success" for r in result.dag_results)
+
+
+def test_the_other_sources_headlines(pipeline):
+    _, url, _ = pipeline
+    assert opendata.headline(url).startswith(
+        "Open data: 2,100 datasets at 2017-12-31 (1,900 a year before, +10.5%); 70.0% up to date"
+    )
+    lines = complaints.headline(url).splitlines()
+    assert lines[0].startswith("2017: 1.7 million complaints and applications")
+    assert lines[1] == (
+        "Deadline violations: 2,400 (1,500 by central bodies, 900 by akimats),"
+        " down from 6,300 in 2016."
+    )
 
 
 def test_ranking_matches_calibration_row_by_row(pipeline):

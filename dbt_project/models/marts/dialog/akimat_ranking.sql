@@ -18,7 +18,9 @@ appeals as (
 
 regions as (
 
+    -- the current version of each region (dim_regions keeps the history)
     select * from {{ ref('dim_regions') }}
+    where valid_to is null
 
 ),
 

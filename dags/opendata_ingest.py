@@ -1,0 +1,37 @@
+"""Airflow DAG: land the open-data catalogue (data.egov.kz) into raw, check the landing,
+announce the Asset.
+
+Run with `full_refresh` to re-read every passport (not only new, changed or month-old ones) and
+every watched dataset's records (not only those changed since the last load)."""
+
+import pendulum
+from airflow.sdk import Param, dag, get_current_context, task
+
+from tyndau import orchestration as orch
+from tyndau.orchestration import opendata
+
+
+@dag(
+    dag_id="opendata_ingest",
+    schedule="@daily",
+    start_date=pendulum.datetime(2026, 1, 1, tz="Asia/Almaty"),
+    catchup=False,
+    max_active_runs=1,
+    tags=["tyndau", "opendata", "ingest"],
+    params={"full_refresh": Param(False, type="boolean", description="re-read everything")},
+    doc_md=__doc__,
+)
+def opendata_ingest():
+    @task
+    def land() -> dict:
+        params = get_current_context()["params"]
+        return opendata.land_catalogue(full_refresh=bool(params.get("full_refresh")))
+
+    @task(outlets=[opendata.RAW_OPENDATA])
+    def check_raw_landing() -> dict:
+        return orch.quality_gate(opendata.RAW_LANDING)
+
+    land() >> check_raw_landing()
+
+
+opendata_ingest()

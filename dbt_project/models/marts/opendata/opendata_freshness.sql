@@ -1,0 +1,80 @@
+-- One row per owning body and snapshot date: how many of its datasets were up to date then
+-- (CALIBRATION.md section 3), and its rank among the bodies by that share.
+
+with
+
+states as (
+
+    select * from {{ ref('int_opendata_datasets__as_of') }}
+
+),
+
+body_counts as (
+
+    select
+        snapshot_date,
+        gov_body_name_ru,
+        -- archived datasets leave the denominator
+        count(*) filter (where not archived) as datasets,
+        count(*) filter (where not archived and up_to_date) as up_to_date,
+        count(*) filter (where archived) as archived,
+        count(*) filter (where not archived and state_unobserved) as state_unobserved
+    from states
+    where gov_body_name_ru is not null
+    group by snapshot_date, gov_body_name_ru
+
+),
+
+-- rank = 1 + bodies that come strictly before on the same date. Shares are compared as exact
+-- fractions (a/b > c/d <=> a*d > c*b); ties go to more datasets, then the name in code-point
+-- order (collation "C", the same on every server). Bodies with only archived datasets have
+-- no share and no rank.
+ranks as (
+
+    select
+        body.snapshot_date,
+        body.gov_body_name_ru,
+        1 + count(better.gov_body_name_ru) as up_to_date_rank
+    from body_counts as body
+    left join body_counts as better
+        on better.snapshot_date = body.snapshot_date
+        and better.datasets > 0
+        and (
+            better.up_to_date * body.datasets > body.up_to_date * better.datasets
+            or (
+                better.up_to_date * body.datasets = body.up_to_date * better.datasets
+                and (
+                    better.datasets > body.datasets
+                    or (
+                        better.datasets = body.datasets
+                        and better.gov_body_name_ru collate "C"
+                            < body.gov_body_name_ru collate "C"
+                    )
+                )
+            )
+        )
+    where body.datasets > 0
+    group by body.snapshot_date, body.gov_body_name_ru
+
+),
+
+final as (
+
+    select
+        cast(body_counts.snapshot_date as date) as snapshot_date,
+        cast(body_counts.gov_body_name_ru as text) as gov_body_name_ru,
+        cast(body_counts.datasets as integer) as datasets,
+        cast(body_counts.up_to_date as integer) as up_to_date,
+        round(body_counts.up_to_date::numeric / nullif(body_counts.datasets, 0), 4)
+            as up_to_date_share,
+        cast(body_counts.archived as integer) as archived,
+        cast(body_counts.state_unobserved as integer) as state_unobserved,
+        cast(ranks.up_to_date_rank as integer) as up_to_date_rank
+    from body_counts
+    left join ranks
+        on body_counts.snapshot_date = ranks.snapshot_date
+        and body_counts.gov_body_name_ru = ranks.gov_body_name_ru
+
+)
+
+select * from final

@@ -1,0 +1,57 @@
+-- One row per period, state body and topic: the topic breakdown of the most recently landed
+-- topic report for that period and body, taken whole (a corrected breakdown may drop or rename
+-- topics, so topics of an earlier file never mix in). Builds empty until the first load.
+
+with
+
+landed_topics as (
+
+    select *
+    from {{ source_if_landed('complaints', 'topics', {
+        'load_id': 'uuid',
+        'observed_at': 'timestamptz',
+        'source_file': 'text',
+        'content_hash': 'text',
+        'file_hash': 'text',
+        'period': 'text',
+        'gov_body_code': 'text',
+        'topic': 'text',
+        'payload': 'jsonb',
+    }) }} as landed
+
+),
+
+latest_files as (
+
+    select distinct on (period, gov_body_code)
+        period,
+        gov_body_code,
+        file_hash
+    from landed_topics
+    order by period, gov_body_code, observed_at desc, file_hash
+
+),
+
+renamed as (
+
+    select
+        landed_topics.period,
+        cast(left(landed_topics.period, 4) as integer) as period_year,
+        cast(nullif(substr(landed_topics.period, 6, 2), '') as integer) as period_month,
+        case when length(landed_topics.period) = 4 then 'year' else 'month' end as period_kind,
+        landed_topics.gov_body_code,
+        landed_topics.topic,
+        cast(landed_topics.payload ->> 'justified_complaints' as integer) as justified_complaints,
+        landed_topics.source_file,
+        landed_topics.file_hash,
+        landed_topics.observed_at,
+        landed_topics.load_id
+    from landed_topics
+    inner join latest_files
+        on landed_topics.period = latest_files.period
+        and landed_topics.gov_body_code = latest_files.gov_body_code
+        and landed_topics.file_hash = latest_files.file_hash
+
+)
+
+select * from renamed

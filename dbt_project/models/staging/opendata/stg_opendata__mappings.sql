@@ -1,0 +1,69 @@
+-- One row per dataset whose mapping was read: its published versions (v1, v2, …) at the latest
+-- observation; the largest number is the latest version.
+
+{%- set landed = (load_relation(source('opendata', 'mappings')) is not none) if execute else true %}
+
+with
+
+observations as (
+
+    {% if landed -%}
+    select * from {{ source('opendata', 'mappings') }}
+    {%- else -%}
+    select
+        cast(null as uuid) as load_id,
+        cast(null as timestamptz) as observed_at,
+        cast(null as text) as source_url,
+        cast(null as text) as content_hash,
+        cast(null as text) as api_uri,
+        cast(null as jsonb) as payload
+    where false
+    {%- endif %}
+
+),
+
+latest as (
+
+    select
+        *,
+        row_number() over (
+            partition by api_uri
+            order by observed_at desc, content_hash
+        ) as observation_rank
+    from observations
+
+),
+
+versions as (
+
+    select
+        latest.api_uri,
+        published.version,
+        cast(substring(published.version from 2) as integer) as version_number,
+        latest.observed_at,
+        latest.load_id,
+        latest.source_url
+    from latest
+    cross join lateral jsonb_object_keys(latest.payload -> 'mappings') as published (version)
+    where latest.observation_rank = 1
+        and published.version ~ '^v[0-9]+$'
+
+),
+
+per_dataset as (
+
+    -- every version of a dataset comes from the same (latest) observation
+    select
+        api_uri,
+        array_agg(version order by version_number) as versions,
+        (array_agg(version order by version_number desc))[1] as latest_version,
+        cast(count(*) as integer) as version_count,
+        observed_at,
+        load_id,
+        source_url
+    from versions
+    group by api_uri, observed_at, load_id, source_url
+
+)
+
+select * from per_dataset

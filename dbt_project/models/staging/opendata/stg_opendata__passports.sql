@@ -1,0 +1,63 @@
+-- One row per dataset version whose passport was read: its latest observation, typed.
+
+{%- set landed = (load_relation(source('opendata', 'passports')) is not none) if execute else true %}
+
+with
+
+observations as (
+
+    {% if landed -%}
+    select * from {{ source('opendata', 'passports') }}
+    {%- else -%}
+    select
+        cast(null as uuid) as load_id,
+        cast(null as timestamptz) as observed_at,
+        cast(null as text) as source_url,
+        cast(null as text) as content_hash,
+        cast(null as text) as api_uri,
+        cast(null as text) as version,
+        cast(null as jsonb) as payload
+    where false
+    {%- endif %}
+
+),
+
+latest as (
+
+    select
+        *,
+        row_number() over (
+            partition by api_uri, version
+            order by observed_at desc, content_hash
+        ) as observation_rank
+    from observations
+
+),
+
+renamed as (
+
+    select
+        api_uri,
+        version,
+        cast(substring(version from '^v([0-9]+)$') as integer) as version_number,
+        nullif(trim(payload ->> 'periodicity'), '') as periodicity,
+        cast(payload ->> 'archived' as boolean) as archived,
+        cast(nullif(payload ->> 'modifiedDate', '') as timestamp) as modified_at,
+        nullif(trim(payload ->> 'fullnameRu'), '') as gov_body_name_ru,
+        nullif(trim(payload ->> 'descriptionRu'), '') as description_ru,
+        cast(
+            (
+                select count(*)
+                from jsonb_object_keys(coalesce(payload -> 'fields', '{}'::jsonb))
+            ) as integer
+        ) as field_count,
+        observed_at,
+        load_id,
+        source_url,
+        content_hash
+    from latest
+    where observation_rank = 1
+
+)
+
+select * from renamed

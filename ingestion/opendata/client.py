@@ -1,0 +1,364 @@
+"""A client of data.egov.kz's open-data API: the catalogue, passports, mappings and records.
+
+Every request goes through the polite session (robots.txt, crawl delay, retries with backoff);
+on top of it the client
+
+* sends the API key only where the API wants it (``/api/…``) and never shows it: URLs in
+  messages, logs and raw rows carry ``apiKey=***`` or no key at all;
+* treats an error in disguise (HTTP 200 with ``{code, message}``) and a 204 as failures, never
+  as data: transient ones are retried like a 5xx, client errors (4xx codes) fail at once;
+* reads records by a *range on a sorted key* with ``from: 0`` — never deep offsets, which the
+  API silently truncates — and reconciles what it read against ``totalCount``;
+* reconciles the catalogue walk against its ``totalCount`` too. A mismatch raises
+  :class:`ReconciliationError`, which fails the load.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import quote, urlencode
+
+from ingestion.common.http import FetchError, HttpConfig, HttpStats, PoliteSession
+from ingestion.opendata import api
+from ingestion.opendata.parse import (
+    AnswerError,
+    CataloguePage,
+    DatasetMapping,
+    DisguisedError,
+    decode,
+    encode_source,
+    parse_catalogue_page,
+    parse_detailed,
+    parse_mapping,
+    parse_passport,
+    parse_records,
+    range_source,
+    redact,
+)
+
+log = logging.getLogger(__name__)
+
+#: Loggers that see full request URLs: the polite session's and urllib3's (at DEBUG).
+_URL_LOGGERS = ("ingestion.common.http", "urllib3.connectionpool")
+
+
+class OpendataError(Exception):
+    """The open-data API did not give what was asked; the message never holds the key."""
+
+
+class AuthError(OpendataError):
+    """No API key, or the API refused it (HTTP 403)."""
+
+
+class ReconciliationError(OpendataError):
+    """What was read does not add up to the API's own totalCount."""
+
+
+@dataclass(frozen=True)
+class Catalogue:
+    """The whole catalogue as read: distinct datasets (first sighting wins), reconciled."""
+
+    total: int
+    datasets: list[dict]
+    source_urls: dict[str, str]  # apiUri → the catalogue page it was read from
+    pages: int = 0
+    duplicates: int = 0  # entries seen twice (page drift while walking)
+
+
+@dataclass(frozen=True)
+class RecordPage:
+    """One page of records; ``total`` is the count the first page announced for the query."""
+
+    url: str  # without the key
+    total: int
+    records: list[dict]
+
+
+@dataclass
+class RecordsRead:
+    """Filled in while :meth:`OpendataClient.iter_records` walks a dataset."""
+
+    total: int | None = None
+    read: int = 0
+    pages: int = 0
+    last_key: Any = None
+
+
+class OpendataClient:
+    """One portal (``base_url``) and one key, through one polite session."""
+
+    def __init__(
+        self,
+        base_url: str,
+        api_key: str | None = None,
+        *,
+        session: PoliteSession | None = None,
+        http_config: HttpConfig | None = None,
+    ):
+        self.base_url = base_url.rstrip("/")
+        self._api_key = api_key or None
+        if self._api_key:
+            _guard_logs(self._api_key)
+        self._own_session = session is None
+        self.session = session if session is not None else PoliteSession(http_config)
+
+    def __repr__(self) -> str:  # never the key
+        return f"OpendataClient({self.base_url!r}, api_key={'***' if self._api_key else None})"
+
+    # --- lifecycle -------------------------------------------------------------------------
+
+    def close(self) -> None:
+        if self._own_session:
+            self.session.close()
+
+    def __enter__(self) -> OpendataClient:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    @property
+    def stats(self) -> HttpStats:
+        return self.session.stats
+
+    # --- the catalogue ---------------------------------------------------------------------
+
+    def catalogue_url(self, page: int, count: int) -> str:
+        params = {"page": page, "count": count, **api.CATALOGUE_PARAMS}
+        return f"{self.base_url}{api.CATALOGUE_PATH}?{urlencode(params)}"
+
+    def catalogue_page(self, page: int, count: int = api.CATALOGUE_PAGE_SIZE) -> CataloguePage:
+        url = self.catalogue_url(page, count)
+        return self._parsed(url, parse_catalogue_page, keyed=False)
+
+    def catalogue(
+        self,
+        page_size: int = api.CATALOGUE_PAGE_SIZE,
+        progress: Callable[[int, int], None] | None = None,
+    ) -> Catalogue:
+        """Every dataset of the catalogue, page by page, reconciled against totalCount.
+
+        Raises ReconciliationError when the distinct datasets read differ from totalCount, or
+        when totalCount itself changes during the walk (the catalogue moved under us).
+        """
+        seen: dict[str, dict] = {}
+        urls: dict[str, str] = {}
+        total: int | None = None
+        duplicates = 0
+        page = 1
+        while True:
+            answer = self.catalogue_page(page, page_size)
+            if total is None:
+                total = answer.total
+            elif answer.total != total:
+                raise ReconciliationError(
+                    f"catalogue: totalCount changed from {total} to {answer.total} while it was "
+                    "read; nothing was landed from this walk, run the load again"
+                )
+            for dataset in answer.datasets:
+                if dataset[api.DATASET_KEY] in seen:
+                    duplicates += 1
+                else:
+                    seen[dataset[api.DATASET_KEY]] = dataset
+                    urls[dataset[api.DATASET_KEY]] = self.catalogue_url(page, page_size)
+            if progress is not None:
+                progress(len(seen), total)
+            if not answer.datasets or len(seen) >= total:
+                break
+            page += 1
+        if len(seen) != total:
+            raise ReconciliationError(
+                f"catalogue: read {len(seen)} distinct datasets in {page} pages of {page_size}, "
+                f"but totalCount is {total}; the load is not reconciled"
+            )
+        return Catalogue(total, list(seen.values()), urls, page, duplicates)
+
+    # --- passports and mappings ------------------------------------------------------------
+
+    def passport_url(self, api_uri: str, version: str) -> str:
+        return self.base_url + api.PASSPORT_PATH.format(
+            api_uri=quote(api_uri, safe=""), version=quote(version, safe="")
+        )
+
+    def passport(self, api_uri: str, version: str) -> dict:
+        url = self.passport_url(api_uri, version)
+        return self._parsed(url, lambda v: parse_passport(v, api_uri, version), keyed=False)
+
+    def mapping_url(self, api_uri: str) -> str:
+        """Without the key: what messages and raw rows show."""
+        return self.base_url + api.MAPPING_PATH.format(api_uri=quote(api_uri, safe=""))
+
+    def mapping(self, api_uri: str) -> DatasetMapping:
+        return self._parsed(
+            self.mapping_url(api_uri), lambda v: parse_mapping(v, api_uri), keyed=True
+        )
+
+    def latest_version(self, api_uri: str) -> str:
+        return self.mapping(api_uri).latest
+
+    # --- records ---------------------------------------------------------------------------
+
+    def data_url(self, api_uri: str, version: str, source: Mapping, *, detailed: bool) -> str:
+        """Without the key: what messages and raw rows show."""
+        path = api.DETAILED_PATH if detailed else api.DATA_PATH
+        path = path.format(api_uri=quote(api_uri, safe=""), version=quote(version, safe=""))
+        return f"{self.base_url}{path}?{urlencode({api.SOURCE_PARAM: encode_source(source)})}"
+
+    def records_page(
+        self, api_uri: str, version: str, source: Mapping, *, detailed: bool = True
+    ) -> tuple[int | None, list[dict]]:
+        """One request of the data API: (totalCount or None for the bare endpoint, records).
+
+        This is a building block: paging with it by ``from`` loses records past the API's
+        result window without an error. Use :meth:`iter_records`.
+        """
+        url = self.data_url(api_uri, version, source, detailed=detailed)
+        if detailed:
+            return self._parsed(url, parse_detailed, keyed=True)
+        return None, self._parsed(url, parse_records, keyed=True)
+
+    def iter_records(
+        self,
+        api_uri: str,
+        version: str,
+        *,
+        key: str = api.DEFAULT_RECORD_KEY,
+        since_field: str | None = None,
+        since: Any = None,
+        page_size: int = api.RECORDS_PAGE_SIZE,
+        read: RecordsRead | None = None,
+    ) -> Iterator[RecordPage]:
+        """Every record of ``api_uri``/``version`` (changed since ``since`` in ``since_field``,
+        when given), page by page: ``from: 0`` and a range on ``key`` past the last key read.
+
+        After the last page the count read is reconciled against the totalCount of the first
+        page: a mismatch raises ReconciliationError (the pages before it were yielded).
+        """
+        if page_size < 1:
+            raise ValueError("page_size must be at least 1")
+        read = read if read is not None else RecordsRead()
+        where = f"{api_uri}/{version}"
+        while True:
+            source = range_source(
+                key, after=read.last_key, since_field=since_field, since=since, size=page_size
+            )
+            remaining, records = self.records_page(api_uri, version, source)
+            if read.total is None:
+                read.total = remaining
+            if not records:
+                break
+            keys = [record.get(key) for record in records]
+            if any(k is None for k in keys):
+                raise OpendataError(f"{where}: records without the key field {key!r}")
+            if not _strictly_ascending(read.last_key, keys):
+                raise OpendataError(
+                    f"{where}: the API did not honour the range and sort on {key!r} "
+                    "(keys not strictly ascending); paging cannot go on safely"
+                )
+            read.read += len(records)
+            read.pages += 1
+            read.last_key = keys[-1]
+            url = self.data_url(api_uri, version, source, detailed=True)
+            yield RecordPage(url, read.total, records)
+            if read.read >= read.total:
+                break
+        if read.read != read.total:
+            raise ReconciliationError(
+                f"{where}: read {read.read} records in {read.pages} pages, but totalCount is "
+                f"{read.total}; the load is not reconciled"
+            )
+
+    # --- one request -----------------------------------------------------------------------
+
+    def _parsed(self, url: str, parse: Callable[[Any], Any], *, keyed: bool) -> Any:
+        """GET ``url`` (the key added when ``keyed``), check the answer, parse it.
+
+        ``url`` is the key-free URL shown in every message.
+        """
+        if keyed and not self._api_key:
+            raise AuthError(
+                f"no API key for {url}: data.egov.kz's /api/ endpoints need one "
+                "(set OPENDATA_API_KEY)"
+            )
+        problems: list[str] = []
+
+        def acceptable(text: str) -> bool:
+            try:
+                parse(decode(text))
+            except DisguisedError as error:
+                if error.permanent:
+                    raise _Permanent(str(error)) from None
+                problems.append(str(error))
+                return False
+            except AnswerError as error:
+                problems.append(str(error))
+                return False
+            return True
+
+        try:
+            response = self.session.get(self._with_key(url) if keyed else url, validate=acceptable)
+        except _Permanent as error:
+            raise OpendataError(f"{url}: {error}") from None
+        except FetchError as error:
+            reason = redact(error.reason, self._secrets())
+            if error.status == 403:
+                raise AuthError(
+                    f"{url}: the API refused the request (HTTP 403): the API key is missing, "
+                    "wrong or not allowed here (check OPENDATA_API_KEY)"
+                ) from None
+            if problems:  # the last answer that was not data says more than "validation failed"
+                reason = f"{problems[-1]} ({reason})"
+            raise OpendataError(f"{url}: {reason}") from None
+        return parse(decode(response.content.decode("utf-8", errors="replace")))
+
+    def _with_key(self, url: str) -> str:
+        joiner = "&" if "?" in url else "?"
+        return f"{url}{joiner}{urlencode({api.API_KEY_PARAM: self._api_key})}"
+
+    def _secrets(self) -> tuple[str, ...]:
+        return (self._api_key,) if self._api_key else ()
+
+
+class _Permanent(Exception):
+    """Raised from the body validator to stop the session's retries at once."""
+
+
+def _strictly_ascending(after: Any, keys: list[Any]) -> bool:
+    sequence = keys if after is None else [after, *keys]
+    try:
+        return all(a < b for a, b in zip(sequence, sequence[1:], strict=False))
+    except TypeError:  # keys of mixed types cannot be ordered
+        return False
+
+
+# --- keeping the key out of logs -------------------------------------------------------------
+
+
+@dataclass
+class _RedactSecrets:
+    """A logging filter: masks apiKey=… and the known keys in every record it sees."""
+
+    secrets: set[str] = field(default_factory=set)
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        clean = redact(message, tuple(self.secrets))
+        if clean != message:
+            record.msg, record.args = clean, None
+        return True
+
+
+_REDACTOR = _RedactSecrets()
+
+
+def _guard_logs(secret: str) -> None:
+    """The polite session logs the URLs it retries or gives up on, and urllib3 every URL at
+    DEBUG: both get the filter (ingestion.common stays untouched)."""
+    _REDACTOR.secrets.add(secret)
+    for name in _URL_LOGGERS:
+        logger = logging.getLogger(name)
+        if _REDACTOR not in logger.filters:
+            logger.addFilter(_REDACTOR)

@@ -1,0 +1,420 @@
+"""One call lands the open-data source: the catalogue, its passports, the watched records.
+
+This is what the Airflow task calls (it must not import Airflow); the CLI and tests call it too.
+
+A load, in order:
+
+1. the whole catalogue, reconciled against its totalCount → ``raw.opendata_datasets``;
+2. the mapping (versions) and the passport of the latest version of every dataset that is new,
+   changed since its last observation (modifiedDate), or whose passport is older than
+   ``passport_max_age_days`` (archiving does not touch modifiedDate) — of every dataset with
+   ``full_refresh`` → ``raw.opendata_mappings``, ``raw.opendata_passports``;
+3. the records of each dataset on the watch list, by a range on its key, reconciled against
+   totalCount; incrementally (records changed since the last succeeded load's watermark) where
+   the dataset has a modification field → ``raw.opendata_records``.
+
+A passport that stays unreadable is set aside (listed in the report) and the load goes on; a
+catalogue or records reconciliation that fails, a refused key, or any other error marks the
+ledger row 'failed' and is raised, after the other watched datasets have been tried.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import uuid
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import asdict, dataclass, field, replace
+from pathlib import Path
+from typing import Any, NamedTuple
+
+import psycopg
+
+from ingestion.common.http import HttpConfig
+from ingestion.common.ledger import finish_load, start_load
+from ingestion.opendata import api
+from ingestion.opendata.client import (
+    AuthError,
+    OpendataClient,
+    OpendataError,
+    RecordsRead,
+)
+from ingestion.opendata.load import (
+    SOURCE,
+    Observed,
+    catalogue_state,
+    ensure_raw_schema,
+    land_datasets,
+    land_mappings,
+    land_passports,
+    land_records,
+    now,
+    passport_ages,
+    record_watermark,
+)
+from ingestion.opendata.parse import DatasetMapping, modification_field, redact
+from ingestion.opendata.watch import WatchItem, as_watch_items
+
+log = logging.getLogger(__name__)
+
+DEFAULT_PASSPORT_MAX_AGE_DAYS = 30
+PASSPORT_BATCH = 200  # datasets per commit while reading passports
+_MAX_FAILURES_IN_LEDGER = 200
+
+
+class FailedItem(NamedTuple):
+    """A dataset whose passport (or records) could not be read; the reason names no key."""
+
+    api_uri: str
+    reason: str
+
+
+@dataclass
+class LoadReport:
+    """What one landing did; ``*_inserted`` count new raw rows only."""
+
+    load_id: uuid.UUID
+    full_refresh: bool = False
+    catalogue_total: int = 0
+    catalogue_pages: int = 0
+    catalogue_duplicates: int = 0
+    dataset_rows_inserted: int = 0
+    passports_needed: int = 0
+    passports_fetched: int = 0
+    passport_rows_inserted: int = 0
+    mapping_rows_inserted: int = 0
+    failed_passports: list[FailedItem] = field(default_factory=list)
+    records: dict[str, dict[str, Any]] = field(default_factory=dict)  # "apiUri/version" → …
+    record_rows_inserted: int = 0
+    failed_records: list[FailedItem] = field(default_factory=list)
+    requests_made: int = 0
+    http: dict = field(default_factory=dict)
+
+    def as_stats(self) -> dict:
+        """The figures for the ledger's ``stats`` column (JSON)."""
+        stats = asdict(self)
+        stats["load_id"] = str(self.load_id)
+        for name in ("failed_passports", "failed_records"):
+            items = getattr(self, name)
+            stats[f"{name}_total"] = len(items)
+            stats[name] = [list(item) for item in items[:_MAX_FAILURES_IN_LEDGER]]
+        return stats
+
+
+@dataclass(frozen=True)
+class Progress:
+    """Sent to the ``progress`` callback as a load goes on."""
+
+    stage: str  # catalogue | passports | records
+    done: int
+    total: int | None
+    detail: str = ""
+
+
+@dataclass(frozen=True)
+class LandingOptions:
+    full_refresh: bool = False
+    passport_max_age_days: int = DEFAULT_PASSPORT_MAX_AGE_DAYS
+    catalogue_page_size: int = api.CATALOGUE_PAGE_SIZE
+    records_page_size: int = api.RECORDS_PAGE_SIZE
+    progress: Callable[[Progress], None] | None = None
+
+
+def land_opendata(
+    warehouse_url: str,
+    base_url: str,
+    api_key: str | None,
+    *,
+    watch: Iterable[WatchItem | str] | str | Path | None = None,
+    full_refresh: bool = False,
+    passport_max_age_days: int = DEFAULT_PASSPORT_MAX_AGE_DAYS,
+    catalogue_page_size: int = api.CATALOGUE_PAGE_SIZE,
+    records_page_size: int = api.RECORDS_PAGE_SIZE,
+    crawl_delay_floor: float = 0.0,
+    http_config: HttpConfig | None = None,
+    progress: Callable[[Progress], None] | None = None,
+) -> LoadReport:
+    """Land the catalogue at ``base_url``, its passports, and the records of the ``watch`` list
+    (a file path, WatchItems or apiUris; None: no records) in ``raw``; keep the ledger.
+
+    ``api_key`` is needed (mappings live under ``/api/``) and never appears in a log line, an
+    error message or a raw row.
+    """
+    options = LandingOptions(
+        full_refresh, passport_max_age_days, catalogue_page_size, records_page_size, progress
+    )
+    secrets = (api_key,) if api_key else ()
+    with psycopg.connect(warehouse_url, autocommit=True) as conn:
+        ensure_raw_schema(conn)
+        load_id = start_load(conn, SOURCE)
+        report = LoadReport(load_id=load_id, full_refresh=full_refresh)
+        log.info(
+            "opendata load %s started (%s) from %s",
+            load_id,
+            "full refresh" if full_refresh else "incremental",
+            base_url,
+        )
+        config = http_config or HttpConfig()
+        if crawl_delay_floor:
+            config = replace(config, min_delay=max(config.min_delay, crawl_delay_floor))
+        client = OpendataClient(base_url, api_key, http_config=config)
+        try:
+            with client:
+                items = as_watch_items(watch)
+                if not api_key:
+                    raise AuthError(
+                        "no API key: data.egov.kz's /api/ endpoints (mappings, data) need one; "
+                        "set OPENDATA_API_KEY"
+                    )
+                _Landing(conn, client, report, options).run(items)
+        except BaseException as exc:  # an interrupted task too: the ledger must say so
+            _record_http(report, client)
+            _finish_quietly(conn, report, redact(f"{type(exc).__name__}: {exc}", secrets))
+            raise
+        _record_http(report, client)
+        finish_load(conn, load_id, "succeeded", report.as_stats())
+    log.info(
+        "opendata load %s succeeded: %d datasets (%d new rows), %d/%d passports (%d set aside), "
+        "%d watched datasets (%d new record rows), %d requests",
+        *(load_id, report.catalogue_total, report.dataset_rows_inserted),
+        *(report.passports_fetched, report.passports_needed, len(report.failed_passports)),
+        *(len(report.records), report.record_rows_inserted, report.requests_made),
+    )
+    return report
+
+
+class _Landing:
+    """One run: catalogue, then passports, then the watched records."""
+
+    def __init__(
+        self,
+        conn: psycopg.Connection,
+        client: OpendataClient,
+        report: LoadReport,
+        options: LandingOptions,
+    ):
+        self.conn = conn
+        self.client = client
+        self.report = report
+        self.options = options
+        self.mappings: dict[str, DatasetMapping] = {}
+        self.pending_mappings: list[tuple[str, Observed]] = []
+        self.pending_passports: list[tuple[str, str, Observed]] = []
+        self.passports_read: set[tuple[str, str]] = set()
+
+    def run(self, items: Sequence[WatchItem]) -> None:
+        datasets = self._land_catalogue()
+        try:
+            self._land_passports(datasets)
+        finally:
+            self._flush_quietly()
+        self._land_watched(items)
+
+    # --- 1. the catalogue ------------------------------------------------------------------
+
+    def _land_catalogue(self) -> list[dict]:
+        previous = catalogue_state(self.conn)
+        ages = passport_ages(self.conn)
+        catalogue = self.client.catalogue(
+            self.options.catalogue_page_size,
+            progress=lambda done, total: self._progress("catalogue", done, total),
+        )
+        observed_at = now()
+        report = self.report
+        report.catalogue_total = catalogue.total
+        report.catalogue_pages = catalogue.pages
+        report.catalogue_duplicates = catalogue.duplicates
+        report.dataset_rows_inserted = land_datasets(
+            self.conn,
+            report.load_id,
+            (
+                Observed(catalogue.source_urls[d[api.DATASET_KEY]], d, observed_at)
+                for d in catalogue.datasets
+            ),
+        )
+        log.info(
+            "catalogue: %d datasets in %d pages, %d new rows",
+            catalogue.total,
+            catalogue.pages,
+            report.dataset_rows_inserted,
+        )
+        oldest = observed_at - dt.timedelta(days=self.options.passport_max_age_days)
+        return [
+            d
+            for d in catalogue.datasets
+            if self.options.full_refresh
+            or d[api.DATASET_KEY] not in ages
+            or ages[d[api.DATASET_KEY]] < oldest
+            or previous.get(d[api.DATASET_KEY]) != d.get("modifiedDate")
+        ]
+
+    # --- 2. mappings and passports ---------------------------------------------------------
+
+    def _land_passports(self, datasets: list[dict]) -> None:
+        report = self.report
+        report.passports_needed = len(datasets)
+        for number, dataset in enumerate(datasets, start=1):
+            api_uri = dataset[api.DATASET_KEY]
+            try:
+                mapping = self._mapping(api_uri)
+                self._passport(api_uri, mapping.latest)
+                report.passports_fetched += 1
+            except AuthError:
+                raise
+            except OpendataError as error:
+                log.warning("passport of %s set aside: %s", api_uri, error)
+                report.failed_passports.append(FailedItem(api_uri, str(error)))
+            if number % PASSPORT_BATCH == 0:
+                self._flush()
+            self._progress("passports", number, len(datasets), api_uri)
+        self._flush()
+        if datasets and not report.passports_fetched:
+            first = report.failed_passports[0]
+            raise OpendataError(
+                f"no passport could be read ({len(datasets)} tried); first: {first.reason}"
+            )
+        log.info(
+            "passports: %d of %d read, %d set aside, %d new rows",
+            report.passports_fetched,
+            len(datasets),
+            len(report.failed_passports),
+            report.passport_rows_inserted,
+        )
+
+    def _mapping(self, api_uri: str) -> DatasetMapping:
+        if api_uri not in self.mappings:
+            mapping = self.client.mapping(api_uri)
+            self.mappings[api_uri] = mapping
+            payload = {"mappings": {v: {"properties": p} for v, p in mapping.properties.items()}}
+            self.pending_mappings.append(
+                (api_uri, Observed(self.client.mapping_url(api_uri), payload, now()))
+            )
+        return self.mappings[api_uri]
+
+    def _passport(self, api_uri: str, version: str) -> None:
+        passport = self.client.passport(api_uri, version)
+        url = self.client.passport_url(api_uri, version)
+        self.pending_passports.append((api_uri, version, Observed(url, passport, now())))
+        self.passports_read.add((api_uri, version))
+
+    def _flush(self) -> None:
+        """Land the mappings and passports read so far: one COPY per table, one commit."""
+        with self.conn.transaction():
+            self.report.mapping_rows_inserted += land_mappings(
+                self.conn, self.report.load_id, self.pending_mappings
+            )
+            self.report.passport_rows_inserted += land_passports(
+                self.conn, self.report.load_id, self.pending_passports
+            )
+        self.pending_mappings, self.pending_passports = [], []
+
+    def _flush_quietly(self) -> None:
+        try:
+            self._flush()
+        except Exception:  # the error that interrupted the run matters more
+            log.exception("could not land the last %d passports", len(self.pending_passports))
+
+    # --- 3. watched records ----------------------------------------------------------------
+
+    def _land_watched(self, items: Sequence[WatchItem]) -> None:
+        """Every watched dataset is tried; then a failure is raised (one as it is, several
+        together)."""
+        errors: list[OpendataError] = []
+        for number, item in enumerate(items, start=1):
+            try:
+                self._land_records(item, number, len(items))
+            except AuthError:
+                raise
+            except OpendataError as error:
+                log.error("records of %s: %s", item, error)
+                self.report.failed_records.append(FailedItem(str(item), str(error)))
+                errors.append(error)
+        if len(errors) == 1:
+            raise errors[0]
+        if errors:
+            raise OpendataError(
+                f"{len(errors)} of {len(items)} watched datasets failed: "
+                + "; ".join(map(str, errors))
+            )
+
+    def _land_records(self, item: WatchItem, number: int, total: int) -> None:
+        mapping = self._mapping(item.api_uri)
+        version = item.version or mapping.latest
+        if version not in mapping.properties:
+            raise OpendataError(
+                f"{item.api_uri} has no version {version} (published: "
+                f"{', '.join(mapping.versions)})"
+            )
+        if (item.api_uri, version) not in self.passports_read:
+            self._passport(item.api_uri, version)
+        self._flush()
+        properties = mapping.properties[version]
+        key = item.key or api.DEFAULT_RECORD_KEY
+        if properties and key not in properties:
+            raise OpendataError(
+                f"{item.api_uri}/{version} has no field {key!r} to page by; name a unique, "
+                "sortable field in the watch list's third column"
+            )
+        since_field = modification_field(properties)
+        since = None
+        if since_field and not self.options.full_refresh:
+            since = record_watermark(self.conn, item.api_uri, version)
+        figures: dict[str, Any] = {
+            "key": key,
+            "modification_field": since_field,
+            "since": since,
+            "read": 0,
+            "total": None,
+            "rows_inserted": 0,
+            "watermark": since,
+        }
+        self.report.records[f"{item.api_uri}/{version}"] = figures
+        read = RecordsRead()
+        for page in self.client.iter_records(
+            item.api_uri,
+            version,
+            key=key,
+            since_field=since_field,
+            since=since,
+            page_size=self.options.records_page_size,
+            read=read,
+        ):
+            added = land_records(
+                self.conn, self.report.load_id, item.api_uri, version, key, page.url,
+                page.records, now(),
+            )
+            figures["rows_inserted"] += added
+            self.report.record_rows_inserted += added
+            if since_field:
+                stamps = [r[since_field] for r in page.records if r.get(since_field) is not None]
+                figures["watermark"] = max([*stamps, *_present(figures["watermark"])], default=None)
+            figures["read"], figures["total"] = read.read, read.total
+            self._progress("records", read.read, read.total, str(item))
+        figures["read"], figures["total"] = read.read, read.total
+        log.info(
+            "records of %s/%s [%d/%d]: %d of %d read (%s), %d new rows",
+            *(item.api_uri, version, number, total, read.read, read.total),
+            f"changed since {since}" if since else "all",
+            figures["rows_inserted"],
+        )
+
+    def _progress(self, stage: str, done: int, total: int | None, detail: str = "") -> None:
+        if self.options.progress is not None:
+            self.options.progress(Progress(stage, done, total, detail))
+
+
+def _present(value: Any) -> list[Any]:
+    return [] if value is None else [value]
+
+
+def _record_http(report: LoadReport, client: OpendataClient) -> None:
+    stats = client.stats
+    report.requests_made = stats.requests
+    report.http = stats.as_dict()
+
+
+def _finish_quietly(conn: psycopg.Connection, report: LoadReport, error: str) -> None:
+    try:
+        finish_load(conn, report.load_id, "failed", report.as_stats(), error=error)
+    except Exception:  # e.g. the warehouse itself is gone; the original error is re-raised
+        log.exception("could not record the failure of load %s", report.load_id)

@@ -1,0 +1,201 @@
+"""Answers of the open-data API → Python values (pure functions: text in, records out).
+
+The portal reports many failures as HTTP 200 with ``{"code": …, "message": …}`` and sometimes
+answers 204 with nothing; neither may ever be taken for data, so every answer passes
+:func:`decode` first.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import quote
+
+from ingestion.opendata import api
+
+
+class AnswerError(ValueError):
+    """An answer that is not what the endpoint promises: empty, not JSON, wrong shape."""
+
+
+class DisguisedError(AnswerError):
+    """An error sent as data: HTTP 200 with ``{code, message}``."""
+
+    def __init__(self, code: Any, message: str):
+        super().__init__(f"error in disguise (HTTP 200): code {code}: {message}")
+        self.code = code
+        self.message = message
+
+    @property
+    def permanent(self) -> bool:
+        """A client error (4xx code) will not go away by asking again; anything else may."""
+        try:
+            return 400 <= int(self.code) < 500 and int(self.code) != 429
+        except (TypeError, ValueError):
+            return False
+
+
+@dataclass(frozen=True)
+class CataloguePage:
+    total: int
+    datasets: list[dict]
+
+
+@dataclass(frozen=True)
+class DatasetMapping:
+    """The published versions of a dataset and each version's field types."""
+
+    api_uri: str
+    properties: dict[str, dict[str, Any]]  # version → {field: {"type": …}}
+
+    @property
+    def versions(self) -> list[str]:
+        return sorted(self.properties, key=version_number)
+
+    @property
+    def latest(self) -> str:
+        return self.versions[-1]
+
+
+def decode(text: str) -> Any:
+    """The JSON of an answer; raises DisguisedError for ``{code, message}``, AnswerError for an
+    empty body (a 204) or text that is not JSON (e.g. cut off)."""
+    if not text.strip():
+        raise AnswerError("empty answer (HTTP 204 or an empty body) where data was expected")
+    try:
+        value = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise AnswerError(f"answer is not JSON ({exc.msg} at {exc.pos}; truncated?)") from None
+    if isinstance(value, dict) and value.keys() >= api.ERROR_KEYS:
+        data_keys = {api.CATALOGUE_ITEMS, api.DETAILED_ITEMS, "fields", "mappings"}
+        if not data_keys & value.keys():
+            raise DisguisedError(value.get("code"), str(value.get("message")))
+    return value
+
+
+def parse_catalogue_page(value: Any) -> CataloguePage:
+    if not isinstance(value, dict):
+        raise AnswerError("catalogue page is not a JSON object")
+    total, datasets = value.get(api.CATALOGUE_TOTAL), value.get(api.CATALOGUE_ITEMS)
+    if not _is_count(total) or not isinstance(datasets, list):
+        raise AnswerError(
+            f"catalogue page lacks {api.CATALOGUE_TOTAL} (a count) or {api.CATALOGUE_ITEMS}"
+        )
+    bad = [
+        d for d in datasets if not isinstance(d, dict) or not _is_api_uri(d.get(api.DATASET_KEY))
+    ]
+    if bad:
+        raise AnswerError(f"{len(bad)} catalogue entries without a valid {api.DATASET_KEY}")
+    return CataloguePage(total, datasets)
+
+
+def parse_mapping(value: Any, api_uri: str) -> DatasetMapping:
+    """``{apiUri: {mappings: {v1: {properties: …}, …}}}`` → the versions and their fields."""
+    if not isinstance(value, dict) or not value:
+        raise AnswerError(f"mapping of {api_uri} is not a JSON object")
+    entry = value.get(api_uri)
+    if entry is None and len(value) == 1:  # keyed by another spelling of the same dataset
+        (entry,) = value.values()
+    mappings = entry.get("mappings") if isinstance(entry, dict) else None
+    if not isinstance(mappings, dict):
+        raise AnswerError(f"mapping of {api_uri} has no mappings")
+    properties = {
+        version: (body or {}).get("properties") or {}
+        for version, body in mappings.items()
+        if api.VERSION.fullmatch(version)
+    }
+    if not properties:
+        raise AnswerError(f"mapping of {api_uri} names no version (v1, v2, …)")
+    return DatasetMapping(api_uri, properties)
+
+
+def parse_passport(value: Any, api_uri: str, version: str) -> dict:
+    if not isinstance(value, dict) or not isinstance(value.get("fields", {}), dict):
+        raise AnswerError(f"passport of {api_uri}/{version} is not a passport")
+    periodicity = value.get("periodicity")
+    if periodicity is not None and periodicity not in api.PERIODICITIES:
+        raise AnswerError(f"passport of {api_uri}/{version}: unknown periodicity {periodicity!r}")
+    return value
+
+
+def parse_detailed(value: Any) -> tuple[int, list[dict]]:
+    """``{"totalCount": N, "data": [...]}`` → (N, records)."""
+    if not isinstance(value, dict):
+        raise AnswerError("data answer is not a JSON object")
+    total, data = value.get(api.DETAILED_TOTAL), value.get(api.DETAILED_ITEMS)
+    if not _is_count(total) or not isinstance(data, list):
+        raise AnswerError(f"data answer lacks {api.DETAILED_TOTAL} or {api.DETAILED_ITEMS}")
+    if not all(isinstance(record, dict) for record in data):
+        raise AnswerError("data answer holds something that is not a record")
+    return total, data
+
+
+def parse_records(value: Any) -> list[dict]:
+    """The bare array of ``/api/v4/…``."""
+    if not isinstance(value, list) or not all(isinstance(r, dict) for r in value):
+        raise AnswerError("data answer is not an array of records")
+    return value
+
+
+def version_number(version: str) -> int:
+    match = api.VERSION.fullmatch(version)
+    if not match:
+        raise ValueError(f"not a version: {version!r}")
+    return int(match[1])
+
+
+def modification_field(properties: Mapping[str, Any]) -> str | None:
+    """The field that stamps a record's last change, if the dataset has one (a date field)."""
+    for name in api.MODIFICATION_FIELDS:
+        spec = properties.get(name)
+        if isinstance(spec, dict) and spec.get("type") == "date":
+            return name
+    return None
+
+
+def range_source(
+    key: str,
+    *,
+    after: Any = None,
+    since_field: str | None = None,
+    since: Any = None,
+    size: int = api.RECORDS_PAGE_SIZE,
+) -> dict:
+    """The data API request for the next page: always ``from: 0``, the records after the last
+    key seen (a range), sorted by the key; optionally only those changed since a watermark."""
+    filters = []
+    if since_field is not None and since is not None:
+        filters.append({"range": {since_field: {"gte": since}}})
+    if after is not None:
+        filters.append({"range": {key: {"gt": after}}})
+    source: dict[str, Any] = {"from": 0, "size": size, "sort": [{key: {"order": "asc"}}]}
+    if filters:
+        source["query"] = {"bool": {"filter": filters}}
+    return source
+
+
+def encode_source(source: Mapping[str, Any]) -> str:
+    return json.dumps(source, ensure_ascii=False, separators=(",", ":"))
+
+
+_KEY_IN_URL = re.compile(rf"({api.API_KEY_PARAM}=)[^&\s'\"#]*", re.IGNORECASE)
+
+
+def redact(text: str, secrets: Iterable[str] = ()) -> str:
+    """`text` with every apiKey=… value and each of `secrets` (as is and URL-encoded) masked."""
+    text = _KEY_IN_URL.sub(r"\1***", text)
+    for secret in secrets:
+        if secret:
+            text = text.replace(secret, "***").replace(quote(secret, safe=""), "***")
+    return text
+
+
+def _is_count(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
+
+
+def _is_api_uri(value: Any) -> bool:
+    return isinstance(value, str) and bool(api.API_URI.fullmatch(value))

@@ -1,0 +1,87 @@
+"""`python -m sandbox.opendata`: serve the open-data sandbox until Ctrl-C."""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import logging
+import sys
+import threading
+from collections.abc import Sequence
+
+from sandbox.opendata.scenario import build_scenario
+from sandbox.opendata.search import RESULT_WINDOW
+from sandbox.opendata.server import SANDBOX_API_KEY, Knobs, OpendataSandbox
+
+
+def build_parser(prog: str = "python -m sandbox.opendata") -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog=prog,
+        description="A local data.egov.kz (the open-data catalogue and its data API) serving a "
+        "deterministic catalogue calibrated to CALIBRATION.md section 3, with knobs for the real "
+        "portal's troubles. Fault rates apply to every API answer and add up to at most 1.",
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+    )
+    serve = parser.add_argument_group("serving")
+    serve.add_argument("--host", default="127.0.0.1", help="address to listen on")
+    serve.add_argument("--port", type=int, default=8766, help="port to listen on (0: any free)")
+    serve.add_argument("--seed", type=int, default=2017, help="scenario seed")
+    serve.add_argument(
+        "--api-key", default=SANDBOX_API_KEY, help="the key /api/* requires (apiKey=…)"
+    )
+    knobs = parser.add_argument_group("knobs")
+    knobs.add_argument("--crawl-delay", type=int, default=0,
+                       help="seconds announced as Crawl-delay in robots.txt")
+    knobs.add_argument("--error-rate", type=float, default=0.0,
+                       help="share of answers that are 500 or 503")
+    knobs.add_argument("--rate-limit-rate", type=float, default=0.0,
+                       help="share of answers that are 429 with Retry-After")
+    knobs.add_argument("--retry-after", type=int, default=1,
+                       help="seconds in the Retry-After header of a 429")
+    knobs.add_argument("--disguised-error-rate", type=float, default=0.0,
+                       help='share of answers that are HTTP 200 with {"code", "message"}')
+    knobs.add_argument("--empty-rate", type=float, default=0.0,
+                       help="share of answers that are 204 with an empty body")
+    knobs.add_argument("--result-window", type=int, default=RESULT_WINDOW,
+                       help="records past this offset are silently missing (deep-paging trap)")
+    knobs.add_argument("--fault-seed", type=int, default=0,
+                       help="seed of the fault decisions (reproducible runs)")
+    return parser
+
+
+def knobs_from_args(args: argparse.Namespace) -> Knobs:
+    return Knobs(
+        crawl_delay=args.crawl_delay,
+        error_rate=args.error_rate,
+        rate_limit_rate=args.rate_limit_rate,
+        retry_after=args.retry_after,
+        disguised_error_rate=args.disguised_error_rate,
+        empty_rate=args.empty_rate,
+        result_window=args.result_window,
+        fault_seed=args.fault_seed,
+    )
+
+
+def main(
+    argv: Sequence[str] | None = None,
+    stop: threading.Event | None = None,
+    prog: str = "python -m sandbox.opendata",
+) -> int:
+    """Serve until Ctrl-C (or until `stop` is set, for tests)."""
+    parser = build_parser(prog)
+    args = parser.parse_args(argv)
+    try:
+        knobs = knobs_from_args(args)
+    except ValueError as error:
+        parser.error(str(error))
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    sandbox = OpendataSandbox(build_scenario(args.seed), args.host, args.port, knobs, args.api_key)
+    with sandbox:
+        print(f"Open-data sandbox at {sandbox.base_url} (Ctrl-C stops)", flush=True)
+        with contextlib.suppress(KeyboardInterrupt):
+            (stop or threading.Event()).wait()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

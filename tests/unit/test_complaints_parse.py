@@ -1,0 +1,326 @@
+"""The report parser on every quirk of SOURCES.md section 3 (pure: bytes in, records out)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+
+import pytest
+from openpyxl import Workbook
+
+from ingestion.complaints import columns as col
+from ingestion.complaints.parse import ReportError, parse_count, parse_report
+
+HEADER = list(col.FIGURE_COLUMNS)  # the Russian titles, in the documented order
+NBSP, NNBSP = "\u00a0", "\u202f"
+
+
+def figure_row(
+    code="AKM51",
+    name="Акимат Южно-Казахстанской области",
+    level="местный",
+    kato="51",
+    applicant="физическое лицо",
+    counts=(100, 90, 1, 45, 0, 0, 3),
+    period="2017",
+):
+    return [period, code, name, level, kato, applicant, *counts]
+
+
+def xlsx(rows: list[list]) -> bytes:
+    workbook = Workbook()
+    sheet = workbook.active
+    for row in rows:
+        sheet.append(row)
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def csv_bytes(rows: list[list], encoding="utf-8", delimiter=",") -> bytes:
+    lines = [delimiter.join(str(cell) for cell in row) for row in rows]
+    return ("\r\n".join(lines) + "\r\n").encode(encoding)
+
+
+TITLES = [
+    ["Сведения о рассмотрении жалоб и заявлений физических и юридических лиц"],
+    ["за 2017 год"],
+    [],
+]
+
+
+def test_header_found_under_title_rows_and_columns_mapped_to_canonical_names():
+    report = parse_report(xlsx([*TITLES, HEADER, figure_row()]), "report.xlsx")
+    assert (report.kind, report.file_format, report.header_line) == ("figures", "xlsx", 4)
+    assert report.rows == [
+        {
+            "period": "2017",
+            "gov_body_code": "AKM51",
+            "gov_body_name_ru": "Акимат Южно-Казахстанской области",
+            "body_level": "local",
+            "region_kato": "51",
+            "applicant_type": "individual",
+            "received": 100,
+            "reviewed": 90,
+            "deadline_violations": 1,
+            "explained": 45,
+            "overturned_by_higher_body": 0,
+            "overturned_by_court": 0,
+            "justified_complaints": 3,
+            "line": 5,
+        }
+    ]
+
+
+def test_header_spelling_is_forgiving_and_column_order_free():
+    header = [h.upper().replace(" ", "  ") for h in HEADER]
+    header[0], header[1] = header[1], header[0]
+    header.append("Примечание")  # an extra column is kept aside, not an error
+    row = figure_row()
+    row[0], row[1] = row[1], row[0]
+    report = parse_report(xlsx([header, [*row, "—"]]), "r.xlsx")
+    assert report.rows[0]["period"] == "2017" and report.rows[0]["gov_body_code"] == "AKM51"
+    assert report.extra_columns == ["Примечание"]
+
+
+def test_totals_rows_are_skipped_never_summed():
+    rows = [
+        *TITLES,
+        HEADER,
+        figure_row(applicant="физическое лицо"),
+        figure_row(applicant="юридическое лицо"),
+        ["2017", "", "Итого", "", "", "", 200, 180, 2, 90, 0, 0, 6],
+        ["", "ВСЕГО", "", "", "", "", 200, 180, 2, 90, 0, 0, 6],
+        ["Итого по республике", "", "", "", "", "", 200, 180, 2, 90, 0, 0, 6],
+        ["2017", "", " всего по акиматам", "", "", "", 200, 180, 2, 90, 0, 0, 6],
+    ]
+    report = parse_report(xlsx(rows), "r.xlsx")
+    assert len(report.rows) == 2
+    assert report.totals_rows_skipped == 4
+    assert sum(r["received"] for r in report.rows) == 200
+
+
+def test_notes_and_blank_rows_below_the_table_are_skipped():
+    rows = [HEADER, figure_row(), [], [None] * 13, ["Исполнитель: отдел статистики"]]
+    report = parse_report(xlsx(rows), "r.xlsx")
+    assert len(report.rows) == 1 and report.note_rows_skipped == 1
+
+
+@pytest.mark.parametrize(
+    ("written", "count"),
+    [
+        ("1 400 000", 1_400_000),
+        (f"1{NBSP}400{NBSP}000", 1_400_000),
+        (f"1{NNBSP}400{NNBSP}000", 1_400_000),
+        ("  26 600 ", 26_600),
+        ("—", 0),
+        ("–", 0),
+        ("-", 0),
+        ("", 0),
+        (None, 0),
+        (0, 0),
+        (1700000, 1_700_000),
+        (1700000.0, 1_700_000),
+    ],
+)
+def test_counts_as_written(written, count):
+    assert parse_count(written) == count
+
+
+@pytest.mark.parametrize("written", ["12,5", "1.5", 1.5, "-3", -3, "сто", "1 4OO"])
+def test_what_is_not_a_count(written):
+    with pytest.raises(ValueError):
+        parse_count(written)
+
+
+def test_counts_with_spaces_dashes_and_empty_cells_in_a_file():
+    row = figure_row(counts=(f"1{NBSP}400{NBSP}000", "1 399 000", "—", "", None, "–", "26 600"))
+    report = parse_report(xlsx([HEADER, row]), "r.xlsx")
+    record = report.rows[0]
+    assert (record["received"], record["reviewed"], record["justified_complaints"]) == (
+        1_400_000,
+        1_399_000,
+        26_600,
+    )
+    assert record["deadline_violations"] == record["explained"] == 0
+    assert record["overturned_by_higher_body"] == record["overturned_by_court"] == 0
+
+
+def test_windows_1251_csv_with_semicolons_and_title_rows():
+    rows = [
+        ["Сведения о жалобах, акиматы, 2016 год"],
+        [],
+        HEADER,
+        figure_row(period="2016", counts=("48 242", "47 639", "127", "20 125", "5", "—", "739")),
+        ["2016", "", "Всего по акиматам", "", "", "", "48 242", "", "", "", "", "", ""],
+    ]
+    data = csv_bytes(rows, encoding="cp1251", delimiter=";")
+    with pytest.raises(UnicodeDecodeError):
+        data.decode("utf-8")
+    report = parse_report(data, "akimats_2016.CSV")
+    assert (report.encoding, report.delimiter, report.header_line) == ("cp1251", ";", 3)
+    assert report.totals_rows_skipped == 1
+    assert report.rows[0]["gov_body_name_ru"] == "Акимат Южно-Казахстанской области"
+    assert report.rows[0]["received"] == 48_242 and report.rows[0]["overturned_by_court"] == 0
+
+
+def test_utf8_csv_with_bom_and_quoted_cells():
+    rows = [
+        HEADER,
+        [
+            '"2017-03"',
+            "MJ",
+            '"Министерство юстиции, РК"',
+            "центральный",
+            "",
+            "юридическое лицо",
+            '"1 200"',
+            "1200",
+            "0",
+            "600",
+            "",
+            "",
+            "7",
+        ],
+    ]
+    data = "\ufeff".encode() + csv_bytes(rows)
+    report = parse_report(data, "mj.csv")
+    assert report.encoding == "utf-8" and report.delimiter == ","
+    record = report.rows[0]
+    assert (
+        record["period"] == "2017-03" and record["gov_body_name_ru"] == "Министерство юстиции, РК"
+    )
+    assert record["region_kato"] is None and record["body_level"] == "central"
+    assert record["received"] == 1200
+
+
+def test_a_month_that_a_spreadsheet_turned_into_a_date():
+    row = figure_row(period=dt.datetime(2017, 3, 1))
+    assert parse_report(xlsx([HEADER, row]), "r.xlsx").rows[0]["period"] == "2017-03"
+
+
+def test_numeric_codes_and_katos_read_as_text():
+    row = figure_row(code=510000, kato=51, period=2017)
+    record = parse_report(xlsx([HEADER, row]), "r.xlsx").rows[0]
+    assert (record["period"], record["gov_body_code"], record["region_kato"]) == (
+        "2017",
+        "510000",
+        "51",
+    )
+
+
+def test_a_formula_without_a_computed_value_is_not_a_zero():
+    # openpyxl, like many scripts, writes formulas without their values
+    rows = [HEADER, figure_row(counts=(100, 90, "=1+1", 45, 0, 0, 3))]
+    with pytest.raises(ReportError, match="line 2: formula '=1\\+1' has no computed value"):
+        parse_report(xlsx(rows), "r.xlsx")
+
+
+def test_a_totals_row_of_formulas_is_skipped():
+    totals = ["2017", "", "Итого", "", "", "", *(f"=SUM({c}2:{c}3)" for c in "GHIJKLM")]
+    rows = [HEADER, figure_row(), figure_row(applicant="юридическое лицо"), totals]
+    report = parse_report(xlsx(rows), "r.xlsx")
+    assert len(report.rows) == 2 and report.totals_rows_skipped == 1
+
+
+def test_float_noise_from_a_spreadsheet_is_tolerated():
+    assert parse_count(1399999.9999999998) == 1_400_000
+
+
+def test_missing_required_column_names_it():
+    header = [h for h in HEADER if h != "Нарушения сроков"]
+    row = figure_row()
+    del row[HEADER.index("Нарушения сроков")]
+    with pytest.raises(ReportError, match="missing required column.*Нарушения сроков"):
+        parse_report(xlsx([*TITLES, header, row]), "r.xlsx")
+
+
+def test_no_header_at_all():
+    with pytest.raises(ReportError, match="no header row"):
+        parse_report(xlsx([["Отчёт"], ["a", "b", "c"]]), "r.xlsx")
+
+
+def test_one_bad_row_rejects_the_whole_file_with_every_problem_listed():
+    rows = [
+        HEADER,
+        figure_row(),
+        figure_row(level="районный", applicant="юридическое лицо"),
+        figure_row(kato="", applicant="юридическое лицо"),
+        figure_row(period="2017-13", applicant="юридическое лицо"),
+        figure_row(counts=(100, 90, "много", 45, 0, 0, 3), applicant="юридическое лицо"),
+        figure_row(),  # the same period, body and applicant type again
+    ]
+    with pytest.raises(ReportError) as raised:
+        parse_report(xlsx(rows), "r.xlsx")
+    message = str(raised.value)
+    assert "line 3: Уровень must be one of центральный, местный, got 'районный'" in message
+    assert "line 4: КАТО is empty for a local body" in message
+    assert "line 5: Период" in message
+    assert "line 6: 'много' is not a count" in message
+    assert "line 7: 2017, AKM51, individual already on line 2" in message
+
+
+def test_header_only_is_not_a_report():
+    with pytest.raises(ReportError, match="no data rows"):
+        parse_report(xlsx([*TITLES, HEADER, ["Итого", "", "", "", "", "", 1]]), "r.xlsx")
+
+
+@pytest.mark.parametrize(
+    ("name", "data", "reason"),
+    [
+        ("broken.xlsx", b"PK\x03\x04 not really a zip", "cannot read the XLSX file"),
+        ("plain.xlsx", "Период,Код госоргана\n".encode(), "cannot read the XLSX file"),
+        ("old.xls", b"\xd0\xcf\x11\xe0", "unsupported file type '.xls'"),
+        ("report.pdf", b"%PDF-1.4", "unsupported file type '.pdf'"),
+        ("binary.csv", b"\x00\x01\x02\x98\x98", "cannot decode|NUL"),
+    ],
+)
+def test_unreadable_files(name, data, reason):
+    with pytest.raises(ReportError, match=reason):
+        parse_report(data, name)
+
+
+def test_the_topic_report():
+    rows = [
+        ["Обоснованные жалобы по тематике"],
+        [],
+        ["Период", "Код госоргана", "Тематика", "Количество"],
+        ["2017", "MVD", "Правоохранительная деятельность", "1 204"],
+        ["2017", "MVD", "Прочее", "—"],
+        ["2017", "", "Всего", "1 204"],
+    ]
+    report = parse_report(xlsx(rows), "topics.xlsx")
+    assert report.kind == "topics" and report.totals_rows_skipped == 1
+    assert report.rows == [
+        {
+            "period": "2017",
+            "gov_body_code": "MVD",
+            "topic": "Правоохранительная деятельность",
+            "justified_complaints": 1204,
+            "line": 4,
+        },
+        {
+            "period": "2017",
+            "gov_body_code": "MVD",
+            "topic": "Прочее",
+            "justified_complaints": 0,
+            "line": 5,
+        },
+    ]
+
+
+def test_a_topic_report_without_its_count_column():
+    rows = [["Период", "Код госоргана", "Тематика"], ["2017", "MVD", "Прочее"]]
+    with pytest.raises(ReportError, match="missing required column.*Количество"):
+        parse_report(xlsx(rows), "topics.xlsx")
+
+
+def test_describe_summarises_the_file():
+    report = parse_report(
+        xlsx([*TITLES, HEADER, figure_row(), figure_row(code="MF", level="центральный", kato="")]),
+        "r.xlsx",
+    )
+    facts = report.describe()
+    assert facts["kind"] == "figures" and facts["rows"] == 2 and facts["header_line"] == 4
+    assert facts["periods"] == ["2017"] and facts["gov_body_codes"] == ["AKM51", "MF"]
+    assert facts["sheet"] == "Sheet"

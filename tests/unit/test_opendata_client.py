@@ -1,0 +1,214 @@
+"""The open-data client against the sandbox over real HTTP: paging that survives the deep-paging
+trap and reconciles, a key that never shows, errors in disguise never taken for data, faults
+retried."""
+
+from __future__ import annotations
+
+import logging
+
+import pytest
+
+from ingestion.common.http import HttpConfig
+from ingestion.opendata import (
+    AuthError,
+    OpendataClient,
+    OpendataError,
+    ReconciliationError,
+    RecordsRead,
+)
+from sandbox.opendata import Knobs, OpendataSandbox, build_scenario
+from sandbox.opendata import server as sandbox_server
+
+BIG = "medicinalyq_mekemeler"  # 12,500 records: past the API's 10,000-hit window
+KEY = "k3y-Only-The-Test-Knows"
+FAST = HttpConfig(backoff_factor=0.0, backoff_jitter=0.0, max_attempts=4, max_total_seconds=20)
+
+
+@pytest.fixture(scope="module")
+def scenario():
+    return build_scenario()
+
+
+@pytest.fixture(scope="module")
+def portal(scenario):
+    with OpendataSandbox(scenario, api_key=KEY) as running:
+        yield running
+
+
+@pytest.fixture
+def client(portal):
+    with OpendataClient(portal.base_url, KEY, http_config=FAST) as opened:
+        yield opened
+
+
+def naive_read(client: OpendataClient, api_uri: str, page_size: int = 1000) -> tuple[int, list]:
+    """What a simple client does: `from` = 0, 1000, 2000, … until a page comes back empty."""
+    records, offset, total = [], 0, None
+    while True:
+        answer_total, page = client.records_page(
+            api_uri, "v1", {"from": offset, "size": page_size, "sort": [{"id": "asc"}]}
+        )
+        total = answer_total if total is None else total
+        if not page:
+            return total, records
+        records.extend(page)
+        offset += page_size
+
+
+# --- the deep-paging trap -----------------------------------------------------------------------
+
+
+def test_a_naive_deep_offset_reader_silently_loses_records(client):
+    total, records = naive_read(client, BIG)
+    assert total == 12_500
+    assert len(records) == 10_000  # 2,500 gone, and no error said so
+
+
+def test_the_range_pager_reads_every_record_and_reconciles(client, portal, scenario):
+    portal.clear_log()
+    read = RecordsRead()
+    pages = list(client.iter_records(BIG, "v1", page_size=1000, read=read))
+    ids = [record["id"] for page in pages for record in page.records]
+    assert ids == [record["id"] for record in scenario.records[(BIG, "v1")]]
+    assert (read.read, read.total, read.pages) == (12_500, 12_500, 13)
+    # never an offset: every request starts from 0 and ranges past the last key
+    data_requests = [path for path, _ in portal.request_log if path.startswith("/api/detailed")]
+    assert data_requests and all("%22from%22%3A0%2C" in path for path in data_requests)
+    assert all(KEY not in page.url and "apiKey" not in page.url for page in pages)
+
+
+def test_an_incremental_read_takes_only_what_changed(client, scenario):
+    records = scenario.records[(BIG, "v1")]
+    since = sorted(r["modified"] for r in records)[-100]
+    read = RecordsRead()
+    got = [
+        r
+        for page in client.iter_records(BIG, "v1", since_field="modified", since=since, read=read)
+        for r in page.records
+    ]
+    assert len(got) == read.total == sum(r["modified"] >= since for r in records)
+    assert all(r["modified"] >= since for r in got)
+
+
+def test_records_that_do_not_add_up_fail_the_read(portal, client, monkeypatch):
+    real_search = sandbox_server.search
+
+    def loses_one(records, source, window):
+        total, hits = real_search(records, source, window)
+        return total, [hit for hit in hits if hit["id"] != records[5]["id"]]
+
+    monkeypatch.setattr(sandbox_server, "search", loses_one)
+    with pytest.raises(ReconciliationError, match="read 1249 records .* totalCount is 1250"):
+        for _ in client.iter_records("mektepter_kontingenti", "v1", page_size=500):
+            pass
+
+
+def test_the_catalogue_is_read_whole_and_reconciled(client):
+    seen = []
+    catalogue = client.catalogue(page_size=100, progress=lambda done, total: seen.append(done))
+    assert catalogue.total == len(catalogue.datasets) == 2140
+    assert catalogue.pages == 22 and catalogue.duplicates == 0
+    assert seen[-1] == 2140
+    assert len({d["apiUri"] for d in catalogue.datasets}) == 2140
+
+
+def test_a_catalogue_that_does_not_add_up_fails(scenario):
+    class Overstated(OpendataSandbox):
+        def _catalogue_page(self, query):
+            response = super()._catalogue_page(query)
+            response.body = response.body.replace(b'"totalCount":2140', b'"totalCount":2141')
+            return response
+
+    with (
+        Overstated(scenario) as portal,
+        OpendataClient(portal.base_url, http_config=FAST) as client,
+        pytest.raises(ReconciliationError, match="read 2140 distinct datasets .* 2141"),
+    ):
+        client.catalogue(page_size=500)
+
+
+# --- the key ----------------------------------------------------------------------------------
+
+
+def test_without_a_key_nothing_is_sent_and_the_message_says_what_to_set(portal):
+    portal.clear_log()
+    with OpendataClient(portal.base_url, None, http_config=FAST) as keyless:
+        with pytest.raises(AuthError, match="OPENDATA_API_KEY"):
+            keyless.mapping(BIG)
+        assert keyless.passport(BIG, "v1")["periodicity"]  # passports need no key
+    assert not [path for path, _ in portal.request_log if path.startswith("/api/")]
+
+
+def test_a_wrong_key_fails_clearly_and_never_shows(portal, caplog):
+    wrong = "wr0ng-Key-4711"
+    caplog.set_level(logging.DEBUG)
+    with OpendataClient(portal.base_url, wrong, http_config=FAST) as client:
+        with pytest.raises(AuthError) as caught:
+            client.mapping(BIG)
+        with pytest.raises(AuthError):
+            list(client.iter_records(BIG, "v1"))
+        assert wrong not in repr(client)
+    message = str(caught.value)
+    assert "HTTP 403" in message and "OPENDATA_API_KEY" in message
+    assert wrong not in message and "apiKey" not in message
+    assert caught.value.__cause__ is None and caught.value.__suppress_context__
+    assert caplog.records, "the session should have logged the refusal"
+    assert all(wrong not in record.getMessage() for record in caplog.records)
+    assert [s for p, s in portal.request_log if p.startswith("/api/v4/mapping")][-1] == 403
+
+
+# --- errors in disguise and empty answers are never data --------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("knob", "says"),
+    [("disguised_error_rate", "error in disguise"), ("empty_rate", "empty answer")],
+)
+def test_errors_that_look_like_answers_are_never_data(scenario, knob, says):
+    with (
+        OpendataSandbox(scenario, knobs=Knobs(**{knob: 1.0}), api_key=KEY) as portal,
+        OpendataClient(portal.base_url, KEY, http_config=FAST) as client,
+    ):
+        for read in (
+            lambda: client.catalogue_page(1),
+            lambda: client.passport(BIG, "v1"),
+            lambda: client.mapping(BIG),
+            lambda: client.records_page(BIG, "v1", {"size": 10}),
+            lambda: list(client.iter_records(BIG, "v1")),
+        ):
+            with pytest.raises(OpendataError, match=says):
+                read()
+        assert client.stats.retries > 0  # they were retried like a 5xx first
+    # every attempt was a fault: nothing the client returned could have been data
+
+
+def test_a_client_error_in_disguise_fails_at_once(portal, client):
+    portal.clear_log()
+    with pytest.raises(OpendataError, match="code 404: Dataset no_such_dataset/v1 not found"):
+        client.passport("no_such_dataset", "v1")
+    assert len([p for p, _ in portal.request_log if p.startswith("/meta/")]) == 1
+
+
+def test_faults_are_retried_and_the_reads_still_reconcile(scenario):
+    knobs = Knobs(
+        error_rate=0.15,
+        rate_limit_rate=0.05,
+        retry_after=0,
+        disguised_error_rate=0.05,
+        empty_rate=0.05,
+        fault_seed=11,
+    )
+    config = HttpConfig(backoff_factor=0.0, backoff_jitter=0.0, max_attempts=10)
+    with OpendataSandbox(scenario, knobs=knobs, api_key=KEY) as portal:
+        with OpendataClient(portal.base_url, KEY, http_config=config) as client:
+            catalogue = client.catalogue(page_size=100)
+            read = RecordsRead()
+            for _ in client.iter_records(BIG, "v1", read=read):
+                pass
+            assert client.mapping("zhol_zhondeu_zhumystary").latest == "v2"
+            stats = client.stats
+        faults = {r.fault.value for r in portal.requests} - {"none"}
+    assert len(catalogue.datasets) == 2140
+    assert read.read == read.total == 12_500
+    assert faults == {"error", "rate_limit", "disguised", "empty"}
+    assert stats.retries >= 5 and stats.failures == 0

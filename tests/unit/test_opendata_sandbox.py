@@ -1,0 +1,324 @@
+"""The open-data sandbox: the calibrated catalogue, its protocol over real HTTP, its faults."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import threading
+from collections import Counter
+from pathlib import Path
+
+import pytest
+import requests
+
+from sandbox.opendata import (
+    ALLOWANCE_DAYS,
+    SNAPSHOT,
+    WATCH_FILE,
+    YEAR_BEFORE,
+    Knobs,
+    OpendataSandbox,
+    build_scenario,
+)
+from sandbox.opendata.__main__ import build_parser, knobs_from_args, main
+from sandbox.opendata.server import Fault
+
+REPO = Path(__file__).resolve().parents[2]
+BIG = "medicinalyq_mekemeler"  # 12,500 records
+TIMEOUT = 5
+
+
+@pytest.fixture(scope="module")
+def scenario():
+    return build_scenario()
+
+
+@pytest.fixture(scope="module")
+def portal(scenario):
+    with OpendataSandbox(scenario) as running:
+        yield running
+
+
+def get(portal, path, **params):
+    return requests.get(portal.base_url + path, params=params, timeout=TIMEOUT)
+
+
+def data(portal, source, api_uri=BIG, version="v1", key=None):
+    key = portal.api_key if key is None else key
+    return get(portal, f"/api/detailed/{api_uri}/{version}", apiKey=key, source=json.dumps(source))
+
+
+# --- CALIBRATION.md section 3 -------------------------------------------------------------------
+
+
+def test_catalogue_is_calibrated(scenario):
+    assert len(scenario.datasets) == 2140
+    assert len(scenario.active(SNAPSHOT)) == 2100
+    assert len(scenario.active(YEAR_BEFORE)) == 1900
+    assert sum(d.archived for d in scenario.datasets) == 40
+    assert all(d.created.date() <= SNAPSHOT for d in scenario.datasets)
+    # exactly 70% up to date at 2017-12-31 by the definition
+    assert len(scenario.up_to_date(SNAPSHOT)) == 1470
+    assert all(d.modified >= d.created for d in scenario.datasets)
+    assert all(d.modified.date() <= SNAPSHOT for d in scenario.datasets)
+
+
+def test_about_sixty_bodies_with_uneven_shares_and_freshness(scenario):
+    per_body = Counter(d.owner for d in scenario.active())
+    assert 55 <= len(per_body) <= 65
+    assert max(per_body.values()) >= 5 * min(per_body.values())
+    shares = [
+        sum(d.up_to_date(SNAPSHOT) for d in scenario.active() if d.owner == body) / n
+        for body, n in per_body.items()
+    ]
+    assert max(shares) - min(shares) > 0.4
+
+
+def test_every_periodicity_and_both_sides_of_each_allowance_occur(scenario):
+    assert {d.periodicity for d in scenario.active()} == set(ALLOWANCE_DAYS)
+    ages = {(d.periodicity, (SNAPSHOT - d.modified.date()).days) for d in scenario.active()}
+    for periodicity, allowance in ALLOWANCE_DAYS.items():
+        if allowance is not None:
+            assert (periodicity, allowance) in ages, periodicity
+            assert (periodicity, allowance + 1) in ages, periodicity
+
+
+def test_new_years_night_is_on_both_sides(scenario):
+    created = {d.created.isoformat() for d in scenario.datasets}
+    assert {"2016-12-31T23:50:00", "2017-01-01T00:10:00"} <= created
+
+
+def test_same_seed_same_catalogue():
+    first, second, other = build_scenario(), build_scenario(), build_scenario(seed=7)
+    assert first.datasets == second.datasets and first.records == second.records
+    assert other.datasets != first.datasets
+    assert len(other.up_to_date(SNAPSHOT)) == 1470  # any seed is calibrated
+
+
+# --- protocol ---------------------------------------------------------------------------------
+
+
+def test_catalogue_pages_newest_first_with_total(portal, scenario):
+    first = get(portal, "/datasets/getdatasets", page=1, count=50, sortBy="createdDateDesc").json()
+    assert first["totalCount"] == 2140 and len(first["datasets"]) == 50
+    created = [d["createdDate"] for d in first["datasets"]]
+    assert created == sorted(created, reverse=True)
+    entry = first["datasets"][0]
+    assert set(entry) == {
+        "apiUri",
+        "nameRu",
+        "nameKk",
+        "descriptionRu",
+        "descriptionKk",
+        "createdDate",
+        "modifiedDate",
+        "views",
+        "responsible",
+        "owner",
+    }
+    assert set(entry["responsible"]) == {"phone", "email"} and "fullnameRu" in entry["owner"]
+    last = get(portal, "/datasets/getdatasets", page=43, count=50).json()
+    assert len(last["datasets"]) == 40
+    assert get(portal, "/datasets/getdatasets", page=44, count=50).json()["datasets"] == []
+
+
+def test_passport_needs_no_key_and_tells_periodicity_and_archived(portal, scenario):
+    archived = next(d for d in scenario.datasets if d.archived)
+    passport = get(portal, f"/meta/{archived.api_uri}/{archived.latest_version}").json()
+    assert passport["archived"] is True and passport["periodicity"] in ALLOWANCE_DAYS
+    assert set(passport["fields"]["id"]) == {"labelRu", "labelKk", "type"}
+
+
+def test_mapping_lists_the_versions(portal):
+    answer = get(portal, "/api/v4/mapping/zhol_zhondeu_zhumystary", apiKey=portal.api_key).json()
+    versions = answer["zhol_zhondeu_zhumystary"]["mappings"]
+    assert set(versions) == {"v1", "v2"}
+    assert "updated_at" in versions["v2"]["properties"]
+    assert "updated_at" not in versions["v1"]["properties"]
+
+
+@pytest.mark.parametrize("key", ["", "not-the-key"])
+def test_api_needs_the_key(portal, key):
+    for path in ("/api/v4/mapping/" + BIG, f"/api/v4/{BIG}/v1", f"/api/detailed/{BIG}/v1"):
+        params = {"apiKey": key} if key else {}
+        assert get(portal, path, **params).status_code == 403
+    logged = portal.requests[-1]
+    assert logged.status == 403 and not logged.had_valid_key
+
+
+def test_deep_offsets_silently_lose_records(portal):
+    answer = data(portal, {"from": 9_990, "size": 100, "sort": [{"id": "asc"}]}).json()
+    assert answer["totalCount"] == 12_500 and len(answer["data"]) == 10  # no error, just less
+    assert data(portal, {"from": 10_000, "size": 100}).json()["data"] == []
+    # a range on the key from offset 0 reaches past the window
+    past = data(
+        portal,
+        {
+            "from": 0,
+            "size": 5,
+            "query": {"range": {"id": {"gt": 20_000}}},
+            "sort": [{"id": {"order": "asc"}}],
+        },
+    ).json()
+    assert past["totalCount"] > 0 and len(past["data"]) == 5
+    assert all(r["id"] > 20_000 for r in past["data"])
+
+
+def test_bare_endpoint_is_an_array_and_search_after_is_refused(portal):
+    bare = get(
+        portal,
+        f"/api/v4/{BIG}/v1",
+        apiKey=portal.api_key,
+        source=json.dumps({"size": 3, "sort": ["id"]}),
+    )
+    assert isinstance(bare.json(), list) and len(bare.json()) == 3
+    refused = data(portal, {"search_after": [10]})
+    assert refused.status_code == 200 and refused.json()["code"] == 400
+
+
+def test_request_log_never_holds_the_key(portal):
+    get(portal, "/api/v4/mapping/" + BIG, apiKey=portal.api_key)
+    assert all(portal.api_key not in path for path, _ in portal.request_log)
+    assert portal.request_log[-1] == (f"/api/v4/mapping/{BIG}?apiKey=***", 200)
+
+
+# --- faults -----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("knob", "fault", "statuses"),
+    [
+        ("error_rate", Fault.ERROR, {500, 503}),
+        ("rate_limit_rate", Fault.RATE_LIMIT, {429}),
+        ("disguised_error_rate", Fault.DISGUISED, {200}),
+        ("empty_rate", Fault.EMPTY, {204}),
+    ],
+)
+def test_each_fault_knob(scenario, knob, fault, statuses):
+    with OpendataSandbox(scenario, knobs=Knobs(**{knob: 1.0}, retry_after=3)) as faulty:
+        robots = get(faulty, "/robots.txt")
+        answers = [
+            get(faulty, "/datasets/getdatasets"),
+            get(faulty, f"/meta/{BIG}/v1"),
+            get(faulty, f"/api/v4/mapping/{BIG}", apiKey=faulty.api_key),
+        ]
+        unauthorised = get(faulty, f"/api/v4/mapping/{BIG}")
+    assert robots.status_code == 200  # faults never touch robots.txt
+    assert unauthorised.status_code == 403  # the key is checked first
+    for answer in answers:
+        assert answer.status_code in statuses
+        if fault is Fault.RATE_LIMIT:
+            assert answer.headers["Retry-After"] == "3"
+        if fault is Fault.DISGUISED:
+            assert set(answer.json()) == {"code", "message"}
+        if fault is Fault.EMPTY:
+            assert answer.content == b""
+    assert [r.fault for r in faulty.requests][1:4] == [fault] * 3
+
+
+def test_fault_sequence_depends_on_the_seed_only(scenario):
+    def statuses(seed):
+        knobs = Knobs(error_rate=0.3, empty_rate=0.2, fault_seed=seed)
+        with OpendataSandbox(scenario, knobs=knobs) as faulty:
+            return [get(faulty, f"/meta/{BIG}/v1").status_code for _ in range(30)]
+
+    assert statuses(1) == statuses(1)
+    assert statuses(1) != statuses(2)
+    assert {200, 204} <= set(statuses(1))
+
+
+def test_knobs_are_validated():
+    with pytest.raises(ValueError):
+        Knobs(error_rate=0.7, empty_rate=0.5)
+    with pytest.raises(ValueError):
+        Knobs(result_window=0)
+
+
+# --- command line and watch list ------------------------------------------------------------
+
+
+def test_help_describes_every_knob():
+    result = subprocess.run(
+        [sys.executable, "-m", "sandbox.opendata", "--help"],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
+    )
+    for flag in (
+        "--port",
+        "--seed",
+        "--api-key",
+        "--crawl-delay",
+        "--error-rate",
+        "--rate-limit-rate",
+        "--retry-after",
+        "--disguised-error-rate",
+        "--empty-rate",
+        "--result-window",
+        "--fault-seed",
+    ):
+        assert flag in result.stdout
+
+
+def test_flags_become_knobs():
+    args = build_parser().parse_args(
+        [
+            "--error-rate",
+            "0.1",
+            "--rate-limit-rate",
+            "0.05",
+            "--retry-after",
+            "2",
+            "--disguised-error-rate",
+            "0.02",
+            "--empty-rate",
+            "0.01",
+            "--result-window",
+            "500",
+            "--fault-seed",
+            "9",
+            "--crawl-delay",
+            "1",
+        ]
+    )
+    assert knobs_from_args(args) == Knobs(
+        crawl_delay=1,
+        error_rate=0.1,
+        rate_limit_rate=0.05,
+        retry_after=2,
+        disguised_error_rate=0.02,
+        empty_rate=0.01,
+        result_window=500,
+        fault_seed=9,
+    )
+
+
+def test_main_serves_until_stopped(capsys):
+    stop = threading.Event()
+    thread = threading.Thread(
+        target=main, args=(["--port", "0", "--api-key", "k"],), kwargs={"stop": stop}
+    )
+    thread.start()
+    try:
+        for _ in range(100):
+            if "Open-data sandbox at" in capsys.readouterr().out:
+                break
+            stop.wait(0.05)
+        else:
+            pytest.fail("the sandbox did not announce itself")
+    finally:
+        stop.set()
+        thread.join(timeout=10)
+    assert not thread.is_alive()
+
+
+def test_watch_file_lists_the_datasets_with_records(scenario):
+    lines = [
+        line.split(",")[0]
+        for line in WATCH_FILE.read_text(encoding="utf-8").splitlines()
+        if line and not line.startswith(("#", "api_uri"))
+    ]
+    assert sorted(lines) == sorted({uri for uri, _ in scenario.records})

@@ -1,0 +1,36 @@
+"""The demo's stand-ins: the three sources' sandboxes, started together, with settings that
+point the pipeline at them. Used by `tyndau demo` and by the end-to-end tests."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from sandbox.complaints import write_reports
+from sandbox.dialog.scenario import build_scenario as dialog_scenario
+from sandbox.dialog.server import DialogSandbox
+from sandbox.opendata import WATCH_FILE
+from sandbox.opendata.scenario import build_scenario as opendata_scenario
+from sandbox.opendata.server import SANDBOX_API_KEY, OpendataSandbox
+from tyndau.settings import Settings
+
+
+@contextmanager
+def stand_ins(settings: Settings) -> Iterator[Settings]:
+    """Serve the Open Dialogue and open-data sandboxes and drop the complaint reports into an
+    inbox of the demo's own (never the configured one); yield settings pointing at them."""
+    inbox = settings.state_dir / "demo-inbox"
+    write_reports(inbox)
+    with (
+        DialogSandbox(dialog_scenario()) as dialog,
+        OpendataSandbox(opendata_scenario()) as opendata,
+    ):
+        yield dataclasses.replace(
+            settings,
+            dialog_base_url=dialog.base_url,
+            opendata_base_url=opendata.base_url,
+            opendata_api_key=SANDBOX_API_KEY,
+            opendata_watch_file=WATCH_FILE,
+            complaints_inbox=inbox,
+        )
