@@ -43,11 +43,12 @@ def _database(pg_server: str, name: str) -> str:
 
 
 def _marts(url: str) -> dict[str, str]:
+    """A hash of each mart's rows, in an order that does not depend on the query plan."""
     with psycopg.connect(url) as conn:
         return {
             table: hashlib.sha256(
-                repr(
-                    conn.execute(f"select * from marts_candidate.{table} order by 1").fetchall()
+                "\n".join(
+                    sorted(map(repr, conn.execute(f"select * from marts_candidate.{table}")))
                 ).encode()
             ).hexdigest()
             for table in MARTS

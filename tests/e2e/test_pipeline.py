@@ -42,8 +42,8 @@ def _fingerprint(url: str, schema: str = "marts") -> dict[str, str]:
     prints = {}
     with psycopg.connect(url) as conn:
         for table in MARTS:
-            rows = conn.execute(f"select * from {schema}.{table} order by 1").fetchall()
-            prints[table] = hashlib.sha256(repr(rows).encode()).hexdigest()
+            rows = sorted(map(repr, conn.execute(f"select * from {schema}.{table}")))
+            prints[table] = hashlib.sha256("\n".join(rows).encode()).hexdigest()
     return prints
 
 
