@@ -20,6 +20,10 @@ from tyndau.orchestration import complaints, dialog, opendata
     doc_md=__doc__,
 )
 def warehouse_build():
+    @task
+    def prepare_raw() -> None:
+        orch.prepare_raw()
+
     dbt = DbtTaskGroup(group_id="dbt", **orch.dbt_task_group_args())
 
     @task
@@ -30,7 +34,7 @@ def warehouse_build():
     def publish() -> list[str]:
         return orch.publish()
 
-    dbt >> marts_gate() >> publish()
+    prepare_raw() >> dbt >> marts_gate() >> publish()
 
 
 warehouse_build()

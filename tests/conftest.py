@@ -38,11 +38,12 @@ def dbt_build(tmp_path, monkeypatch):
     from dbt.cli.main import dbtRunner
 
     from tyndau.settings import PROJECT_DIR
-    from tyndau.warehouse import url_parts
+    from tyndau.warehouse import ensure_raw_tables, url_parts
 
     project = PROJECT_DIR / "dbt_project"
 
     def build(url: str) -> None:
+        ensure_raw_tables(url)
         parts = url_parts(url)
         for key in ("host", "port", "user", "password", "dbname"):
             monkeypatch.setenv(f"TYNDAU_PG_{key.upper()}", parts[key])

@@ -48,7 +48,8 @@ def airflow_environment(settings: Settings, warehouse_url: str) -> dict[str, str
     }
     if settings.dialog_base_url:
         env["AIRFLOW_VAR_DIALOG_BASE_URL"] = settings.dialog_base_url
-    env["AIRFLOW_VAR_COMPLAINTS_INBOX"] = str(settings.complaints_inbox)
+    if settings.complaints_inbox:
+        env["AIRFLOW_VAR_COMPLAINTS_INBOX"] = str(settings.complaints_inbox)
     if settings.opendata_base_url:
         opendata = {
             "conn_type": "http",

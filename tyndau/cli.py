@@ -48,15 +48,17 @@ def main() -> None:
 def run(full_refresh: bool) -> None:
     """Run the pipeline once through the Airflow DAGs (ingest → dbt → GX → publish).
 
-    Reads WAREHOUSE_URL (unset: the embedded warehouse), DIALOG_BASE_URL and DIALOG_BLOGS_FILE.
-    Exits non-zero, saying why, when a step fails.
+    Runs the ingest DAG of each source configured — Open Dialogue (DIALOG_BASE_URL,
+    DIALOG_BLOGS_FILE), open data (OPENDATA_BASE_URL, OPENDATA_API_KEY, OPENDATA_WATCH_FILE),
+    complaint reports (COMPLAINTS_INBOX) — then the warehouse build, into WAREHOUSE_URL (unset:
+    the embedded warehouse). Exits non-zero, saying why, when a step fails.
     """
     from tyndau.pipeline import PipelineError, run_pipeline
     from tyndau.warehouse import resolve_url
 
     settings = load_settings()
     try:
-        settings.require_dialog()
+        settings.require_sources()
         url = resolve_url(settings)
         run_pipeline(settings, url, conf={"full_refresh": full_refresh})
     except (ConfigError, PipelineError) as error:

@@ -21,7 +21,8 @@ def pipeline_dags(settings: Settings) -> list[str]:
         dags.append("dialog_ingest")
     if settings.opendata_base_url:
         dags.append("opendata_ingest")
-    dags.append("complaints_ingest")  # an empty inbox lands nothing and costs nothing
+    if settings.complaints_inbox:
+        dags.append("complaints_ingest")
     return [*dags, "warehouse_build"]
 
 

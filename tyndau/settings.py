@@ -26,7 +26,7 @@ class Settings:
     opendata_base_url: str | None  # data.egov.kz, or a server speaking its API
     opendata_api_key: str | None  # a secret: never logged, never in the repo
     opendata_watch_file: Path | None  # datasets whose records land (apiUri[,version] per line)
-    complaints_inbox: Path  # folder where report files are dropped
+    complaints_inbox: Path | None  # folder where report files are dropped
 
     @property
     def embedded_pgdata(self) -> Path:
@@ -36,16 +36,22 @@ class Settings:
     def airflow_home(self) -> Path:
         return self.state_dir / "airflow"
 
-    def require_dialog(self) -> str:
-        if not self.dialog_base_url:
+    def require_sources(self) -> None:
+        """At least one source configured, and each configured one usable."""
+        if not (self.dialog_base_url or self.opendata_base_url or self.complaints_inbox):
             raise ConfigError(
-                "DIALOG_BASE_URL is not set: point it at the portal "
-                f"({REAL_DIALOG_BASE_URL}) or a server speaking its protocol; "
-                "`tyndau demo` starts the sandbox for you."
+                "nothing to run: set DIALOG_BASE_URL (Open Dialogue, e.g. "
+                f"{REAL_DIALOG_BASE_URL}), OPENDATA_BASE_URL or COMPLAINTS_INBOX; "
+                "`tyndau demo` runs all three on the sandboxes."
             )
-        if not self.dialog_blogs_file.is_file():
+        if self.dialog_base_url and not self.dialog_blogs_file.is_file():
             raise ConfigError(f"DIALOG_BLOGS_FILE {self.dialog_blogs_file} does not exist")
-        return self.dialog_base_url
+        if self.complaints_inbox and not self.complaints_inbox.is_dir():
+            raise ConfigError(f"COMPLAINTS_INBOX {self.complaints_inbox} is not a folder")
+
+
+def _optional_path(value: str | None) -> Path | None:
+    return Path(value).resolve() if value else None
 
 
 def load_settings(env: os._Environ | dict | None = None) -> Settings:
@@ -59,11 +65,6 @@ def load_settings(env: os._Environ | dict | None = None) -> Settings:
         reader_password=env.get("TYNDAU_READER_PASSWORD") or None,
         opendata_base_url=(env.get("OPENDATA_BASE_URL") or "").rstrip("/") or None,
         opendata_api_key=env.get("OPENDATA_API_KEY") or None,
-        opendata_watch_file=Path(env["OPENDATA_WATCH_FILE"]).resolve()
-        if env.get("OPENDATA_WATCH_FILE")
-        else None,
-        complaints_inbox=Path(
-            env.get("COMPLAINTS_INBOX")
-            or Path(env.get("TYNDAU_STATE_DIR") or PROJECT_DIR / ".tyndau") / "inbox"
-        ).resolve(),
+        opendata_watch_file=_optional_path(env.get("OPENDATA_WATCH_FILE")),
+        complaints_inbox=_optional_path(env.get("COMPLAINTS_INBOX")),
     )

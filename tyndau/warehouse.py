@@ -141,3 +141,17 @@ def ensure_reader_role(conn: psycopg.Connection, password: str | None) -> None:
 def with_database(url: str, dbname: str) -> str:
     """The same server and credentials, another database."""
     return make_url(**(url_parts(url) | {"dbname": dbname}))
+
+
+def ensure_raw_tables(warehouse: str | psycopg.Connection) -> None:
+    """Create every source's raw tables (idempotent), so the warehouse builds, tests and
+    validates with any subset of sources landed so far."""
+    from ingestion.complaints import load as complaints
+    from ingestion.dialog import load as dialog
+    from ingestion.opendata import load as opendata
+
+    if isinstance(warehouse, str):
+        with psycopg.connect(warehouse, autocommit=True) as conn:
+            return ensure_raw_tables(conn)
+    for source in (dialog, opendata, complaints):
+        source.ensure_raw_schema(warehouse)

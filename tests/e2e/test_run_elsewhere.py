@@ -17,6 +17,7 @@ from fractions import Fraction
 import psycopg
 import pytest
 
+from sandbox.complaints import write_reports, yearly_rows
 from sandbox.dialog.scenario import build_scenario
 from sandbox.dialog.server import DialogSandbox
 from tyndau.warehouse import with_database
@@ -103,3 +104,37 @@ def test_tyndau_run_fails_loudly_when_the_portal_is_down(pg_server, tmp_path):
     done = subprocess.run(tyndau, env=env, capture_output=True, text=True, check=False)
     assert done.returncode != 0
     assert "dialog_ingest" in done.stderr
+
+
+def test_tyndau_run_loads_another_folder_of_reports(pg_server, tmp_path):
+    """COMPLAINTS_INBOX pointed at other reports in the same layout: only they are run, and
+    each body's figures come out as the files give them."""
+    inbox = tmp_path / "reports"
+    write_reports(inbox, seed=99)
+    with psycopg.connect(pg_server, autocommit=True) as conn:
+        conn.execute("drop database if exists reports_only with (force)")
+        conn.execute("create database reports_only")
+    warehouse = with_database(pg_server, "reports_only")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DIALOG_", "OPENDATA_"))}
+    env |= {
+        "WAREHOUSE_URL": warehouse,
+        "COMPLAINTS_INBOX": str(inbox),
+        "TYNDAU_STATE_DIR": str(tmp_path / "state"),
+    }
+    tyndau = [sys.executable, "-m", "tyndau.cli", "run"]
+    done = subprocess.run(tyndau, env=env, capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    assert "dialog_ingest" not in done.stdout and "complaints_ingest: success" in done.stdout
+
+    expected: dict[str, int] = {}
+    for row in yearly_rows(2016, seed=99):
+        expected[row.gov_body_code] = expected.get(row.gov_body_code, 0) + row.received
+    with psycopg.connect(warehouse) as conn:
+        got = dict(
+            conn.execute(
+                "select gov_body_code, sum(received)::int from marts.complaints_scorecard"
+                " where year = 2016 group by 1"
+            ).fetchall()
+        )
+    assert got == expected
+    assert not list(inbox.glob("*.xlsx")) and not list(inbox.glob("*.csv"))  # all processed

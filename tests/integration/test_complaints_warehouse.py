@@ -15,12 +15,11 @@ from dbt.cli.main import dbtRunner
 
 from expectations.gate import URL_VARIABLE, run_checkpoint
 from ingestion.complaints import land_complaints
-from ingestion.dialog.load import ensure_raw_schema as ensure_dialog_raw_schema
 from sandbox.complaints import write_reports
 from tyndau.headlines.complaints import headline
 from tyndau.publish import publish_marts
 from tyndau.settings import PROJECT_DIR
-from tyndau.warehouse import url_parts, with_database
+from tyndau.warehouse import ensure_raw_tables, url_parts, with_database
 
 CALIBRATION_REGIONS = PROJECT_DIR / "tests" / "fixtures" / "calibration_akimat_ranking.csv"
 COMPLAINTS_MARTS = ["complaints_scorecard", "complaints_national", "complaints_topics"]
@@ -57,8 +56,7 @@ def warehouse(pg_server, tmp_path_factory):
         conn.execute(
             "create database t_complaints_warehouse template template0 encoding 'UTF8' locale 'C'"
         )
-    with psycopg.connect(url, autocommit=True) as conn:
-        ensure_dialog_raw_schema(conn)  # the Open Dialogue models read their raw tables
+    ensure_raw_tables(url)  # the pipeline creates every source's raw tables first
     inbox = work / "inbox"
     written = write_reports(inbox)
     landing = land_complaints(url, inbox)

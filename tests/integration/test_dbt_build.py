@@ -22,30 +22,12 @@ psycopg = pytest.importorskip("psycopg")
 from dbt.cli.main import dbtRunner  # noqa: E402
 from psycopg.types.json import Jsonb  # noqa: E402
 
+from tyndau.warehouse import ensure_raw_tables  # noqa: E402
+
 PROJECT_DIR = Path(__file__).resolve().parents[2] / "dbt_project"
 DBNAME = "tyndau_test"
 MARTS_SCHEMA = "marts_candidate"
 MART_TABLES = ["akimat_ranking", "fct_appeals", "dim_gov_bodies", "dim_regions"]
-
-RAW_DDL = """
-create schema if not exists raw;
-create table raw.load_ledger (
-    load_id uuid primary key, source text, started_at timestamptz, finished_at timestamptz,
-    status text check (status in ('running', 'succeeded', 'failed')), stats jsonb, error text
-);
-create table raw.dialog_appeals (
-    load_id uuid, observed_at timestamptz, source_url text, content_hash text,
-    question_id bigint, blog_id bigint, payload jsonb, primary key (question_id, content_hash)
-);
-create table raw.dialog_blogs (
-    load_id uuid, observed_at timestamptz, source_file text, content_hash text,
-    blog_id bigint, payload jsonb, primary key (blog_id, content_hash)
-);
-create table raw.dialog_rejects (
-    load_id uuid, observed_at timestamptz, source_url text, reason text, fragment text,
-    content_hash text
-);
-"""
 
 T0 = datetime(2021, 3, 19, 6, 0, tzinfo=UTC)
 LOAD_1 = uuid.UUID("11111111-1111-1111-1111-111111111111")
@@ -216,8 +198,8 @@ def content_hash(payload: dict) -> str:
 
 
 def load_raw(conn) -> None:
+    ensure_raw_tables(conn)  # the same DDL the pipeline runs before every build
     with conn.cursor() as cur:
-        cur.execute(RAW_DDL)
         for load_id, day in ((LOAD_1, T0), (LOAD_2, T0 + timedelta(days=1))):
             cur.execute(
                 "insert into raw.load_ledger values (%s, 'dialog', %s, %s, 'succeeded', %s, null)",
@@ -548,6 +530,7 @@ cross join lateral generate_series(1, specs.appeals) as i
 
 
 def load_calibration(conn) -> None:
+    ensure_raw_tables(conn)
     with SANDBOX_BLOGS.open(encoding="utf-8") as registry_file:
         registry = list(csv.DictReader(registry_file))
     blog_of = {row["region_kato"] or row["gov_body_code"]: int(row["blog_id"]) for row in registry}
@@ -559,7 +542,6 @@ def load_calibration(conn) -> None:
         for code, n, a, r, u in CALIBRATION_MINISTRIES
     ]
     with conn.cursor() as cur:
-        cur.execute(RAW_DDL)
         for row in registry:
             cur.execute(
                 "insert into raw.dialog_blogs values (%s, %s, %s, %s, %s, %s)",

@@ -12,7 +12,6 @@ import psycopg
 import pytest
 
 from ingestion.common.http import HttpConfig
-from ingestion.dialog import ensure_raw_schema as ensure_dialog_raw_schema
 from ingestion.opendata import AuthError, ReconciliationError, land_opendata
 from sandbox.opendata import (
     SNAPSHOT,
@@ -23,7 +22,7 @@ from sandbox.opendata import (
 )
 from sandbox.opendata import server as sandbox_server
 from tyndau.settings import PROJECT_DIR
-from tyndau.warehouse import url_parts, with_database
+from tyndau.warehouse import ensure_raw_tables, url_parts, with_database
 
 KEY = "integration-Key-0f-the-sandbox"
 FAST = HttpConfig(backoff_factor=0.0, backoff_jitter=0.0, max_attempts=8)
@@ -78,8 +77,7 @@ def warehouse(pg_server, portal, tmp_path_factory):
         admin.execute(f'drop database if exists "{name}" with (force)')
         admin.execute(f"create database \"{name}\" template template0 encoding 'UTF8' locale 'C'")
     url = with_database(pg_server, name)
-    with psycopg.connect(url, autocommit=True) as conn:
-        ensure_dialog_raw_schema(conn)  # the dialog models read their raw tables too
+    ensure_raw_tables(url)  # the pipeline creates every source's raw tables first
     report = land_opendata(url, portal.base_url, KEY, watch=WATCH_FILE, http_config=FAST)
     run_dbt(url, tmp_path_factory.mktemp("dbt_opendata"))
     return url, report

@@ -14,8 +14,9 @@ def test_defaults_point_at_the_embedded_warehouse_and_shipped_registry():
     assert settings.warehouse_url is None
     assert settings.dialog_blogs_file == SANDBOX_BLOGS_FILE
     assert settings.state_dir.name == ".tyndau"
-    with pytest.raises(ConfigError, match="DIALOG_BASE_URL"):
-        settings.require_dialog()
+    assert settings.complaints_inbox is None and settings.opendata_base_url is None
+    with pytest.raises(ConfigError, match="nothing to run"):
+        settings.require_sources()
 
 
 def test_environment_overrides(tmp_path):
@@ -29,7 +30,8 @@ def test_environment_overrides(tmp_path):
             "TYNDAU_STATE_DIR": str(tmp_path),
         }
     )
-    assert settings.require_dialog() == "http://portal.test"
+    settings.require_sources()
+    assert settings.dialog_base_url == "http://portal.test"
     assert settings.dialog_blogs_file == blogs
     assert settings.airflow_home == Path(tmp_path) / "airflow"
 
@@ -39,7 +41,7 @@ def test_missing_registry_is_a_clear_error(tmp_path):
         {"DIALOG_BASE_URL": "http://x", "DIALOG_BLOGS_FILE": str(tmp_path / "nope.csv")}
     )
     with pytest.raises(ConfigError, match="nope.csv"):
-        settings.require_dialog()
+        settings.require_sources()
 
 
 @pytest.mark.parametrize(
@@ -85,8 +87,9 @@ def test_every_command_has_help(args):
     assert len(result.output.splitlines()) > 3
 
 
-def test_run_without_a_portal_says_why(monkeypatch):
-    monkeypatch.delenv("DIALOG_BASE_URL", raising=False)
+def test_run_without_any_source_says_why(monkeypatch):
+    for name in ("DIALOG_BASE_URL", "OPENDATA_BASE_URL", "COMPLAINTS_INBOX"):
+        monkeypatch.delenv(name, raising=False)
     result = CliRunner().invoke(main, ["run"])
     assert result.exit_code == 1
-    assert "DIALOG_BASE_URL is not set" in result.output
+    assert "nothing to run" in result.output

@@ -32,6 +32,13 @@ def warehouse_url() -> str:
     )
 
 
+def prepare_raw() -> None:
+    """Every source's raw tables exist before dbt reads them, landed or not."""
+    from tyndau.warehouse import ensure_raw_tables
+
+    ensure_raw_tables(warehouse_url())
+
+
 def quality_gate(checkpoint: str) -> dict:
     """Run a committed GX checkpoint; a failure fails the task, with every failed expectation."""
     from airflow.exceptions import AirflowFailException

@@ -5,14 +5,7 @@ with
 landed_files as (
 
     select *
-    from {{ source_if_landed('complaints', 'report_files', {
-        'load_id': 'uuid',
-        'observed_at': 'timestamptz',
-        'source_file': 'text',
-        'content_hash': 'text',
-        'report_kind': 'text',
-        'payload': 'jsonb',
-    }) }} as landed
+    from {{ source('complaints', 'report_files') }} as landed
 
 ),
 

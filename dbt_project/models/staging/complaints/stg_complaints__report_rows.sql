@@ -1,23 +1,13 @@
 -- One row per period, state body and applicant type: the figures of the most recently landed
 -- report file that gives them. A corrected file thus replaces an earlier file's figures, while
--- raw keeps both. Builds empty until the first complaints load (see source_if_landed).
+-- raw keeps both.
 
 with
 
 landed_rows as (
 
     select *
-    from {{ source_if_landed('complaints', 'rows', {
-        'load_id': 'uuid',
-        'observed_at': 'timestamptz',
-        'source_file': 'text',
-        'content_hash': 'text',
-        'file_hash': 'text',
-        'period': 'text',
-        'gov_body_code': 'text',
-        'applicant_type': 'text',
-        'payload': 'jsonb',
-    }) }} as landed
+    from {{ source('complaints', 'rows') }} as landed
 
 ),
 

@@ -7,17 +7,7 @@ with
 landed_topics as (
 
     select *
-    from {{ source_if_landed('complaints', 'topics', {
-        'load_id': 'uuid',
-        'observed_at': 'timestamptz',
-        'source_file': 'text',
-        'content_hash': 'text',
-        'file_hash': 'text',
-        'period': 'text',
-        'gov_body_code': 'text',
-        'topic': 'text',
-        'payload': 'jsonb',
-    }) }} as landed
+    from {{ source('complaints', 'topics') }} as landed
 
 ),
 

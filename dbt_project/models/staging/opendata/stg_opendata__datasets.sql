@@ -1,26 +1,11 @@
 -- One row per dataset of the open-data catalogue: its latest observation, typed and renamed.
 -- The responsible employee's phone and e-mail (payload -> 'responsible') never leave raw.
 
-{#- Until the first open-data load, raw.opendata_datasets does not exist: an empty relation
-    of the same shape stands in, so that the whole project builds with any subset of sources. -#}
-{%- set landed = (load_relation(source('opendata', 'datasets')) is not none) if execute else true %}
-
 with
 
 observations as (
 
-    {% if landed -%}
     select * from {{ source('opendata', 'datasets') }}
-    {%- else -%}
-    select
-        cast(null as uuid) as load_id,
-        cast(null as timestamptz) as observed_at,
-        cast(null as text) as source_url,
-        cast(null as text) as content_hash,
-        cast(null as text) as api_uri,
-        cast(null as jsonb) as payload
-    where false
-    {%- endif %}
 
 ),
 

@@ -1,24 +1,11 @@
 -- One row per dataset whose mapping was read: its published versions (v1, v2, …) at the latest
 -- observation; the largest number is the latest version.
 
-{%- set landed = (load_relation(source('opendata', 'mappings')) is not none) if execute else true %}
-
 with
 
 observations as (
 
-    {% if landed -%}
     select * from {{ source('opendata', 'mappings') }}
-    {%- else -%}
-    select
-        cast(null as uuid) as load_id,
-        cast(null as timestamptz) as observed_at,
-        cast(null as text) as source_url,
-        cast(null as text) as content_hash,
-        cast(null as text) as api_uri,
-        cast(null as jsonb) as payload
-    where false
-    {%- endif %}
 
 ),
 

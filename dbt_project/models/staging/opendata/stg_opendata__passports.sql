@@ -1,24 +1,10 @@
 -- One row per dataset version whose passport was read: its latest observation, typed.
 
-{%- set landed = (load_relation(source('opendata', 'passports')) is not none) if execute else true %}
-
 with
 
 observations as (
 
-    {% if landed -%}
     select * from {{ source('opendata', 'passports') }}
-    {%- else -%}
-    select
-        cast(null as uuid) as load_id,
-        cast(null as timestamptz) as observed_at,
-        cast(null as text) as source_url,
-        cast(null as text) as content_hash,
-        cast(null as text) as api_uri,
-        cast(null as text) as version,
-        cast(null as jsonb) as payload
-    where false
-    {%- endif %}
 
 ),
 
