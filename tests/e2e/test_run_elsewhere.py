@@ -12,6 +12,8 @@ import csv
 import os
 import subprocess
 import sys
+from collections import Counter
+from datetime import date
 from fractions import Fraction
 
 import psycopg
@@ -20,6 +22,9 @@ import pytest
 from sandbox.complaints import write_reports, yearly_rows
 from sandbox.dialog.scenario import build_scenario
 from sandbox.dialog.server import DialogSandbox
+from sandbox.opendata import WATCH_FILE as OPENDATA_WATCH_FILE
+from sandbox.opendata.scenario import build_scenario as opendata_scenario
+from sandbox.opendata.server import OpendataSandbox
 from tyndau.warehouse import with_database
 
 PICKED = {  # blog_id → (code, name in our registry, region)
@@ -138,3 +143,49 @@ def test_tyndau_run_loads_another_folder_of_reports(pg_server, tmp_path):
         )
     assert got == expected
     assert not list(inbox.glob("*.xlsx")) and not list(inbox.glob("*.csv"))  # all processed
+
+
+def test_tyndau_run_lands_another_open_data_server_and_reconciles(pg_server, tmp_path):
+    """Another catalogue (another seed) behind another key: every body's dataset count comes
+    out as the server lists it, every watched dataset's records land in full, and the key
+    shows up in none of the output or logs."""
+    scenario = opendata_scenario(seed=5)
+    key = "another-server-key-5f3a9c"
+    with psycopg.connect(pg_server, autocommit=True) as conn:
+        conn.execute("drop database if exists opendata_only with (force)")
+        conn.execute("create database opendata_only")
+    warehouse = with_database(pg_server, "opendata_only")
+    state = tmp_path / "state"
+    with OpendataSandbox(scenario, api_key=key) as server:
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("DIALOG_", "COMPLAINTS_"))}
+        env |= {
+            "WAREHOUSE_URL": warehouse,
+            "OPENDATA_BASE_URL": server.base_url,
+            "OPENDATA_API_KEY": key,
+            "OPENDATA_WATCH_FILE": str(OPENDATA_WATCH_FILE),
+            "TYNDAU_STATE_DIR": str(state),
+        }
+        tyndau = [sys.executable, "-m", "tyndau.cli", "run"]
+        done = subprocess.run(tyndau, env=env, capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+
+    expected = Counter(d.owner for d in scenario.active(date(2017, 12, 31)))
+    with psycopg.connect(warehouse) as conn:
+        got = dict(
+            conn.execute(
+                "select gov_body_name_ru, datasets from marts.opendata_freshness"
+                " where snapshot_date = '2017-12-31' and datasets > 0"
+            ).fetchall()
+        )
+        records = dict(
+            conn.execute(
+                "select api_uri || '/' || version, count(distinct record_key)"
+                " from raw.opendata_records group by 1"
+            ).fetchall()
+        )
+    assert got == dict(expected)
+    watched = {f"{uri}/{version}": len(rows) for (uri, version), rows in scenario.records.items()}
+    assert records and all(records[k] == watched[k] for k in records)
+    assert max(records.values()) > 10_000  # past the depth where naive paging loses records
+    logs = "".join(p.read_text(errors="replace") for p in state.rglob("*.log"))
+    assert key not in done.stdout + done.stderr + logs
