@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import argparse
-import contextlib
-import logging
 import sys
 import threading
 from collections.abc import Sequence
 
 from sandbox.dialog.scenario import build_scenario
 from sandbox.dialog.server import DialogSandbox, Knobs
+from sandbox.http import serve_until_interrupted
 
 
 def build_parser(prog: str = "python -m sandbox.dialog") -> argparse.ArgumentParser:
@@ -25,29 +24,67 @@ def build_parser(prog: str = "python -m sandbox.dialog") -> argparse.ArgumentPar
     serve.add_argument("--host", default="127.0.0.1", help="address to listen on")
     serve.add_argument("--port", type=int, default=8765, help="port to listen on (0: any free)")
     serve.add_argument("--seed", type=int, default=2021, help="scenario seed")
-    serve.add_argument("--scale", type=float, default=1.0,
-                       help="multiplies every body's counts (1: exactly CALIBRATION.md)")
+    serve.add_argument(
+        "--scale",
+        type=float,
+        default=1.0,
+        help="multiplies every body's counts (1: exactly CALIBRATION.md)",
+    )
     knobs = parser.add_argument_group("knobs")
-    knobs.add_argument("--crawl-delay", type=int, default=0,
-                       help="seconds announced as Crawl-delay in robots.txt")
-    knobs.add_argument("--error-rate", type=float, default=0.0,
-                       help="share of listing responses answered 500 or 503")
-    knobs.add_argument("--rate-limit-rate", type=float, default=0.0,
-                       help="share of listing responses answered 429 with Retry-After")
-    knobs.add_argument("--retry-after", type=int, default=1,
-                       help="seconds in the Retry-After header of a 429")
-    knobs.add_argument("--slow-rate", type=float, default=0.0,
-                       help="share of listing responses delayed by --slow-seconds")
-    knobs.add_argument("--slow-seconds", type=float, default=5.0,
-                       help="delay of a slow response, in seconds")
-    knobs.add_argument("--truncate-rate", type=float, default=0.0,
-                       help="share of listing pages cut off mid-card (status still 200)")
-    knobs.add_argument("--drift-every", type=int, default=0,
-                       help="every N listing requests a new appeal tops a random blog (0: off)")
-    knobs.add_argument("--drift-blog", type=int, action="append", default=[], dest="drift_blogs",
-                       metavar="BLOG_ID", help="restrict drift to this blog (repeatable)")
-    knobs.add_argument("--fault-seed", type=int, default=0,
-                       help="seed of the fault and drift decisions (reproducible runs)")
+    knobs.add_argument(
+        "--crawl-delay", type=int, default=0, help="seconds announced as Crawl-delay in robots.txt"
+    )
+    knobs.add_argument(
+        "--error-rate",
+        type=float,
+        default=0.0,
+        help="share of listing responses answered 500 or 503",
+    )
+    knobs.add_argument(
+        "--rate-limit-rate",
+        type=float,
+        default=0.0,
+        help="share of listing responses answered 429 with Retry-After",
+    )
+    knobs.add_argument(
+        "--retry-after", type=int, default=1, help="seconds in the Retry-After header of a 429"
+    )
+    knobs.add_argument(
+        "--slow-rate",
+        type=float,
+        default=0.0,
+        help="share of listing responses delayed by --slow-seconds",
+    )
+    knobs.add_argument(
+        "--slow-seconds", type=float, default=5.0, help="delay of a slow response, in seconds"
+    )
+    knobs.add_argument(
+        "--truncate-rate",
+        type=float,
+        default=0.0,
+        help="share of listing pages cut off mid-card (status still 200)",
+    )
+    knobs.add_argument(
+        "--drift-every",
+        type=int,
+        default=0,
+        help="every N listing requests a new appeal tops a random blog (0: off)",
+    )
+    knobs.add_argument(
+        "--drift-blog",
+        type=int,
+        action="append",
+        default=[],
+        dest="drift_blogs",
+        metavar="BLOG_ID",
+        help="restrict drift to this blog (repeatable)",
+    )
+    knobs.add_argument(
+        "--fault-seed",
+        type=int,
+        default=0,
+        help="seed of the fault and drift decisions (reproducible runs)",
+    )
     return parser
 
 
@@ -78,13 +115,8 @@ def main(
         knobs = knobs_from_args(args)
     except ValueError as error:
         parser.error(str(error))
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     sandbox = DialogSandbox(build_scenario(args.seed, args.scale), args.host, args.port, knobs)
-    with sandbox:
-        print(f"Open Dialogue sandbox at {sandbox.base_url} (Ctrl-C stops)", flush=True)
-        with contextlib.suppress(KeyboardInterrupt):
-            (stop or threading.Event()).wait()
-    return 0
+    return serve_until_interrupted(sandbox, "Open Dialogue sandbox", stop)
 
 
 if __name__ == "__main__":

@@ -38,8 +38,15 @@ def add_new_appeal(scenario: Scenario, blog_id: int, rng: random.Random) -> Appe
     blog = scenario.blog(blog_id)
     weights = category_weights(blog.gov_body_code)
     category = rng.choices(list(weights), weights=list(weights.values()))[0]
-    appeal = write_appeal(rng, scenario, blog, make_person(rng), category,
-                          scenario.allocate_question_id(rng), scenario.today)
+    appeal = write_appeal(
+        rng,
+        scenario,
+        blog,
+        make_person(rng),
+        category,
+        scenario.allocate_question_id(rng),
+        scenario.today,
+    )
     appeal.views = 0
     scenario.appeals_by_blog[blog_id].insert(0, appeal)
     return appeal
@@ -71,16 +78,14 @@ def _settle_oldest_pending(rng: random.Random, scenario: Scenario, appeals: list
     pending = list(itertools.takewhile(lambda a: a.status == "pending", appeals))
     due = [a for a in pending if a.submitted_on < scenario.today]  # answers take a day at least
     count = sum(rng.random() < DAILY_RESOLUTION_CHANCE for _ in due)
-    for appeal in reversed(due[len(due) - count:]):
+    for appeal in reversed(due[len(due) - count :]):
         if rng.random() < REJECTED_SHARE_OF_UNANSWERED:
             reject_appeal(appeal, scenario.today)
         else:
             answer_appeal(rng, scenario, appeal, scenario.today)
 
 
-def _grow_views_and_ratings(
-    rng: random.Random, scenario: Scenario, appeals: list[Appeal]
-) -> None:
+def _grow_views_and_ratings(rng: random.Random, scenario: Scenario, appeals: list[Appeal]) -> None:
     horizon = scenario.today - timedelta(days=ACTIVE_DAYS)
     for appeal in appeals:  # newest first: stop at the first one past the horizon
         if appeal.submitted_on < horizon:

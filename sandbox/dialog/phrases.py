@@ -133,11 +133,15 @@ OPENINGS = {
     "ministry": ("Здравствуйте!", "Добрый день!", "Уважаемый министр!"),
 }
 REQUESTS = (
-    "Прошу принять меры.", "Прошу разобраться в ситуации.", "Прошу дать разъяснение.",
-    "Жду ответа.", "Очень надеюсь на вашу помощь.",
+    "Прошу принять меры.",
+    "Прошу разобраться в ситуации.",
+    "Прошу дать разъяснение.",
+    "Жду ответа.",
+    "Очень надеюсь на вашу помощь.",
 )
 FOLLOW_UP_OPENINGS = (
-    "Повторно обращаюсь по вопросу № {number}.", "Дополнение к вопросу № {number}.",
+    "Повторно обращаюсь по вопросу № {number}.",
+    "Дополнение к вопросу № {number}.",
 )
 FOLLOW_UP_REASONS = (
     "Ответ меня не устроил, проблема не решена.",
@@ -262,8 +266,10 @@ def _kazakh_first(rng: random.Random, body_type: str, follow_up_of: str | None) 
 def _pii_sentences(
     rng: random.Random, person: Person, kazakh: bool, record_pii: PiiSink
 ) -> list[str]:
-    kinds = rng.choices((["iin"], ["phone"], ["email"], ["iin", "phone"], ["phone", "email"]),
-                        weights=(30, 30, 15, 15, 10))[0]
+    kinds = rng.choices(
+        (["iin"], ["phone"], ["email"], ["iin", "phone"], ["phone", "email"]),
+        weights=(30, 30, 15, 15, 10),
+    )[0]
     bank = KAZAKH_PII_SENTENCES if kazakh else PII_SENTENCES
     sentences = []
     for kind in kinds:

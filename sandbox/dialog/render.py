@@ -50,14 +50,20 @@ def total_pages(appeal_count: int) -> int:
 
 def page_slice(appeals: Sequence[Appeal], page: int) -> Sequence[Appeal]:
     start = (page - 1) * CARDS_PER_PAGE
-    return appeals[start:start + CARDS_PER_PAGE]
+    return appeals[start : start + CARDS_PER_PAGE]
 
 
 def render_listing(blog: Blog, appeals: Sequence[Appeal], page: int) -> str:
     """Page `page` (from 1) of a blog whose appeals, newest first, are `appeals`."""
-    return environment().get_template("listing.html").render(
-        blog=blog, appeals=page_slice(appeals, page), page=page,
-        total_pages=total_pages(len(appeals)),
+    return (
+        environment()
+        .get_template("listing.html")
+        .render(
+            blog=blog,
+            appeals=page_slice(appeals, page),
+            page=page,
+            total_pages=total_pages(len(appeals)),
+        )
     )
 
 
@@ -92,8 +98,11 @@ def render_changelang(lang: str) -> str:
 
 
 def render_robots(crawl_delay: int) -> str:
-    lines = ["User-agent: *", *(f"Disallow: {p}" for p in DISALLOWED_PREFIXES),
-             f"Crawl-delay: {crawl_delay}"]
+    lines = [
+        "User-agent: *",
+        *(f"Disallow: {p}" for p in DISALLOWED_PREFIXES),
+        f"Crawl-delay: {crawl_delay}",
+    ]
     return "\n".join(lines) + "\n"
 
 

@@ -204,8 +204,10 @@ def build_scenario(seed: int = 2021, scale: float = 1.0) -> Scenario:
         raise ValueError(f"no calibration target for gov_body_code {unknown}")
     # One generator per blog, so that a blog's appeals do not depend on the registry's order.
     rngs = {b.blog_id: random.Random(f"{seed}:{b.blog_id}") for b in blogs}
-    plans = [_plan_blog(rngs[b.blog_id], scaled_target(BODY_TARGETS[b.gov_body_code], scale))
-             for b in blogs]
+    plans = [
+        _plan_blog(rngs[b.blog_id], scaled_target(BODY_TARGETS[b.gov_body_code], scale))
+        for b in blogs
+    ]
     last_question_id = _assign_question_ids(random.Random(seed), plans)
     scenario = Scenario(
         seed=seed,
@@ -302,14 +304,23 @@ def _write_blog(
         if slot.follow_up_of is None:
             person = make_person(rng)
             category = rng.choices(categories, cum_weights=cum_weights)[0]
-            appeal = write_appeal(rng, scenario, blog, person, category, slot.question_id,
-                                  submitted_on)
+            appeal = write_appeal(
+                rng, scenario, blog, person, category, slot.question_id, submitted_on
+            )
         else:
             person = people[slot.follow_up_of]
             original = appeals[slot.follow_up_of]
-            appeal = write_appeal(rng, scenario, blog, person, original.category,
-                                  slot.question_id, submitted_on,
-                                  follow_up_of=original.number, follow_up_k=slot.follow_up_k)
+            appeal = write_appeal(
+                rng,
+                scenario,
+                blog,
+                person,
+                original.category,
+                slot.question_id,
+                submitted_on,
+                follow_up_of=original.number,
+                follow_up_k=slot.follow_up_k,
+            )
         if slot.status == "answered":
             answered_on = submitted_on + timedelta(days=_answer_days(rng))
             answer_appeal(rng, scenario, appeal, min(answered_on, scenario.today))
@@ -336,8 +347,9 @@ def write_appeal(
 ) -> Appeal:
     """A new pending appeal (a follow-up when `follow_up_of` names an earlier number)."""
     scenario.record_pii("name", person.full_name)
-    text, _ = compose_appeal(rng, person, category, blog.body_type, follow_up_of,
-                             scenario.record_pii)
+    text, _ = compose_appeal(
+        rng, person, category, blog.body_type, follow_up_of, scenario.record_pii
+    )
     number = f"{follow_up_of}/{follow_up_k}" if follow_up_of else str(question_id)
     return Appeal(
         question_id=question_id,

@@ -10,15 +10,14 @@ from __future__ import annotations
 import logging
 import random
 import re
-import threading
 import time
 from dataclasses import dataclass
 from enum import Enum
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 
 from sandbox.dialog import evolve, render
 from sandbox.dialog.scenario import Scenario, build_scenario
+from sandbox.http import BackgroundSandbox
 
 log = logging.getLogger(__name__)
 
@@ -81,11 +80,13 @@ class Response:
     fault: Fault = Fault.NONE
 
 
-class DialogSandbox:
+class DialogSandbox(BackgroundSandbox):
     """Serves `scenario` (default: `build_scenario()`) at `base_url` from a background thread.
 
     Drift and `advance` change the scenario in place: a test holding it sees what was added.
     """
+
+    name = "dialog-sandbox"
 
     def __init__(
         self,
@@ -94,66 +95,13 @@ class DialogSandbox:
         port: int = 0,
         knobs: Knobs = Knobs(),  # noqa: B008 - frozen, so sharing the default is safe
     ) -> None:
+        super().__init__(host, port)
         self.scenario = scenario if scenario is not None else build_scenario()
-        self.host, self.port = host, port
         self.knobs = knobs
-        self._lock = threading.Lock()  # guards the scenario, the fault RNG and the logs
-        self._rng = random.Random(knobs.fault_seed)
+        self._rng = random.Random(knobs.fault_seed)  # with the scenario, guarded by _lock
         self._listing_requests = 0
-        self._records: list[RequestRecord] = []
-        self._stopping = threading.Event()
-        self._server: ThreadingHTTPServer | None = None
-        self._thread: threading.Thread | None = None
-
-    # --- lifecycle ------------------------------------------------------------------------------
-
-    def start(self) -> str:
-        if self._server is not None:
-            return self.base_url
-        self._stopping.clear()
-        self._server = _Server((self.host, self.port), _Handler)
-        self._server.sandbox = self  # type: ignore[attr-defined]
-        self.port = self._server.server_address[1]
-        self._thread = threading.Thread(
-            target=self._server.serve_forever, kwargs={"poll_interval": 0.05},
-            name=f"dialog-sandbox:{self.port}", daemon=True,
-        )
-        self._thread.start()
-        log.info("dialog sandbox serving at %s", self.base_url)
-        return self.base_url
-
-    def stop(self) -> None:
-        if self._server is None:
-            return
-        self._stopping.set()  # wakes slow responses up
-        self._server.shutdown()
-        self._server.server_close()
-        if self._thread is not None:
-            self._thread.join()
-        self._server = self._thread = None
-
-    def __enter__(self) -> DialogSandbox:
-        self.start()
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.stop()
-
-    @property
-    def base_url(self) -> str:
-        return f"http://{self.host}:{self.port}"
 
     # --- what was asked -------------------------------------------------------------------------
-
-    @property
-    def requests(self) -> list[RequestRecord]:
-        with self._lock:
-            return list(self._records)
-
-    @property
-    def request_log(self) -> list[tuple[str, int]]:
-        """(path, status) of every request so far, in arrival order."""
-        return [(r.path, r.status) for r in self.requests]
 
     def disallowed_requests(self) -> list[RequestRecord]:
         """Requests for paths robots.txt forbids: a polite crawler makes none."""
@@ -176,15 +124,8 @@ class DialogSandbox:
         """The response to `GET path`, logged. The HTTP handler's whole job is to send it."""
         arrived = time.monotonic()
         response = self._route(path)
-        with self._lock:
-            self._records.append(
-                RequestRecord(path, response.status, arrived, user_agent, response.fault)
-            )
+        self._record(RequestRecord(path, response.status, arrived, user_agent, response.fault))
         return response
-
-    def wait(self, seconds: float) -> None:
-        """Sleep, unless the sandbox stops first."""
-        self._stopping.wait(seconds)
 
     def _route(self, path: str) -> Response:
         url = urlsplit(path)
@@ -221,12 +162,17 @@ class DialogSandbox:
             fault = self._draw_fault()
             if fault is Fault.ERROR:
                 status = self._rng.choice((500, 503))
-                return _html(status, render.render_error(status, "Сервис временно недоступен."),
-                             fault=fault)
+                return _html(
+                    status, render.render_error(status, "Сервис временно недоступен."), fault=fault
+                )
             if fault is Fault.RATE_LIMIT:
                 retry = ("Retry-After", str(self.knobs.retry_after))
-                return _html(429, render.render_error(429, "Слишком много запросов."),
-                             headers=(retry,), fault=fault)
+                return _html(
+                    429,
+                    render.render_error(429, "Слишком много запросов."),
+                    headers=(retry,),
+                    fault=fault,
+                )
             html = render.render_listing(self.scenario.blog(blog_id), appeals, page)
             if fault is Fault.TRUNCATE:
                 html = _truncate(html, self._rng)
@@ -253,8 +199,12 @@ class DialogSandbox:
         """One draw per listing request, so the fault sequence depends on fault_seed only."""
         k = self.knobs
         draw = self._rng.random()
-        for fault, rate in ((Fault.ERROR, k.error_rate), (Fault.RATE_LIMIT, k.rate_limit_rate),
-                            (Fault.SLOW, k.slow_rate), (Fault.TRUNCATE, k.truncate_rate)):
+        for fault, rate in (
+            (Fault.ERROR, k.error_rate),
+            (Fault.RATE_LIMIT, k.rate_limit_rate),
+            (Fault.SLOW, k.slow_rate),
+            (Fault.TRUNCATE, k.truncate_rate),
+        ):
             if draw < rate:
                 return fault
             draw -= rate
@@ -278,32 +228,3 @@ def _truncate(html: str, rng: random.Random) -> str:
         return html[: len(html) // 2]
     start = rng.choice(starts) + len(CARD_START)
     return html[: rng.randrange(start, html.index(CARD_LINK, start))]
-
-
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True  # a slow response must not hold up stop()
-    request_queue_size = 64  # parallel crawlers should not meet a full listen backlog
-
-
-class _Handler(BaseHTTPRequestHandler):
-    server_version = "DialogSandbox/1.0"
-    sys_version = ""
-
-    def do_GET(self) -> None:  # noqa: N802 - the name http.server dispatches to
-        sandbox: DialogSandbox = self.server.sandbox  # type: ignore[attr-defined]
-        response = sandbox.handle(self.path, self.headers.get("User-Agent", ""))
-        if response.delay:
-            sandbox.wait(response.delay)
-        try:
-            self.send_response(response.status)
-            self.send_header("Content-Type", response.content_type)
-            self.send_header("Content-Length", str(len(response.body)))
-            for name, value in response.headers:
-                self.send_header(name, value)
-            self.end_headers()
-            self.wfile.write(response.body)
-        except (BrokenPipeError, ConnectionResetError):
-            log.debug("client left before %s was answered", self.path)
-
-    def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - base signature
-        log.debug("%s %s", self.address_string(), format % args)

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import argparse
-import contextlib
-import logging
 import sys
 import threading
 from collections.abc import Sequence
 
+from sandbox.http import serve_until_interrupted
 from sandbox.opendata.scenario import build_scenario
 from sandbox.opendata.search import RESULT_WINDOW
 from sandbox.opendata.server import SANDBOX_API_KEY, Knobs, OpendataSandbox
@@ -30,22 +29,42 @@ def build_parser(prog: str = "python -m sandbox.opendata") -> argparse.ArgumentP
         "--api-key", default=SANDBOX_API_KEY, help="the key /api/* requires (apiKey=…)"
     )
     knobs = parser.add_argument_group("knobs")
-    knobs.add_argument("--crawl-delay", type=int, default=0,
-                       help="seconds announced as Crawl-delay in robots.txt")
-    knobs.add_argument("--error-rate", type=float, default=0.0,
-                       help="share of answers that are 500 or 503")
-    knobs.add_argument("--rate-limit-rate", type=float, default=0.0,
-                       help="share of answers that are 429 with Retry-After")
-    knobs.add_argument("--retry-after", type=int, default=1,
-                       help="seconds in the Retry-After header of a 429")
-    knobs.add_argument("--disguised-error-rate", type=float, default=0.0,
-                       help='share of answers that are HTTP 200 with {"code", "message"}')
-    knobs.add_argument("--empty-rate", type=float, default=0.0,
-                       help="share of answers that are 204 with an empty body")
-    knobs.add_argument("--result-window", type=int, default=RESULT_WINDOW,
-                       help="records past this offset are silently missing (deep-paging trap)")
-    knobs.add_argument("--fault-seed", type=int, default=0,
-                       help="seed of the fault decisions (reproducible runs)")
+    knobs.add_argument(
+        "--crawl-delay", type=int, default=0, help="seconds announced as Crawl-delay in robots.txt"
+    )
+    knobs.add_argument(
+        "--error-rate", type=float, default=0.0, help="share of answers that are 500 or 503"
+    )
+    knobs.add_argument(
+        "--rate-limit-rate",
+        type=float,
+        default=0.0,
+        help="share of answers that are 429 with Retry-After",
+    )
+    knobs.add_argument(
+        "--retry-after", type=int, default=1, help="seconds in the Retry-After header of a 429"
+    )
+    knobs.add_argument(
+        "--disguised-error-rate",
+        type=float,
+        default=0.0,
+        help='share of answers that are HTTP 200 with {"code", "message"}',
+    )
+    knobs.add_argument(
+        "--empty-rate",
+        type=float,
+        default=0.0,
+        help="share of answers that are 204 with an empty body",
+    )
+    knobs.add_argument(
+        "--result-window",
+        type=int,
+        default=RESULT_WINDOW,
+        help="records past this offset are silently missing (deep-paging trap)",
+    )
+    knobs.add_argument(
+        "--fault-seed", type=int, default=0, help="seed of the fault decisions (reproducible runs)"
+    )
     return parser
 
 
@@ -74,13 +93,8 @@ def main(
         knobs = knobs_from_args(args)
     except ValueError as error:
         parser.error(str(error))
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     sandbox = OpendataSandbox(build_scenario(args.seed), args.host, args.port, knobs, args.api_key)
-    with sandbox:
-        print(f"Open-data sandbox at {sandbox.base_url} (Ctrl-C stops)", flush=True)
-        with contextlib.suppress(KeyboardInterrupt):
-            (stop or threading.Event()).wait()
-    return 0
+    return serve_until_interrupted(sandbox, "Open-data sandbox", stop)
 
 
 if __name__ == "__main__":

@@ -13,13 +13,12 @@ import json
 import logging
 import random
 import re
-import threading
 import time
 from dataclasses import dataclass
 from enum import Enum
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 
+from sandbox.http import BackgroundSandbox, KeepAliveHandler
 from sandbox.opendata.scenario import Scenario, build_scenario
 from sandbox.opendata.search import RESULT_WINDOW, QueryError, search
 
@@ -87,8 +86,11 @@ class Response:
     fault: Fault = Fault.NONE
 
 
-class OpendataSandbox:
+class OpendataSandbox(BackgroundSandbox):
     """Serves `scenario` (default: `build_scenario()`) at `base_url` from a background thread."""
+
+    name = "opendata-sandbox"
+    handler_class = KeepAliveHandler
 
     def __init__(
         self,
@@ -100,70 +102,15 @@ class OpendataSandbox:
     ) -> None:
         if not api_key:
             raise ValueError("the sandbox needs an API key to require")
+        super().__init__(host, port)
         self.scenario = scenario if scenario is not None else build_scenario()
-        self.host, self.port = host, port
         self.knobs = knobs
         self.api_key = api_key
         self._catalogue = [d.catalogue_entry() for d in self.scenario.datasets]
-        self._lock = threading.Lock()  # guards the fault RNG and the log
-        self._rng = random.Random(knobs.fault_seed)
-        self._records: list[RequestRecord] = []
-        self._server: ThreadingHTTPServer | None = None
-        self._thread: threading.Thread | None = None
+        self._rng = random.Random(knobs.fault_seed)  # guarded by _lock
 
-    # --- lifecycle ------------------------------------------------------------------------------
-
-    def start(self) -> str:
-        if self._server is not None:
-            return self.base_url
-        self._server = _Server((self.host, self.port), _Handler)
-        self._server.sandbox = self  # type: ignore[attr-defined]
-        self.port = self._server.server_address[1]
-        self._thread = threading.Thread(
-            target=self._server.serve_forever,
-            kwargs={"poll_interval": 0.05},
-            name=f"opendata-sandbox:{self.port}",
-            daemon=True,
-        )
-        self._thread.start()
-        log.info("open-data sandbox serving at %s", self.base_url)
-        return self.base_url
-
-    def stop(self) -> None:
-        if self._server is None:
-            return
-        self._server.shutdown()
-        self._server.server_close()
-        if self._thread is not None:
-            self._thread.join()
-        self._server = self._thread = None
-
-    def __enter__(self) -> OpendataSandbox:
-        self.start()
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.stop()
-
-    @property
-    def base_url(self) -> str:
-        return f"http://{self.host}:{self.port}"
-
-    # --- what was asked -------------------------------------------------------------------------
-
-    @property
-    def requests(self) -> list[RequestRecord]:
-        with self._lock:
-            return list(self._records)
-
-    @property
-    def request_log(self) -> list[tuple[str, int]]:
-        """(path, status) of every request so far, in arrival order; the key redacted."""
-        return [(r.path, r.status) for r in self.requests]
-
-    def clear_log(self) -> None:
-        with self._lock:
-            self._records.clear()
+    def loggable(self, text: str) -> str:
+        return redact(text)
 
     # --- answering ------------------------------------------------------------------------------
 
@@ -174,12 +121,11 @@ class OpendataSandbox:
         query = parse_qs(url.query)
         valid_key = query.get("apiKey", [""])[0] == self.api_key
         response = self._route(url.path, query, valid_key)
-        with self._lock:
-            self._records.append(
-                RequestRecord(
-                    redact(path), response.status, arrived, user_agent, response.fault, valid_key
-                )
+        self._record(
+            RequestRecord(
+                redact(path), response.status, arrived, user_agent, response.fault, valid_key
             )
+        )
         return response
 
     def _route(self, path: str, query: dict[str, list[str]], valid_key: bool) -> Response:
@@ -292,34 +238,3 @@ def _json(status: int, payload: object) -> Response:
 def _disguised(code: int, message: str) -> Response:
     """An error the way the portal sends many: HTTP 200 and {code, message} instead of data."""
     return _json(200, {"code": code, "message": message})
-
-
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-    request_queue_size = 64
-
-
-class _Handler(BaseHTTPRequestHandler):
-    server_version = "OpendataSandbox/1.0"
-    sys_version = ""
-    protocol_version = "HTTP/1.1"  # keep-alive: thousands of small requests per load
-    disable_nagle_algorithm = True  # headers and body go out without a delayed-ACK stall
-
-    def do_GET(self) -> None:  # noqa: N802 - the name http.server dispatches to
-        sandbox: OpendataSandbox = self.server.sandbox  # type: ignore[attr-defined]
-        response = sandbox.handle(self.path, self.headers.get("User-Agent", ""))
-        try:
-            self.send_response(response.status)
-            self.send_header("Content-Type", response.content_type)
-            if response.status != 204:
-                self.send_header("Content-Length", str(len(response.body)))
-            for name, value in response.headers:
-                self.send_header(name, value)
-            self.end_headers()
-            if response.status != 204:
-                self.wfile.write(response.body)
-        except (BrokenPipeError, ConnectionResetError):
-            log.debug("client left before %s was answered", redact(self.path))
-
-    def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - base signature
-        log.debug("%s %s", self.address_string(), redact(format % args))

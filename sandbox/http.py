@@ -1,0 +1,153 @@
+"""What the sandboxes share: a threaded HTTP server run in the background, its request log, and
+the serve-until-Ctrl-C loop of their command lines.
+
+A sandbox subclasses `BackgroundSandbox` and implements `handle(path, user_agent)`, returning an
+object with `status`, `body`, `content_type`, `headers` and optionally `delay` (seconds to stall).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+log = logging.getLogger(__name__)
+
+
+class SandboxHandler(BaseHTTPRequestHandler):
+    """Sends what the sandbox's `handle` answers; its whole job."""
+
+    server_version = "tyndau-sandbox/1.0"
+    sys_version = ""
+
+    def do_GET(self) -> None:  # noqa: N802 - the name http.server dispatches to
+        sandbox: BackgroundSandbox = self.server.sandbox  # type: ignore[attr-defined]
+        response = sandbox.handle(self.path, self.headers.get("User-Agent", ""))
+        if getattr(response, "delay", 0):
+            sandbox.wait(response.delay)
+        has_body = response.status != 204
+        try:
+            self.send_response(response.status)
+            self.send_header("Content-Type", response.content_type)
+            if has_body:
+                self.send_header("Content-Length", str(len(response.body)))
+            for name, value in response.headers:
+                self.send_header(name, value)
+            self.end_headers()
+            if has_body:
+                self.wfile.write(response.body)
+        except (BrokenPipeError, ConnectionResetError):
+            log.debug("client left before %s was answered", sandbox.loggable(self.path))
+
+    def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - base signature
+        sandbox: BackgroundSandbox = self.server.sandbox  # type: ignore[attr-defined]
+        log.debug("%s %s", self.address_string(), sandbox.loggable(format % args))
+
+
+class KeepAliveHandler(SandboxHandler):
+    protocol_version = "HTTP/1.1"  # keep-alive: thousands of small requests per load
+    disable_nagle_algorithm = True  # headers and body go out without a delayed-ACK stall
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True  # a slow response must not hold up stop()
+    request_queue_size = 64  # parallel clients should not meet a full listen backlog
+
+
+class BackgroundSandbox:
+    """Serves `handle` at `base_url` from a background thread; logs every request."""
+
+    name = "sandbox"
+    handler_class: type[SandboxHandler] = SandboxHandler
+
+    def __init__(self, host: str, port: int) -> None:
+        self.host, self.port = host, port
+        self._lock = threading.Lock()  # guards the request log and what subclasses keep with it
+        self._records: list = []
+        self._stopping = threading.Event()
+        self._server: ThreadingHTTPServer | None = None
+        self._thread: threading.Thread | None = None
+
+    def handle(self, path: str, user_agent: str = ""):
+        raise NotImplementedError
+
+    def loggable(self, text: str) -> str:
+        """`text` as it may appear in logs (a sandbox holding a secret redacts it)."""
+        return text
+
+    # --- lifecycle ------------------------------------------------------------------------------
+
+    def start(self) -> str:
+        if self._server is not None:
+            return self.base_url
+        self._stopping.clear()
+        self._server = _Server((self.host, self.port), self.handler_class)
+        self._server.sandbox = self  # type: ignore[attr-defined]
+        self.port = self._server.server_address[1]
+        self._thread = threading.Thread(
+            target=self._server.serve_forever,
+            kwargs={"poll_interval": 0.05},
+            name=f"{self.name}:{self.port}",
+            daemon=True,
+        )
+        self._thread.start()
+        log.info("%s serving at %s", self.name, self.base_url)
+        return self.base_url
+
+    def stop(self) -> None:
+        if self._server is None:
+            return
+        self._stopping.set()  # wakes slow responses up
+        self._server.shutdown()
+        self._server.server_close()
+        if self._thread is not None:
+            self._thread.join()
+        self._server = self._thread = None
+
+    def __enter__(self):
+        self.start()
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.stop()
+
+    @property
+    def base_url(self) -> str:
+        return f"http://{self.host}:{self.port}"
+
+    def wait(self, seconds: float) -> None:
+        """Sleep, unless the sandbox stops first."""
+        self._stopping.wait(seconds)
+
+    # --- what was asked -------------------------------------------------------------------------
+
+    def _record(self, record) -> None:
+        with self._lock:
+            self._records.append(record)
+
+    @property
+    def requests(self) -> list:
+        with self._lock:
+            return list(self._records)
+
+    @property
+    def request_log(self) -> list[tuple[str, int]]:
+        """(path, status) of every request so far, in arrival order."""
+        return [(r.path, r.status) for r in self.requests]
+
+    def clear_log(self) -> None:
+        with self._lock:
+            self._records.clear()
+
+
+def serve_until_interrupted(
+    sandbox: BackgroundSandbox, title: str, stop: threading.Event | None = None
+) -> int:
+    """The command lines' loop: serve until Ctrl-C (or until `stop` is set, for tests)."""
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    with sandbox:
+        print(f"{title} at {sandbox.base_url} (Ctrl-C stops)", flush=True)
+        with contextlib.suppress(KeyboardInterrupt):
+            (stop or threading.Event()).wait()
+    return 0
