@@ -5,7 +5,7 @@ Run with `full_refresh` to re-read every passport (not only new, changed or mont
 every watched dataset's records (not only those changed since the last load)."""
 
 import pendulum
-from airflow.sdk import Param, dag, get_current_context, task
+from airflow.sdk import Param, dag, task
 
 from tyndau import orchestration as orch
 from tyndau.orchestration import opendata
@@ -23,9 +23,8 @@ from tyndau.orchestration import opendata
 )
 def opendata_ingest():
     @task
-    def land() -> dict:
-        params = get_current_context()["params"]
-        return opendata.land_catalogue(full_refresh=bool(params.get("full_refresh")))
+    def land(params: dict | None = None) -> dict:  # Airflow fills in the run's params
+        return opendata.land_catalogue(full_refresh=params["full_refresh"])
 
     @task(outlets=[opendata.RAW_OPENDATA])
     def check_raw_landing() -> dict:
