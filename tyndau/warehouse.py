@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import secrets
 import warnings
 from pathlib import Path
@@ -84,10 +85,18 @@ def make_url(
 
 
 def stop_embedded(pgdata: Path) -> bool:
-    """Stop the embedded Postgres if it runs; True when it was running."""
+    """Stop the embedded Postgres if it runs; True when it was running.
+
+    Calls pg_ctl directly: pgserver's own cleanup only stops a server its last handle started,
+    and the process asking may not be the one that started it (or may hold another handle).
+    """
+    import pgserver
+
     if not (pgdata / "postmaster.pid").exists():
         return False
-    _server(pgdata, cleanup_mode="stop").cleanup()
+    # as root, pgserver runs Postgres as its own system user (initdb refuses root)
+    user = "pgserver" if os.geteuid() == 0 else None
+    pgserver.pg_ctl(["-w", "stop", "-m", "fast"], pgdata=pgdata, user=user)
     return True
 
 
