@@ -7,12 +7,15 @@ row back as a state to start from: a killed load is only a record of what happen
 
 from __future__ import annotations
 
+import logging
 import uuid
 from collections.abc import Mapping
 from typing import Any
 
 import psycopg
 from psycopg.types.json import Jsonb
+
+log = logging.getLogger(__name__)
 
 #: Shared by every source; created under an advisory lock so parallel loads cannot race on it.
 LEDGER_DDL = (
@@ -81,3 +84,14 @@ def finish_load(
         )
         if cur.rowcount != 1:
             raise LookupError(f"no load {load_id} in raw.load_ledger")
+
+
+def record_failure(
+    conn: psycopg.Connection, load_id: uuid.UUID, stats: Mapping[str, Any], error: str
+) -> None:
+    """Mark a load failed, never raising: the caller re-raises the error that ended the load,
+    which must not be masked by a second one (e.g. the warehouse itself is gone)."""
+    try:
+        finish_load(conn, load_id, "failed", stats, error=error)
+    except Exception:
+        log.exception("could not record the failure of load %s", load_id)

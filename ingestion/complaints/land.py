@@ -34,7 +34,7 @@ from pathlib import Path
 
 import psycopg
 
-from ingestion.common.ledger import finish_load, start_load
+from ingestion.common.ledger import finish_load, record_failure, start_load
 from ingestion.complaints.load import (
     SOURCE,
     AlreadyLanded,
@@ -141,7 +141,7 @@ def land_complaints(
                 if progress is not None:
                     progress(Progress(path.name, number, len(candidates), outcome))
         except BaseException as exc:  # an interrupted task too: the ledger must say so
-            _finish_quietly(conn, report, f"{type(exc).__name__}: {exc}")
+            record_failure(conn, report.load_id, report.as_stats(), f"{type(exc).__name__}: {exc}")
             raise
         finish_load(conn, load_id, "succeeded", report.as_stats())
     log.info(
@@ -236,10 +236,3 @@ def _move(path: Path, folder: Path, file_hash: str | None) -> Path:
     target = folder / f"{path.stem}.{uuid.uuid4().hex[:12]}{path.suffix}"
     path.replace(target)
     return target
-
-
-def _finish_quietly(conn: psycopg.Connection, report: LandingReport, error: str) -> None:
-    try:
-        finish_load(conn, report.load_id, "failed", report.as_stats(), error=error)
-    except Exception:  # e.g. the warehouse itself is gone; the original error is re-raised
-        log.exception("could not record the failure of load %s", report.load_id)

@@ -14,7 +14,7 @@ from pathlib import Path
 import psycopg
 
 from ingestion.common.http import HttpConfig, PoliteSession
-from ingestion.common.ledger import finish_load, record_progress, start_load
+from ingestion.common.ledger import finish_load, record_failure, record_progress, start_load
 from ingestion.dialog.crawl import BlogWalk, DialogCrawler, FailedPage, IncrementalStop
 from ingestion.dialog.load import (
     SOURCE,
@@ -148,7 +148,7 @@ def land_dialog(
                 landing.run(blogs, walk_states(conn))
         except BaseException as exc:  # an interrupted task too: the ledger must say so
             _record_http(report, session)
-            _finish_quietly(conn, report, f"{type(exc).__name__}: {exc}")
+            record_failure(conn, report.load_id, report.as_stats(), f"{type(exc).__name__}: {exc}")
             raise
         _record_http(report, session)
         finish_load(conn, load_id, "succeeded", report.as_stats())
@@ -284,10 +284,3 @@ def _record_http(report: LoadReport, session: PoliteSession) -> None:
     stats = session.stats
     report.requests_made = stats.requests
     report.http = stats.as_dict()
-
-
-def _finish_quietly(conn: psycopg.Connection, report: LoadReport, error: str) -> None:
-    try:
-        finish_load(conn, report.load_id, "failed", report.as_stats(), error=error)
-    except Exception:  # e.g. the warehouse itself is gone; the original error is re-raised
-        log.exception("could not record the failure of load %s", report.load_id)

@@ -31,7 +31,7 @@ from typing import Any, NamedTuple
 import psycopg
 
 from ingestion.common.http import HttpConfig
-from ingestion.common.ledger import finish_load, start_load
+from ingestion.common.ledger import finish_load, record_failure, start_load
 from ingestion.opendata import api
 from ingestion.opendata.client import (
     AuthError,
@@ -169,7 +169,12 @@ def land_opendata(
                 _Landing(conn, client, report, options).run(items)
         except BaseException as exc:  # an interrupted task too: the ledger must say so
             _record_http(report, client)
-            _finish_quietly(conn, report, redact(f"{type(exc).__name__}: {exc}", secrets))
+            record_failure(
+                conn,
+                report.load_id,
+                report.as_stats(),
+                redact(f"{type(exc).__name__}: {exc}", secrets),
+            )
             raise
         _record_http(report, client)
         finish_load(conn, load_id, "succeeded", report.as_stats())
@@ -380,8 +385,14 @@ class _Landing:
             read=read,
         ):
             added = land_records(
-                self.conn, self.report.load_id, item.api_uri, version, key, page.url,
-                page.records, now(),
+                self.conn,
+                self.report.load_id,
+                item.api_uri,
+                version,
+                key,
+                page.url,
+                page.records,
+                now(),
             )
             figures["rows_inserted"] += added
             self.report.record_rows_inserted += added
@@ -411,10 +422,3 @@ def _record_http(report: LoadReport, client: OpendataClient) -> None:
     stats = client.stats
     report.requests_made = stats.requests
     report.http = stats.as_dict()
-
-
-def _finish_quietly(conn: psycopg.Connection, report: LoadReport, error: str) -> None:
-    try:
-        finish_load(conn, report.load_id, "failed", report.as_stats(), error=error)
-    except Exception:  # e.g. the warehouse itself is gone; the original error is re-raised
-        log.exception("could not record the failure of load %s", report.load_id)
