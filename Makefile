@@ -6,7 +6,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 UV_VERSION := 0.13.9
 
-.PHONY: demo test lint lock clean help
+.PHONY: demo test lint lock clean help browser
 help:  ## this list
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
 
@@ -23,7 +23,14 @@ $(VENV)/.synced: requirements.lock pyproject.toml | $(BIN)/uv
 demo: $(VENV)/.synced  ## set up and run the demo: sandbox portal → Airflow → dbt → GX → ranking
 	$(BIN)/tyndau demo
 
-test: $(VENV)/.synced  ## run the whole test suite (real Postgres, dbt, GX, Airflow)
+# Browser tests (the report, the Airflow UI) drive Debian's Chromium through Playwright.
+CHROMIUM ?= $(shell command -v chromium || echo /usr/bin/chromium)
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+browser:  ## install Debian's chromium when it is missing (for the browser tests)
+	@command -v $(CHROMIUM) >/dev/null || { $(SUDO) apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends chromium; }
+
+test: $(VENV)/.synced browser  ## run the whole test suite (real Postgres, dbt, GX, Airflow)
 	$(BIN)/python -m pytest
 
 lint: $(VENV)/.synced  ## ruff
