@@ -17,10 +17,8 @@ import psycopg
 import pytest
 
 from sandbox.dialog.scenario import build_scenario, personal_data
-from tyndau.demo import stand_ins
 from tyndau.headlines import complaints, opendata
 from tyndau.pipeline import PipelineError, run_pipeline
-from tyndau.settings import load_settings
 from tyndau.warehouse import READER_ROLE, make_url, url_parts
 
 CALIBRATION = Path(__file__).parent.parent / "fixtures" / "calibration_akimat_ranking.csv"
@@ -34,7 +32,6 @@ MARTS = [
     "complaints_scorecard",
     "complaints_national",
 ]
-READER_PASSWORD = "reader-secret-for-tests"
 
 
 def _fingerprint(url: str, schema: str = "marts") -> dict[str, str]:
@@ -45,18 +42,6 @@ def _fingerprint(url: str, schema: str = "marts") -> dict[str, str]:
             rows = sorted(map(repr, conn.execute(f"select * from {schema}.{table}")))
             prints[table] = hashlib.sha256("\n".join(rows).encode()).hexdigest()
     return prints
-
-
-@pytest.fixture(scope="module")
-def pipeline(pg_server, tmp_path_factory):
-    """One complete run on the demo's stand-ins; yields (settings, warehouse URL, result)."""
-    state = tmp_path_factory.mktemp("state")
-    settings = load_settings(
-        {"TYNDAU_STATE_DIR": str(state), "TYNDAU_READER_PASSWORD": READER_PASSWORD}
-    )
-    with stand_ins(settings) as demo_settings:
-        result = run_pipeline(demo_settings, pg_server)
-        yield demo_settings, pg_server, result
 
 
 def test_every_dag_succeeds(pipeline):
@@ -156,8 +141,9 @@ def test_second_run_leaves_marts_unchanged(pipeline):
 
 
 def test_reader_role_reads_marts_and_nothing_else(pipeline):
-    _, url, _ = pipeline
-    reader = make_url(**(url_parts(url) | {"user": READER_ROLE, "password": READER_PASSWORD}))
+    settings, url, _ = pipeline
+    login = {"user": READER_ROLE, "password": settings.reader_password}
+    reader = make_url(**(url_parts(url) | login))
     with psycopg.connect(reader) as conn:
         assert conn.execute("select count(*) from marts.akimat_ranking").fetchone()[0] == 20
     for relation in (
