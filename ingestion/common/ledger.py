@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from typing import Any, Protocol
 
 import psycopg
 from psycopg.types.json import Jsonb
@@ -95,3 +96,38 @@ def record_failure(
         finish_load(conn, load_id, "failed", stats, error=error)
     except Exception:
         log.exception("could not record the failure of load %s", load_id)
+
+
+class LoadFigures(Protocol):
+    """What a loader reports: its ledger id and the figures for the ``stats`` column."""
+
+    load_id: uuid.UUID
+
+    def as_stats(self) -> Mapping[str, Any]: ...
+
+
+@contextmanager
+def recorded_load(
+    conn: psycopg.Connection,
+    report: LoadFigures,
+    *,
+    before_finish: Callable[[], None] | None = None,
+    redact: Callable[[str], str] = lambda text: text,
+) -> Iterator[None]:
+    """Close the ledger row of ``report``'s load with the outcome of the ``with`` block.
+
+    'succeeded' with the report's figures when the block ends normally; 'failed' with the
+    (redacted) error otherwise, an interrupted task included, and the error is re-raised.
+    ``before_finish`` brings the report's figures up to date first in either case.
+    """
+    try:
+        yield
+    except BaseException as exc:
+        if before_finish is not None:
+            before_finish()
+        error = redact(f"{type(exc).__name__}: {exc}")
+        record_failure(conn, report.load_id, report.as_stats(), error)
+        raise
+    if before_finish is not None:
+        before_finish()
+    finish_load(conn, report.load_id, "succeeded", report.as_stats())

@@ -34,7 +34,7 @@ from pathlib import Path
 
 import psycopg
 
-from ingestion.common.ledger import finish_load, record_failure, start_load
+from ingestion.common.ledger import recorded_load, start_load
 from ingestion.complaints.load import (
     SOURCE,
     AlreadyLanded,
@@ -135,15 +135,11 @@ def land_complaints(
         load_id = start_load(conn, SOURCE)
         report = LandingReport(load_id=load_id, inbox=str(inbox), files_seen=len(candidates))
         log.info("complaints load %s started: %d file(s) in %s", load_id, len(candidates), inbox)
-        try:
+        with recorded_load(conn, report):
             for number, path in enumerate(candidates, start=1):
                 outcome = _land_file(conn, report, inbox, path)
                 if progress is not None:
                     progress(Progress(path.name, number, len(candidates), outcome))
-        except BaseException as exc:  # an interrupted task too: the ledger must say so
-            record_failure(conn, report.load_id, report.as_stats(), f"{type(exc).__name__}: {exc}")
-            raise
-        finish_load(conn, load_id, "succeeded", report.as_stats())
     log.info(
         "complaints load %s succeeded: %d file(s) landed (%d figure rows, %d topic rows), "
         "%d duplicate(s), %d rejected, %d period/body key(s) replaced",

@@ -14,7 +14,7 @@ from pathlib import Path
 import psycopg
 
 from ingestion.common.http import HttpConfig, PoliteSession
-from ingestion.common.ledger import finish_load, record_failure, record_progress, start_load
+from ingestion.common.ledger import record_progress, recorded_load, start_load
 from ingestion.dialog.crawl import BlogWalk, DialogCrawler, FailedPage, IncrementalStop
 from ingestion.dialog.load import (
     SOURCE,
@@ -140,18 +140,12 @@ def land_dialog(
         )
         log.info("dialog load %s started (%s) from %s", load_id, mode, base_url)
         session = PoliteSession(http_config, min_delay=crawl_delay_floor)
-        try:
-            with session:
-                blogs = read_registry(blogs_file)
-                report.blog_rows_inserted = land_blogs(conn, load_id, blogs, str(blogs_file))
-                landing = _Landing(conn, session, report, base_url, options)
-                landing.run(blogs, walk_states(conn))
-        except BaseException as exc:  # an interrupted task too: the ledger must say so
-            _record_http(report, session)
-            record_failure(conn, report.load_id, report.as_stats(), f"{type(exc).__name__}: {exc}")
-            raise
-        _record_http(report, session)
-        finish_load(conn, load_id, "succeeded", report.as_stats())
+        http_figures = lambda: _record_http(report, session)  # noqa: E731
+        with recorded_load(conn, report, before_finish=http_figures), session:
+            blogs = read_registry(blogs_file)
+            report.blog_rows_inserted = land_blogs(conn, load_id, blogs, str(blogs_file))
+            landing = _Landing(conn, session, report, base_url, options)
+            landing.run(blogs, walk_states(conn))
     log.info(
         "dialog load %s succeeded: %d blogs, %d pages, %d requests, %d cards, %d new rows, "
         "%d rejects, %d failed pages",

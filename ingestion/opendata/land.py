@@ -31,7 +31,7 @@ from typing import Any, NamedTuple
 import psycopg
 
 from ingestion.common.http import HttpConfig
-from ingestion.common.ledger import finish_load, record_failure, start_load
+from ingestion.common.ledger import recorded_load, start_load
 from ingestion.opendata import api
 from ingestion.opendata.client import (
     AuthError,
@@ -158,26 +158,22 @@ def land_opendata(
         if crawl_delay_floor:
             config = replace(config, min_delay=max(config.min_delay, crawl_delay_floor))
         client = OpendataClient(base_url, api_key, http_config=config)
-        try:
-            with client:
-                items = as_watch_items(watch)
-                if not api_key:
-                    raise AuthError(
-                        "no API key: data.egov.kz's /api/ endpoints (mappings, data) need one; "
-                        "set OPENDATA_API_KEY"
-                    )
-                _Landing(conn, client, report, options).run(items)
-        except BaseException as exc:  # an interrupted task too: the ledger must say so
-            _record_http(report, client)
-            record_failure(
+        with (
+            recorded_load(
                 conn,
-                report.load_id,
-                report.as_stats(),
-                redact(f"{type(exc).__name__}: {exc}", secrets),
-            )
-            raise
-        _record_http(report, client)
-        finish_load(conn, load_id, "succeeded", report.as_stats())
+                report,
+                before_finish=lambda: _record_http(report, client),
+                redact=lambda text: redact(text, secrets),
+            ),
+            client,
+        ):
+            items = as_watch_items(watch)
+            if not api_key:
+                raise AuthError(
+                    "no API key: data.egov.kz's /api/ endpoints (mappings, data) need one; "
+                    "set OPENDATA_API_KEY"
+                )
+            _Landing(conn, client, report, options).run(items)
     log.info(
         "opendata load %s succeeded: %d datasets (%d new rows), %d/%d passports (%d set aside), "
         "%d watched datasets (%d new record rows), %d requests",

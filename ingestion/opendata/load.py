@@ -62,13 +62,10 @@ def now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
-def land_datasets(
-    conn: psycopg.Connection, load_id: uuid.UUID, entries: Iterable[Observed]
-) -> int:
+def land_datasets(conn: psycopg.Connection, load_id: uuid.UUID, entries: Iterable[Observed]) -> int:
     """Catalogue entries as read (responsible contacts included: raw keeps what was seen)."""
     rows = [
-        (*_head(load_id, e), e.payload[api.DATASET_KEY], canonical_json(e.payload))
-        for e in entries
+        (*_head(load_id, e), e.payload[api.DATASET_KEY], canonical_json(e.payload)) for e in entries
     ]
     return insert_new_rows(conn, "raw.opendata_datasets", DATASET_COLUMNS, rows)
 
