@@ -41,6 +41,10 @@ def airflow_environment(settings: Settings, warehouse_url: str) -> dict[str, str
             settings.airflow_metadata_url or f"sqlite:///{home / 'airflow.db'}"
         ),
         "AIRFLOW__LOGGING__BASE_LOG_FOLDER": str(home / "logs"),
+        # Cosmos runs `dbt ls` when it first parses warehouse_build: on a small, busy machine
+        # that takes longer than Airflow's 30 s default
+        "AIRFLOW__CORE__DAGBAG_IMPORT_TIMEOUT": "180",
+        "AIRFLOW__DAG_PROCESSOR__DAG_FILE_PROCESSOR_TIMEOUT": "240",
         "AIRFLOW__COSMOS__ENABLE_TELEMETRY": "False",
         "AIRFLOW__COSMOS__CACHE_DIR": str(home / "cosmos"),
         "GX_ANALYTICS_ENABLED": "false",

@@ -83,22 +83,34 @@ def source_freshness() -> dict:
         result = dbtRunner().invoke(args)
     if result.result is None:  # dbt could not even start: that is a broken set-up, not staleness
         raise RuntimeError(f"dbt source freshness did not run: {result.exception}")
-    stale = [
-        {
-            "source": f"{r.node.source_name}.{r.node.name}",
-            "status": str(r.status),
-            "age": f"{r.age / 3600:.1f} h" if getattr(r, "age", None) else "never loaded",
-            "max_loaded_at": str(getattr(r, "max_loaded_at", None)),
-        }
-        for r in result.result.results
-        if str(r.status) != "pass"
-    ]
+    stale, never_loaded = [], []
+    for r in result.result.results:
+        name = f"{r.node.source_name}.{r.node.name}"
+        loaded_at = getattr(r, "max_loaded_at", None)
+        if loaded_at is not None and loaded_at.year == 1:  # dbt's "no row at all"
+            never_loaded.append(name)  # a source not configured here: nothing to warn about
+        elif str(r.status) != "pass":
+            age = getattr(r, "age", None)
+            stale.append(
+                {
+                    "source": name,
+                    "status": str(r.status),
+                    "age": f"{age / 3600:.1f} h" if age else "unknown",
+                    "max_loaded_at": str(loaded_at),
+                }
+            )
+    if never_loaded:
+        log.info("never loaded (not configured?): %s", ", ".join(never_loaded))
     for source in stale:
         log.warning("source %(source)s is stale (%(status)s): last load %(age)s ago", source)
     if stale:
         context = get_current_context()
         alerts.send(alerts.stale_sources_alert(context, stale), context)
-    return {"checked": len(result.result.results), "stale": [s["source"] for s in stale]}
+    return {
+        "checked": len(result.result.results),
+        "stale": [s["source"] for s in stale],
+        "never_loaded": never_loaded,
+    }
 
 
 def dbt_profile_config():
