@@ -8,6 +8,7 @@ import sys
 import click
 
 from tyndau import __version__
+from tyndau.airflow_ui import COMPONENT_COMMANDS
 from tyndau.settings import ConfigError, load_settings
 
 WHERE_NEXT = """
@@ -122,9 +123,7 @@ def warehouse_url() -> None:
 )
 @click.option(
     "--component",
-    type=click.Choice(
-        ["api-server", "scheduler", "dag-processor", "triggerer", "celery-worker", "db-migrate"]
-    ),
+    type=click.Choice(list(COMPONENT_COMMANDS)),
     help="Run only this component, in the foreground (how docker-compose.yml runs each one).",
 )
 def airflow(port: int, host: str, component: str | None) -> None:
