@@ -9,11 +9,8 @@ ENV PYTHONUNBUFFERED=1 \
     TYNDAU_STATE_DIR=/opt/tyndau/state \
     AIRFLOW_HOME=/opt/tyndau/state/airflow
 
-# libpq for psycopg2 (Airflow's metadata), git for dbt's package checks
-RUN apt-get update \
-    && apt-get install -y --no-install-recommends libpq5 git \
-    && rm -rf /var/lib/apt/lists/* \
-    && useradd --uid 50000 --create-home --home-dir /home/tyndau tyndau
+# no system packages: the psycopg wheels in the lock bring their own libpq
+RUN useradd --uid 50000 --create-home --home-dir /home/tyndau tyndau
 
 WORKDIR /opt/tyndau
 COPY requirements.lock ./
