@@ -9,7 +9,7 @@ Asset `raw.complaints_rows`, so an empty inbox does not trigger the warehouse. F
 import pendulum
 from airflow.sdk import dag, task
 
-from tyndau.orchestration import complaints
+from tyndau.orchestration import alerts, complaints
 
 
 @dag(
@@ -17,6 +17,7 @@ from tyndau.orchestration import complaints
     schedule="*/30 * * * *",
     start_date=pendulum.datetime(2026, 1, 1, tz="Asia/Almaty"),
     catchup=False,
+    default_args=alerts.DEFAULT_ARGS,  # a failed task alerts (webhook and/or e-mail)
     max_active_runs=1,
     tags=["tyndau", "complaints", "ingest"],
     doc_md=__doc__,

@@ -5,7 +5,7 @@ from airflow.sdk import Param, dag, task
 
 from expectations.gate import RAW_LANDING
 from tyndau import orchestration as orch
-from tyndau.orchestration import dialog
+from tyndau.orchestration import alerts, dialog
 
 
 @dag(
@@ -13,6 +13,7 @@ from tyndau.orchestration import dialog
     schedule="@daily",
     start_date=pendulum.datetime(2026, 1, 1, tz="Asia/Almaty"),
     catchup=False,
+    default_args=alerts.DEFAULT_ARGS,  # a failed task alerts (webhook and/or e-mail)
     max_active_runs=1,
     tags=["tyndau", "dialog", "ingest"],
     doc_md=__doc__,

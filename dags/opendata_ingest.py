@@ -8,7 +8,7 @@ import pendulum
 from airflow.sdk import Param, dag, task
 
 from tyndau import orchestration as orch
-from tyndau.orchestration import opendata
+from tyndau.orchestration import alerts, opendata
 
 
 @dag(
@@ -16,6 +16,7 @@ from tyndau.orchestration import opendata
     schedule="@daily",
     start_date=pendulum.datetime(2026, 1, 1, tz="Asia/Almaty"),
     catchup=False,
+    default_args=alerts.DEFAULT_ARGS,  # a failed task alerts (webhook and/or e-mail)
     max_active_runs=1,
     tags=["tyndau", "opendata", "ingest"],
     params={"full_refresh": Param(False, type="boolean", description="re-read everything")},

@@ -1,4 +1,7 @@
-"""Airflow DAG: build the dbt project with Cosmos, validate the marts with GX, publish if green."""
+"""Airflow DAG: build the dbt project with Cosmos, validate the marts with GX, publish if green.
+
+Beside the build, `dbt source freshness` checks that every source still lands: a stale one is
+a warning (in the log and through the alert channels), never a failed build."""
 
 import pendulum
 from airflow.sdk import dag, task
@@ -6,7 +9,7 @@ from cosmos import DbtTaskGroup
 
 from expectations.gate import MARTS_GATE
 from tyndau import orchestration as orch
-from tyndau.orchestration import complaints, dialog, opendata
+from tyndau.orchestration import alerts, complaints, dialog, opendata
 
 
 @dag(
@@ -15,6 +18,7 @@ from tyndau.orchestration import complaints, dialog, opendata
     schedule=(dialog.RAW_DIALOG_APPEALS | opendata.RAW_OPENDATA | complaints.RAW_COMPLAINTS),
     start_date=pendulum.datetime(2026, 1, 1, tz="Asia/Almaty"),
     catchup=False,
+    default_args=alerts.DEFAULT_ARGS,  # a failed task alerts (webhook and/or e-mail)
     max_active_runs=1,
     tags=["tyndau", "dbt", "quality"],
     doc_md=__doc__,
@@ -23,6 +27,10 @@ def warehouse_build():
     @task
     def prepare_raw() -> None:
         orch.prepare_raw()
+
+    @task
+    def source_freshness() -> dict:
+        return orch.source_freshness()
 
     dbt = DbtTaskGroup(group_id="dbt", **orch.dbt_task_group_args())
 
@@ -34,7 +42,9 @@ def warehouse_build():
     def publish() -> list[str]:
         return orch.publish()
 
-    prepare_raw() >> dbt >> marts_gate() >> publish()
+    raw = prepare_raw()
+    raw >> source_freshness()
+    raw >> dbt >> marts_gate() >> publish()
 
 
 warehouse_build()

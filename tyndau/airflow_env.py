@@ -1,5 +1,7 @@
-"""Airflow's environment for the embedded set-up: its home, SQLite metadata, our DAGs, and the
-connection and variables the DAGs read, all built from tyndau's settings."""
+"""Airflow's environment: its home, its metadata database (SQLite under the state dir unless
+AIRFLOW__DATABASE__SQL_ALCHEMY_CONN says otherwise), our DAGs, and the connections and variables
+the DAGs read, all built from tyndau's settings. `tyndau run`, `tyndau airflow` and the
+containers of docker-compose.yml all start Airflow with it."""
 
 from __future__ import annotations
 
@@ -9,11 +11,13 @@ import shutil
 import sys
 from pathlib import Path
 
-from tyndau.settings import PROJECT_DIR, Settings
+from tyndau.settings import PROJECT_DIR, ConfigError, Settings
 from tyndau.warehouse import url_parts
 
 WAREHOUSE_CONN_ID = "tyndau_warehouse"
 OPENDATA_CONN_ID = "tyndau_opendata"  # http: host = base URL, password = API key
+ALERT_WEBHOOK_CONN_ID = "tyndau_alert_webhook"  # http: host = the URL alerts are POSTed to
+ALERT_SMTP_CONN_ID = "tyndau_alert_smtp"  # smtp: the server alert e-mails go through
 
 
 def airflow_environment(settings: Settings, warehouse_url: str) -> dict[str, str]:
@@ -33,8 +37,14 @@ def airflow_environment(settings: Settings, warehouse_url: str) -> dict[str, str
         "AIRFLOW__CORE__DAGS_FOLDER": str(PROJECT_DIR / "dags"),
         "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
         "AIRFLOW__CORE__UNIT_TEST_MODE": "False",
-        "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": f"sqlite:///{home / 'airflow.db'}",
+        "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": (
+            settings.airflow_metadata_url or f"sqlite:///{home / 'airflow.db'}"
+        ),
         "AIRFLOW__LOGGING__BASE_LOG_FOLDER": str(home / "logs"),
+        # Cosmos runs `dbt ls` when it first parses warehouse_build: on a small, busy machine
+        # that takes longer than Airflow's 30 s default
+        "AIRFLOW__CORE__DAGBAG_IMPORT_TIMEOUT": "180",
+        "AIRFLOW__DAG_PROCESSOR__DAG_FILE_PROCESSOR_TIMEOUT": "240",
         "AIRFLOW__COSMOS__ENABLE_TELEMETRY": "False",
         "AIRFLOW__COSMOS__CACHE_DIR": str(home / "cosmos"),
         "GX_ANALYTICS_ENABLED": "false",
@@ -59,9 +69,32 @@ def airflow_environment(settings: Settings, warehouse_url: str) -> dict[str, str
         env[f"AIRFLOW_CONN_{OPENDATA_CONN_ID.upper()}"] = json.dumps(opendata)
     if settings.opendata_watch_file:
         env["AIRFLOW_VAR_OPENDATA_WATCH_FILE"] = str(settings.opendata_watch_file)
+    env |= _alert_environment(settings)
     if settings.reader_password:
         # Airflow masks variables named like passwords in its logs
         env["AIRFLOW_VAR_READER_PASSWORD"] = settings.reader_password
+    return env
+
+
+def _alert_environment(settings: Settings) -> dict[str, str]:
+    """The alert channels (tyndau.orchestration.alerts) as Airflow connections and a variable;
+    the base URL the alerts' log links start with."""
+    env = {}
+    if settings.airflow_base_url:
+        env["AIRFLOW__API__BASE_URL"] = settings.airflow_base_url
+    if settings.alert_webhook_url:
+        webhook = {"conn_type": "http", "host": settings.alert_webhook_url}
+        env[f"AIRFLOW_CONN_{ALERT_WEBHOOK_CONN_ID.upper()}"] = json.dumps(webhook)
+    if settings.alert_email:
+        if not settings.alert_smtp_url:
+            raise ConfigError(
+                "ALERT_EMAIL is set but ALERT_SMTP_URL is not: give the mail server as an "
+                "Airflow connection URI, e.g. smtp://user:password@mail.example.org:587"
+                "?from_email=tyndau%40example.org"
+            )
+        env["AIRFLOW_VAR_ALERT_EMAIL"] = settings.alert_email
+    if settings.alert_smtp_url:
+        env[f"AIRFLOW_CONN_{ALERT_SMTP_CONN_ID.upper()}"] = settings.alert_smtp_url
     return env
 
 

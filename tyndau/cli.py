@@ -8,6 +8,7 @@ import sys
 import click
 
 from tyndau import __version__
+from tyndau.airflow_ui import COMPONENT_COMMANDS
 from tyndau.settings import ConfigError, load_settings
 
 WHERE_NEXT = """
@@ -110,6 +111,84 @@ def warehouse_url() -> None:
     if not url:
         _fail("the embedded warehouse is not running: `tyndau warehouse start`")
     click.echo(url)
+
+
+@main.command()
+@click.option("--port", default=8080, show_default=True, help="Port of the UI and API server.")
+@click.option(
+    "--host",
+    default="127.0.0.1",
+    show_default=True,
+    help="Address to listen on (0.0.0.0: reachable from other machines).",
+)
+@click.option(
+    "--component",
+    type=click.Choice(list(COMPONENT_COMMANDS)),
+    help="Run only this component, in the foreground (how docker-compose.yml runs each one).",
+)
+def airflow(port: int, host: str, component: str | None) -> None:
+    """Start Airflow with its UI (API server, scheduler, DAG processor, triggerer) until Ctrl-C.
+
+    Same configuration as `tyndau run`: the DAGs of every source configured, their connections
+    built from the environment, WAREHOUSE_URL or the embedded warehouse. Log in as `admin` with
+    TYNDAU_AIRFLOW_PASSWORD (unset: a password generated once and printed here). DAGs start
+    paused: unpause one to put it on its schedule. Logs: <state dir>/logs/airflow/.
+    """
+    import signal
+    import time
+
+    from tyndau.airflow_ui import (
+        ADMIN,
+        AirflowUIError,
+        admin_password,
+        exec_component,
+        start_airflow,
+        wait_until_healthy,
+    )
+    from tyndau.warehouse import redact, resolve_url
+
+    settings = load_settings()
+    if component:
+        try:
+            exec_component(component, settings, resolve_url(settings), port, host)
+        except ConfigError as error:
+            _fail(str(error))
+    try:
+        settings.require_sources()
+    except ConfigError as error:
+        click.secho(f"tyndau: warning: {error}", fg="yellow", err=True)
+    # Ctrl-C (even when started in the background, where it is ignored by default) and `kill`
+    # stop the components cleanly
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
+    try:
+        url = resolve_url(settings)
+        running = start_airflow(settings, url, port=port, host=host)
+    except (ConfigError, AirflowUIError) as error:
+        _fail(str(error))
+    except KeyboardInterrupt:
+        _fail("interrupted while starting Airflow")
+    failed = False
+    try:
+        wait_until_healthy(running, port)
+        click.echo(f"Airflow UI:  {running.url}")
+        click.echo(f"Log in as:   {ADMIN} / {admin_password(settings)}")
+        click.echo(f"Warehouse:   {redact(url)}")
+        click.echo(f"Logs:        {running.logs}/")
+        click.echo("Ctrl-C stops Airflow.")
+        while not (dead := running.exited()):
+            time.sleep(1)
+        name, code = next(iter(dead.items()))
+        raise AirflowUIError(f"airflow {name} exited {code} (see {running.logs}/{name}.log)")
+    except KeyboardInterrupt:
+        click.echo("\nstopping Airflow …")
+    except AirflowUIError as error:
+        click.secho(f"tyndau: {error}; stopping the other components", fg="red", err=True)
+        failed = True
+    finally:
+        running.stop()
+    click.echo("Airflow stopped.")
+    sys.exit(1 if failed else 0)
 
 
 @main.command()

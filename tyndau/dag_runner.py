@@ -10,7 +10,11 @@ import json
 import sys
 
 
-def run_dags(dag_ids: list[str], conf: dict | None = None) -> int:
+def run_dags(
+    dag_ids: list[str], conf: dict | None = None, logical_dates: list[str] | None = None
+) -> int:
+    """Run each DAG once, or once per logical date (ISO) given: a backfill's runs, in order."""
+    import pendulum
     from airflow.dag_processing.dagbag import DagBag
     from airflow.settings import DAGS_FOLDER
     from airflow.utils.state import DagRunState
@@ -25,31 +29,33 @@ def run_dags(dag_ids: list[str], conf: dict | None = None) -> int:
         if dag is None:
             print(f"tyndau: no DAG named {dag_id}", file=sys.stderr)
             return 2
-        run = dag.test(run_conf={k: v for k, v in (conf or {}).items() if k in dag.params})
-        outcome = {
-            ti.task_id: (
-                ti.state,
-                ti.xcom_pull(task_ids=ti.task_id) if ti.state == "success" else None,
+        for logical_date in logical_dates or [None]:
+            run = dag.test(
+                run_conf={k: v for k, v in (conf or {}).items() if k in dag.params},
+                **({"logical_date": pendulum.parse(logical_date)} if logical_date else {}),
             )
-            for ti in run.get_task_instances()
-        }
-        print(
-            "TYNDAU-RESULT "
-            + json.dumps(
-                {"dag_id": dag_id, "state": str(run.state), "tasks": outcome}, default=str
-            ),
-            flush=True,
-        )
-        if run.state != DagRunState.SUCCESS:
-            failed = [t for t, (state, _) in outcome.items() if state != "success"]
-            print(
-                f"tyndau: {dag_id} ended {run.state}; not successful: {', '.join(failed)}",
-                file=sys.stderr,
-            )
-            return 1
+            outcome = {
+                ti.task_id: (
+                    ti.state,
+                    ti.xcom_pull(task_ids=ti.task_id) if ti.state == "success" else None,
+                )
+                for ti in run.get_task_instances()
+            }
+            result = {"dag_id": dag_id, "state": str(run.state), "tasks": outcome}
+            if logical_date:
+                result["logical_date"] = logical_date
+            print("TYNDAU-RESULT " + json.dumps(result, default=str), flush=True)
+            if run.state != DagRunState.SUCCESS:
+                failed = [t for t, (state, _) in outcome.items() if state != "success"]
+                print(
+                    f"tyndau: {dag_id} ended {run.state}; not successful: {', '.join(failed)}",
+                    file=sys.stderr,
+                )
+                return 1
     return 0
 
 
 if __name__ == "__main__":
-    # argv: a JSON object of run parameters, then the DAG ids in order
-    sys.exit(run_dags(sys.argv[2:], json.loads(sys.argv[1])))
+    # argv: a JSON object {"conf": run parameters, "logical_dates": [...]}, then the DAG ids
+    options = json.loads(sys.argv[1])
+    sys.exit(run_dags(sys.argv[2:], options.get("conf"), options.get("logical_dates")))

@@ -72,11 +72,13 @@ def run_pipeline(
     dag_ids: list[str] | None = None,
     *,
     conf: dict | None = None,
+    logical_dates: list[str] | None = None,
     out=sys.stdout,
 ) -> PipelineResult:
     """Migrate Airflow's metadata database, then run each DAG once with `dag.test()`.
 
     `conf` holds run parameters (e.g. `full_refresh`); each DAG takes those it declares.
+    `logical_dates` (ISO dates): one run of each DAG per date instead, as a backfill makes.
     """
     env = os.environ | airflow_environment(settings, warehouse_url)
     logs = settings.state_dir / "logs"
@@ -90,7 +92,7 @@ def run_pipeline(
                 sys.executable,
                 "-m",
                 "tyndau.dag_runner",
-                json.dumps(conf or {}),
+                json.dumps({"conf": conf or {}, "logical_dates": logical_dates}),
                 *(dag_ids or pipeline_dags(settings)),
             ],
             env=env,

@@ -27,6 +27,12 @@ class Settings:
     opendata_api_key: str | None  # a secret: never logged, never in the repo
     opendata_watch_file: Path | None  # datasets whose records land (apiUri[,version] per line)
     complaints_inbox: Path | None  # folder where report files are dropped
+    alert_webhook_url: str | None  # failures and stale sources are POSTed here as JSON
+    alert_email: str | None  # and/or mailed to these addresses (comma-separated) …
+    alert_smtp_url: str | None  # … through this server: an Airflow smtp:// connection URI
+    airflow_base_url: str | None  # the Airflow UI as alerts link to it (log links)
+    airflow_password: str | None  # the `admin` login of `tyndau airflow` (unset: generated)
+    airflow_metadata_url: str | None  # Airflow's own database (unset: SQLite under state_dir)
 
     @property
     def embedded_pgdata(self) -> Path:
@@ -67,4 +73,11 @@ def load_settings(env: os._Environ | dict | None = None) -> Settings:
         opendata_api_key=env.get("OPENDATA_API_KEY") or None,
         opendata_watch_file=_optional_path(env.get("OPENDATA_WATCH_FILE")),
         complaints_inbox=_optional_path(env.get("COMPLAINTS_INBOX")),
+        alert_webhook_url=env.get("ALERT_WEBHOOK_URL") or None,
+        alert_email=env.get("ALERT_EMAIL") or None,
+        alert_smtp_url=env.get("ALERT_SMTP_URL") or None,
+        airflow_base_url=(env.get("AIRFLOW_BASE_URL") or "").rstrip("/") or None,
+        airflow_password=env.get("TYNDAU_AIRFLOW_PASSWORD") or None,
+        # Airflow's own variable: a deployment (docker-compose.yml) sets it to its Postgres
+        airflow_metadata_url=env.get("AIRFLOW__DATABASE__SQL_ALCHEMY_CONN") or None,
     )

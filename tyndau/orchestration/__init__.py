@@ -9,6 +9,8 @@ ingestion library never imports Airflow.
 from __future__ import annotations
 
 import logging
+import os
+import tempfile
 
 from airflow.sdk import Asset, BaseHook, Variable
 
@@ -40,15 +42,15 @@ def prepare_raw() -> None:
 
 
 def quality_gate(checkpoint: str) -> dict:
-    """Run a committed GX checkpoint; a failure fails the task, with every failed expectation."""
-    from airflow.exceptions import AirflowFailException
-
+    """Run a committed GX checkpoint; a failure fails the task, with every failed expectation
+    and the Data Docs (which the alert links)."""
     from expectations.gate import run_checkpoint
+    from tyndau.orchestration.alerts import QualityGateFailed
 
     result = run_checkpoint(checkpoint, warehouse_url())
     log.info("%s\nData Docs: %s", result.summary(), result.data_docs)
     if not result.success:
-        raise AirflowFailException(result.summary())
+        raise QualityGateFailed(result.summary(), result.data_docs)
     return {"checkpoint": checkpoint, "evaluated": result.evaluated}
 
 
@@ -61,23 +63,80 @@ def publish() -> list[str]:
     return tables
 
 
+def source_freshness() -> dict:
+    """`dbt source freshness` over raw: a stale source (dbt's warn or error) is logged and sent
+    through the alert channels, and never fails the build (stale data is still the best data).
+    """
+    from airflow.sdk import get_current_context
+    from dbt.cli.main import dbtRunner
+
+    from tyndau.orchestration import alerts
+
+    with (
+        dbt_profile_config().ensure_profile() as (profile, profile_env),
+        tempfile.TemporaryDirectory(prefix="tyndau-freshness-") as scratch,
+    ):
+        os.environ.update(profile_env)  # the password rides in the environment, as Cosmos does
+        args = ["source", "freshness", "--project-dir", str(DBT_PROJECT_DIR)]
+        args += ["--profiles-dir", str(profile.parent), "--target", "airflow"]
+        args += ["--target-path", scratch, "--log-path", scratch]
+        result = dbtRunner().invoke(args)
+    if result.result is None:  # dbt could not even start: that is a broken set-up, not staleness
+        raise RuntimeError(f"dbt source freshness did not run: {result.exception}")
+    stale, never_loaded = [], []
+    for r in result.result.results:
+        name = f"{r.node.source_name}.{r.node.name}"
+        loaded_at = getattr(r, "max_loaded_at", None)
+        if loaded_at is not None and loaded_at.year == 1:  # dbt's "no row at all"
+            never_loaded.append(name)  # a source not configured here: nothing to warn about
+        elif str(r.status) != "pass":
+            age = getattr(r, "age", None)
+            stale.append(
+                {
+                    "source": name,
+                    "status": str(r.status),
+                    "age": f"{age / 3600:.1f} h" if age else "unknown",
+                    "max_loaded_at": str(loaded_at),
+                }
+            )
+    if never_loaded:
+        log.info("never loaded (not configured?): %s", ", ".join(never_loaded))
+    for source in stale:
+        log.warning("source %(source)s is stale (%(status)s): last load %(age)s ago", source)
+    if stale:
+        context = get_current_context()
+        alerts.send(alerts.stale_sources_alert(context, stale), context)
+    return {
+        "checked": len(result.result.results),
+        "stale": [s["source"] for s in stale],
+        "never_loaded": never_loaded,
+    }
+
+
+def dbt_profile_config():
+    """dbt's profile, made by Cosmos from the Airflow connection."""
+    from cosmos import ProfileConfig
+    from cosmos.profiles import PostgresUserPasswordProfileMapping
+
+    return ProfileConfig(
+        profile_name="tyndau",
+        target_name="airflow",
+        profile_mapping=PostgresUserPasswordProfileMapping(
+            conn_id=WAREHOUSE_CONN_ID, profile_args={"schema": "public"}
+        ),
+    )
+
+
 def dbt_task_group_args() -> dict:
     """Cosmos configuration of the dbt project: profile from the Airflow connection."""
-    from cosmos import ExecutionConfig, ProfileConfig, ProjectConfig, RenderConfig
+    from cosmos import ExecutionConfig, ProjectConfig, RenderConfig
     from cosmos.constants import InvocationMode, LoadMode, TestBehavior
-    from cosmos.profiles import PostgresUserPasswordProfileMapping
 
     from tyndau.airflow_env import dbt_executable
 
     return {
         "project_config": ProjectConfig(DBT_PROJECT_DIR),
-        "profile_config": ProfileConfig(
-            profile_name="tyndau",
-            target_name="airflow",
-            profile_mapping=PostgresUserPasswordProfileMapping(
-                conn_id=WAREHOUSE_CONN_ID, profile_args={"schema": "public"}
-            ),
-        ),
+        "profile_config": dbt_profile_config(),
         "execution_config": ExecutionConfig(
             dbt_executable_path=dbt_executable(), invocation_mode=InvocationMode.DBT_RUNNER
         ),

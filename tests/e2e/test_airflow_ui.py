@@ -1,0 +1,151 @@
+"""`tyndau airflow` for real: the four Airflow components on a temporary state dir, driven in
+headless Chromium: log in, see every DAG and no import error, trigger a run, see it succeed."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import psycopg
+import pytest
+from playwright.sync_api import expect, sync_playwright
+
+from tyndau.demo import stand_ins
+from tyndau.settings import load_settings
+
+DAGS = ["complaints_ingest", "dialog_ingest", "opendata_ingest", "warehouse_build"]
+PASSWORD = "ui-test-password"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _api(base: str, path: str, token: str) -> dict:
+    request = urllib.request.Request(base + path, headers={"Authorization": f"Bearer {token}"})
+    with urllib.request.urlopen(request, timeout=30) as response:
+        return json.load(response)
+
+
+def _token(base: str) -> str:
+    body = json.dumps({"username": "admin", "password": PASSWORD}).encode()
+    request = urllib.request.Request(
+        base + "/auth/token", data=body, headers={"Content-Type": "application/json"}
+    )
+    with urllib.request.urlopen(request, timeout=30) as response:
+        return json.load(response)["access_token"]
+
+
+@pytest.fixture
+def airflow_ui(fresh_database, tmp_path):
+    """`tyndau airflow` on a free port, fed by the demo's stand-ins; yields (base URL, output)."""
+    state = tmp_path / "state"
+    port = _free_port()
+    with stand_ins(load_settings({"TYNDAU_STATE_DIR": str(state)})) as demo:
+        env = os.environ | {
+            "TYNDAU_STATE_DIR": str(state),
+            "WAREHOUSE_URL": fresh_database,
+            "DIALOG_BASE_URL": demo.dialog_base_url,
+            "OPENDATA_BASE_URL": demo.opendata_base_url,
+            "OPENDATA_API_KEY": demo.opendata_api_key,
+            "OPENDATA_WATCH_FILE": str(demo.opendata_watch_file),
+            "COMPLAINTS_INBOX": str(demo.complaints_inbox),
+            "TYNDAU_AIRFLOW_PASSWORD": PASSWORD,
+        }
+        output = tmp_path / "tyndau-airflow.out"
+        with output.open("w") as out:
+            proc = subprocess.Popen(
+                [str(Path(sys.executable).parent / "tyndau"), "airflow", "--port", str(port)],
+                env=env,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+            )
+        try:
+            deadline = time.monotonic() + 240
+            while "Ctrl-C stops Airflow" not in output.read_text():
+                assert proc.poll() is None, output.read_text()
+                assert time.monotonic() < deadline, output.read_text()
+                time.sleep(1)
+            yield f"http://localhost:{port}", output
+        finally:
+            proc.send_signal(signal.SIGINT)  # what Ctrl-C sends
+            proc.wait(timeout=90)
+        assert "Airflow stopped." in output.read_text()
+        assert proc.returncode == 0
+        for name in ("api-server", "scheduler", "dag-processor", "triggerer"):
+            assert (state / "logs" / "airflow" / f"{name}.log").stat().st_size > 0
+
+
+def test_login_see_dags_trigger_and_succeed(airflow_ui, fresh_database):
+    base, output = airflow_ui
+    printed = output.read_text()
+    assert f"Airflow UI:  {base}" in printed
+    assert f"Log in as:   admin / {PASSWORD}" in printed
+
+    # every DAG parsed, none failed to import (the DAG processor may need a moment)
+    token = _token(base)
+    deadline = time.monotonic() + 180
+    while time.monotonic() < deadline:
+        listed = sorted(d["dag_id"] for d in _api(base, "/api/v2/dags", token)["dags"])
+        if listed == DAGS:
+            break
+        time.sleep(2)
+    assert listed == DAGS
+    assert _api(base, "/api/v2/importErrors", token)["total_entries"] == 0
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(
+            executable_path=shutil.which("chromium"), headless=True, args=CHROMIUM_ARGS
+        )
+        page = browser.new_page(viewport={"width": 1400, "height": 900})
+        page.goto(base + "/")
+        page.get_by_label("Username").fill("admin")
+        page.get_by_label("Password").fill(PASSWORD)
+        page.get_by_role("button", name="Sign in").click()
+        page.wait_for_url(base + "/")
+
+        page.goto(base + "/dags")
+        expect(page.get_by_text(f"{len(DAGS)} Dags")).to_be_visible(timeout=30_000)
+        for dag_id in DAGS:
+            expect(page.get_by_role("link", name=dag_id, exact=True)).to_be_visible()
+        expect(page.get_by_text("Import Errors")).to_have_count(0)
+
+        # the complaints landing: the demo inbox's report files into the warehouse
+        page.goto(base + "/dags/complaints_ingest")
+        page.get_by_role("button", name="Trigger").first.click()
+        page.get_by_role("dialog").get_by_role("button", name="Trigger").click()
+        expect(page.get_by_role("dialog")).to_have_count(0)
+
+        manual_run = page.get_by_role("row").filter(has_text="manual__")
+        deadline = time.monotonic() + 300
+        while time.monotonic() < deadline:
+            page.goto(base + "/dags/complaints_ingest/runs")
+            expect(manual_run).to_have_count(1, timeout=30_000)
+            if manual_run.get_by_text("Success", exact=True).count():
+                break
+            assert not manual_run.get_by_text("Failed", exact=True).count(), page.content()
+            time.sleep(3)
+        expect(manual_run.get_by_text("Success", exact=True)).to_be_visible()
+        browser.close()
+
+    with psycopg.connect(fresh_database) as conn:  # the run did land the files
+        files = conn.execute("select count(*) from raw.complaints_report_files").fetchone()[0]
+    assert files > 0

@@ -1,0 +1,212 @@
+"""docker-compose.yml, the Dockerfile and .env.example agree with each other and with the code.
+
+No Docker engine runs here, so these check what can be checked without one: the files parse,
+and every service, image, path, port, variable and command they name exists.
+"""
+
+from __future__ import annotations
+
+import re
+import shlex
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+from tyndau.airflow_env import airflow_environment
+from tyndau.airflow_ui import COMPONENT_COMMANDS
+from tyndau.cli import main as cli
+from tyndau.settings import PROJECT_DIR, load_settings
+
+COMPOSE = yaml.safe_load((PROJECT_DIR / "docker-compose.yml").read_text())
+SERVICES = COMPOSE["services"]
+DOCKERFILE = (PROJECT_DIR / "Dockerfile").read_text()
+ENV_EXAMPLE = dict(
+    line.split("=", 1)
+    for line in (PROJECT_DIR / ".env.example").read_text().splitlines()
+    if line.strip() and not line.startswith("#")
+)
+ONE_SHOT = {"airflow-init"}
+TYNDAU_SERVICES = [name for name, s in SERVICES.items() if "build" in s]
+AIRFLOW_SERVICES = [name for name in SERVICES if name.startswith("airflow-")]
+
+
+def _interpolate(value: str) -> str:
+    """Compose's ${VAR}, ${VAR:-default} and ${VAR:?error}, filled from .env.example."""
+
+    def fill(match: re.Match) -> str:
+        name, op, arg = match.group(1), match.group(2), match.group(3)
+        if name in ENV_EXAMPLE and (ENV_EXAMPLE[name] or op != ":-"):
+            return ENV_EXAMPLE[name]
+        if op == ":-":
+            return arg
+        raise AssertionError(f"${{{name}}} is neither in .env.example nor defaulted")
+
+    return re.sub(r"\$\{(\w+)(?:(:[-?])([^}]*))?\}", fill, str(value))
+
+
+def _environment(service: str) -> dict[str, str]:
+    return {k: _interpolate(v) for k, v in (SERVICES[service].get("environment") or {}).items()}
+
+
+def test_every_service_the_stack_needs_is_there():
+    assert {
+        "postgres",
+        "redis",
+        "airflow-init",
+        "airflow-apiserver",
+        "airflow-scheduler",
+        "airflow-dag-processor",
+        "airflow-triggerer",
+        "airflow-worker",
+        "metabase",
+        "sandbox",
+    } <= set(SERVICES)
+    assert set(AIRFLOW_SERVICES) <= set(TYNDAU_SERVICES)
+
+
+def test_every_build_is_the_projects_dockerfile_and_one_image():
+    for name in TYNDAU_SERVICES:
+        build = SERVICES[name]["build"]
+        assert (build["context"], build["dockerfile"]) == (".", "Dockerfile"), name
+    assert len({SERVICES[name]["image"] for name in TYNDAU_SERVICES}) == 1
+
+
+def test_every_variable_is_in_env_example_or_defaulted():
+    text = (PROJECT_DIR / "docker-compose.yml").read_text()
+    used = set(re.findall(r"\$\{(\w+)", text))
+    assert used
+    for name in SERVICES:
+        _environment(name)  # raises on a variable neither in .env.example nor defaulted
+        for key in ("ports", "deploy"):
+            _interpolate(SERVICES[name].get(key))
+    required = set(re.findall(r"\$\{(\w+):\?", text))
+    assert required <= set(ENV_EXAMPLE), required - set(ENV_EXAMPLE)
+    assert not {k for k, v in ENV_EXAMPLE.items() if "PASSWORD" in k and v != "change-me"}
+
+
+def test_airflow_services_get_a_runnable_tyndau_configuration():
+    """The variables tyndau.settings reads, as the Airflow containers get them, make a set-up
+    that runs against the stack's own services."""
+    assert len({str(SERVICES[n]["environment"]) for n in AIRFLOW_SERVICES}) == 1
+    env = _environment("airflow-scheduler")
+    dockerfile_env = dict(
+        re.findall(r"(\w+)=(\S+)", DOCKERFILE.split("ENV", 1)[1].split("\n\n")[0])
+    )
+    settings = load_settings(dockerfile_env | env)
+    read = set(re.findall(r'env\.get\("(\w+)"', (PROJECT_DIR / "tyndau/settings.py").read_text()))
+    # DIALOG_BLOGS_FILE: the registry shipped in the image is the default
+    assert read - set(env) - set(dockerfile_env) == {"DIALOG_BLOGS_FILE"}
+    assert settings.warehouse_url.startswith("postgresql://tyndau:")
+    assert "@postgres:5432/tyndau" in settings.warehouse_url
+    assert "@postgres:5432/airflow" in settings.airflow_metadata_url
+    assert settings.state_dir == Path("/opt/tyndau/state")
+    assert dockerfile_env["AIRFLOW_HOME"] == str(settings.airflow_home)
+    built = airflow_environment(settings, settings.warehouse_url)
+    assert built["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"] == settings.airflow_metadata_url
+    assert '"host": "postgres"' in built["AIRFLOW_CONN_TYNDAU_WAREHOUSE"]
+    # the demo's sources are the sandbox services, on the ports their commands serve
+    sandbox_ports = {
+        name: SERVICES[name]["command"][SERVICES[name]["command"].index("--port") + 1]
+        for name in ("sandbox", "sandbox-opendata")
+    }
+    assert settings.dialog_base_url == f"http://sandbox:{sandbox_ports['sandbox']}"
+    assert settings.opendata_base_url == (
+        f"http://sandbox-opendata:{sandbox_ports['sandbox-opendata']}"
+    )
+    watch = Path(settings.opendata_watch_file).relative_to("/opt/tyndau")
+    assert (PROJECT_DIR / watch).is_file()
+    # the worker, where tasks run, has the complaints inbox mounted
+    mounts = [v.split(":")[1] for v in SERVICES["airflow-worker"]["volumes"]]
+    assert str(settings.complaints_inbox) in mounts
+
+
+def test_mounted_paths_exist_and_named_volumes_are_declared():
+    for name, service in SERVICES.items():
+        for volume in service.get("volumes", []):
+            source = volume.split(":")[0]
+            if source.startswith("."):
+                assert (PROJECT_DIR / source).exists(), (name, source)
+            else:
+                assert source in COMPOSE["volumes"], (name, source)
+
+
+def test_host_ports_do_not_clash():
+    published = [
+        _interpolate(port).rsplit(":", 1)[0]
+        for service in SERVICES.values()
+        for port in service.get("ports", [])
+    ]
+    host_ports = [p.rsplit(":", 1)[-1] for p in published]
+    assert len(host_ports) == len(set(host_ports)), host_ports
+
+
+def test_long_running_services_have_healthchecks():
+    for name, service in SERVICES.items():
+        if name not in ONE_SHOT:
+            assert service.get("healthcheck", {}).get("test"), name
+    for name in AIRFLOW_SERVICES:
+        if name not in ONE_SHOT:
+            deps = SERVICES[name]["depends_on"]
+            assert deps["airflow-init"]["condition"] == "service_completed_successfully"
+            assert deps["postgres"]["condition"] == "service_healthy"
+
+
+def test_images_are_pinned():
+    images = [s["image"] for n, s in SERVICES.items() if n not in TYNDAU_SERVICES]
+    images += re.findall(r"^FROM\s+(\S+)", DOCKERFILE, re.M)
+    for image in images:
+        name, _, tag = image.partition(":")
+        assert tag and tag != "latest" and re.search(r"\d", tag), image
+
+
+def test_dockerfile_copies_what_exists_and_installs_the_lock():
+    for line in re.findall(r"^COPY\s+(.+)$", DOCKERFILE, re.M):
+        sources = [w for w in shlex.split(line) if not w.startswith("--")][:-1]
+        for source in sources:
+            assert (PROJECT_DIR / source).exists(), source
+    assert "--require-hashes -r requirements.lock" in DOCKERFILE
+    assert re.search(r'^ENTRYPOINT \["tyndau"\]', DOCKERFILE, re.M)
+
+
+def test_the_lock_has_what_the_celery_executor_needs():
+    """CeleryExecutor (the workers) comes with Airflow's celery provider."""
+    assert {
+        s["environment"]["AIRFLOW__CORE__EXECUTOR"] for s in map(SERVICES.get, AIRFLOW_SERVICES)
+    } == {"CeleryExecutor"}
+    lock = (PROJECT_DIR / "requirements.lock").read_text()
+    assert re.search(r"^apache-airflow-providers-celery==", lock, re.M)
+
+
+def _tyndau_commands() -> set[str]:
+    out = subprocess.run(
+        [str(Path(sys.executable).parent / "tyndau"), "--help"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    return set(re.findall(r"^  (\w[\w-]*)\s", out.split("Commands:")[1], re.M))
+
+
+@pytest.mark.parametrize("service", TYNDAU_SERVICES)
+def test_each_tyndau_service_runs_a_real_command(service):
+    entrypoint = SERVICES[service].get("entrypoint")
+    command = [_interpolate(a) for a in SERVICES[service]["command"]]
+    if entrypoint:  # the open-data sandbox: python -m sandbox.opendata
+        done = subprocess.run(
+            [sys.executable, *entrypoint[1:], *command, "--help"], capture_output=True
+        )
+        assert done.returncode == 0, done.stderr
+        return
+    assert command[0] in _tyndau_commands()
+    if command[0] == "airflow":
+        # parses with the real CLI's options (an unknown component would not)
+        ctx = cli.commands["airflow"].make_context("airflow", command[1:])
+        assert ctx.params["component"] in COMPONENT_COMMANDS
+    else:
+        done = subprocess.run(
+            [str(Path(sys.executable).parent / "tyndau"), *command, "--help"], capture_output=True
+        )
+        assert done.returncode == 0, done.stderr
