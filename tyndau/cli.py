@@ -152,8 +152,9 @@ def demo() -> None:
 @click.option(
     "--screenshot",
     type=click.Path(dir_okay=False, writable=True, path_type=Path),
-    help="Also save a PNG of the top of the rendered page (needs playwright and Debian's "
-    "chromium: `make browser`). The README's docs/report.png is made this way.",
+    help="Also save a PNG of the rendered page, down to the end of the charts (needs "
+    "playwright and Debian's chromium: `make browser`). The README's docs/report.png is made "
+    "this way.",
 )
 def report(output: Path | None, screenshot: Path | None) -> None:
     """Write the report: one self-contained HTML page of the published marts.

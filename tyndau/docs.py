@@ -11,10 +11,9 @@ from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
-from tyndau.settings import PROJECT_DIR, Settings
+from tyndau.settings import DBT_PROJECT_DIR, Settings
 from tyndau.warehouse import dbt_profile_env
 
-DBT_PROJECT_DIR = PROJECT_DIR / "dbt_project"
 # URL prefixes of the two sites on the docs server
 DBT_PREFIX = "/dbt/"
 DATA_DOCS_PREFIX = "/data-docs/"
@@ -51,7 +50,7 @@ def build_dbt_docs(warehouse_url: str, target: Path) -> Path:
     """`dbt docs generate` of the published marts (`marts_schema: marts`) into ``target``."""
     from dbt.cli.main import dbtRunner
 
-    os.environ.update(dbt_profile_env(warehouse_url))
+    os.environ.update(dbt_profile_env(warehouse_url))  # profiles.yml's env_var()s, in-process
     result = dbtRunner().invoke(
         [
             "--quiet",
