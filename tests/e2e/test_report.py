@@ -46,6 +46,17 @@ def _expected(url: str) -> dict:
         )
 
 
+def _hover(page, chart: str, mark: str) -> str:
+    """Move the mouse onto a chart's first bar or point (plotly's drag layer lies on top of
+    them, as for a user) and return the hover label's text."""
+    target = page.locator(f"{chart} {mark}").first
+    target.scroll_into_view_if_needed()
+    box = target.bounding_box()
+    page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    page.wait_for_selector(f"{chart} .hoverlayer .hovertext")
+    return page.text_content(f"{chart} .hoverlayer")
+
+
 def test_report_renders_every_chart_in_chromium(pipeline, tmp_path):
     settings, url, _ = pipeline
     output = tmp_path / "report.html"
@@ -54,6 +65,10 @@ def test_report_renders_every_chart_in_chromium(pipeline, tmp_path):
     assert done.exit_code == 0, done.output
     assert str(output) in done.output
     expected = _expected(url)
+    with psycopg.connect(url) as conn:
+        (top_akimat,) = conn.execute(
+            "select akimat_name_ru from marts.akimat_ranking where answer_rank = 1"
+        ).fetchone()
     assert expected["akimats"] == expected["rated"] == 20  # the demo: every akimat is rated
     assert expected["small"] >= 1  # область Абай: 20 rated answers
 
@@ -69,6 +84,8 @@ def test_report_renders_every_chart_in_chromium(pipeline, tmp_path):
         )
         drawn = page.evaluate(RENDERED % list(CHART_IDS))
         text = page.inner_text("body")
+        bar_hover = _hover(page, "#answer-ranking", ".barlayer .point path")
+        point_hover = _hover(page, "#rate-vs-satisfaction", ".scatterlayer .point")
         page.screenshot(path=str(tmp_path / "report.png"), full_page=True)
 
     assert all(chart["svg"] >= 1 for chart in drawn.values()), drawn
@@ -82,6 +99,10 @@ def test_report_renders_every_chart_in_chromium(pipeline, tmp_path):
     trend = drawn["monthly-trend"]
     assert trend["lines"] == trend["legend"] == expected["akimats"]
     assert trend["points"] == expected["months"]
+
+    # the first bar is the top akimat; a bubble names its akimat
+    assert top_akimat in bar_hover and "days to answer" in bar_hover, bar_hover
+    assert "Акимат" in point_hover and "answer rate" in point_hover, point_hover
 
     assert "Open data: 2,100 datasets at 2017-12-31" in text
     assert "2017: 1.7 million complaints and applications" in text

@@ -28,6 +28,10 @@ def _row(kato, rank, rate, band, share=None, sat_rank=None, sat_band=None, rated
         "satisfaction_rank": sat_rank,
         "satisfaction_band": sat_band,
         "small_sample": rated < 30,
+        "median_days_to_answer": Decimal("7.5"),
+        "p90_days_to_answer": Decimal("21"),
+        "answered_within_term_share": Decimal("0.8125"),
+        "overdue_pending": 3,
     }
 
 
@@ -43,6 +47,9 @@ def test_unrated_akimats_stay_in_the_answer_ranking_only():
     assert sum(len(trace.x) for trace in answers.data) == 3
     assert [trace.name for trace in answers.data] == ["band 1", "band 2"]
     assert list(answers.layout.yaxis.categoryarray) == ["регион 63", "регион 15", "регион 10"]
+    hover = answers.data[0].customdata[0][-1]
+    assert "median 7.5 days to answer (90% within 21.0)" in hover
+    assert "81.2% within the legal term" in hover and "3 pending past the term" in hover
 
     satisfaction = charts.satisfaction_ranking(ROWS)
     (trace,) = satisfaction.data
@@ -55,10 +62,17 @@ def test_unrated_akimats_stay_in_the_answer_ranking_only():
     assert len(scatter.data[0].x) == 2
 
 
-def test_an_unknown_interval_draws_no_whisker():
-    row = _row("10", 1, 0.8, 1) | {"answer_rate_ci_low": None, "answer_rate_ci_high": None}
+def test_an_unknown_interval_draws_no_whisker_and_no_answer_no_response_time():
+    row = _row("10", 1, 0.0, 1) | {
+        "answer_rate_ci_low": None,
+        "answer_rate_ci_high": None,
+        "median_days_to_answer": None,
+        "p90_days_to_answer": None,
+        "answered_within_term_share": None,
+    }
     (trace,) = charts.answer_ranking([row]).data
     assert list(trace.error_x.array) == [None] and list(trace.error_x.arrayminus) == [None]
+    assert trace.customdata[0][-1] == "<br>no answers yet"
 
 
 def test_monthly_trend_has_one_line_per_akimat():

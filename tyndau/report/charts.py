@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
 
 import plotly.graph_objects as go
 from plotly.colors import sample_colorscale
@@ -27,8 +28,26 @@ def _band_colours(bands: list[int]) -> dict[int, str]:
     return dict(zip(ordered, sample_colorscale("RdYlGn", steps), strict=True))
 
 
+def _response_times(row: dict) -> str:
+    """How fast the akimat answers, for the answer ranking's hover."""
+    if row["median_days_to_answer"] is None:
+        return "<br>no answers yet"
+    return (
+        f"<br>median {float(row['median_days_to_answer']):.1f} days to answer "
+        f"(90% within {float(row['p90_days_to_answer']):.1f}); "
+        f"{_pct(row['answered_within_term_share']):.1f}% within the legal term"
+        f"<br>{row['overdue_pending']} pending past the term"
+    )
+
+
 def _ranking(
-    rows: list[dict], value: str, band: str, title: str, axis: str, mark_small: bool
+    rows: list[dict],
+    value: str,
+    band: str,
+    title: str,
+    axis: str,
+    mark_small: bool,
+    detail: Callable[[dict], str] = lambda row: "",
 ) -> go.Figure:
     """Horizontal bars in rank order (rank 1 on top), 95% Wilson intervals as error bars,
     one trace per band so the legend names the bands."""
@@ -70,14 +89,15 @@ def _ranking(
                     row["appeals"],
                     row["rated_answers"],
                     " (small sample)" if s else "",
+                    detail(row),
                 ]
                 for row, lo, h, s in zip(members, low, high, small, strict=True)
             ],
             hovertemplate=(
                 "<b>%{customdata[0]}</b>%{customdata[5]}<br>%{x:.1f}% "
                 "(95% interval %{customdata[1]:.1f}–%{customdata[2]:.1f}%)<br>"
-                "%{customdata[3]} appeals, %{customdata[4]} rated answers<extra>%{fullData.name}"
-                "</extra>"
+                "%{customdata[3]} appeals, %{customdata[4]} rated answers%{customdata[6]}"
+                "<extra>%{fullData.name}</extra>"
             ),
         )
     order = [row["region_name_ru"] for row in rows]
@@ -104,6 +124,7 @@ def answer_ranking(ranking: list[dict]) -> go.Figure:
         title="Answer rate: answered / appeals",
         axis="answer rate",
         mark_small=False,
+        detail=_response_times,
     )
 
 
