@@ -16,7 +16,7 @@ from plotly.offline import get_plotlyjs
 from tyndau.report import charts
 from tyndau.report.data import ReportError, load_report_data
 
-__all__ = ["ReportError", "render_report", "write_report"]
+__all__ = ["CHART_IDS", "ReportError", "render_report", "write_report"]
 
 # the chart divs, in page order; the browser test looks them up by these ids
 CHART_IDS = ("answer-ranking", "satisfaction-ranking", "rate-vs-satisfaction", "monthly-trend")
