@@ -61,9 +61,15 @@ def test_report_renders_every_chart_in_chromium(pipeline, tmp_path):
     settings, url, _ = pipeline
     output = tmp_path / "report.html"
     env = {"WAREHOUSE_URL": url, "TYNDAU_STATE_DIR": str(settings.state_dir)}
-    done = CliRunner().invoke(main, ["report", "--output", str(output)], env=env)
+    png = tmp_path / "report.png"
+    done = CliRunner().invoke(
+        main, ["report", "--output", str(output), "--screenshot", str(png)], env=env
+    )
     assert done.exit_code == 0, done.output
-    assert str(output) in done.output
+    assert str(output) in done.output and str(png) in done.output
+    header = png.read_bytes()[:24]
+    assert header[:8] == b"\x89PNG\r\n\x1a\n"
+    assert int.from_bytes(header[16:20], "big") == 1400  # the width of the README's image
     expected = _expected(url)
     with psycopg.connect(url) as conn:
         (top_akimat,) = conn.execute(
@@ -86,7 +92,6 @@ def test_report_renders_every_chart_in_chromium(pipeline, tmp_path):
         text = page.inner_text("body")
         bar_hover = _hover(page, "#answer-ranking", ".barlayer .point path")
         point_hover = _hover(page, "#rate-vs-satisfaction", ".scatterlayer .point")
-        page.screenshot(path=str(tmp_path / "report.png"), full_page=True)
 
     assert all(chart["svg"] >= 1 for chart in drawn.values()), drawn
     answers, satisfaction = drawn["answer-ranking"], drawn["satisfaction-ranking"]
