@@ -33,12 +33,17 @@ class GateResult:
         return "\n".join([head, *(f"  - {line}" for line in self.failures)])
 
 
-def run_checkpoint(name: str, warehouse_url: str) -> GateResult:
+def gx_context(warehouse_url: str):
+    """The committed file context, its data source pointed at ``warehouse_url``."""
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
     os.environ[URL_VARIABLE] = warehouse_url
     import great_expectations as gx  # late: importing GX is slow and most callers never do
 
-    context = gx.get_context(mode="file", project_root_dir=str(GX_ROOT))
+    return gx.get_context(mode="file", project_root_dir=str(GX_ROOT))
+
+
+def run_checkpoint(name: str, warehouse_url: str) -> GateResult:
+    context = gx_context(warehouse_url)
     result = context.checkpoints.get(name).run()
     gate = GateResult(checkpoint=name, success=bool(result.success))
     for validation in result.run_results.values():

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import sys
+from pathlib import Path
 
 import click
 
@@ -218,6 +219,93 @@ def demo() -> None:
     click.echo("\n" + opendata.headline(url))
     click.echo("\n" + complaints.headline(url))
     click.echo(WHERE_NEXT.format(url=url, log=f"{result.log_file}   the run's full Airflow log"))
+
+
+@main.command()
+@click.option(
+    "--output",
+    "-o",
+    type=click.Path(dir_okay=False, writable=True, path_type=Path),
+    help="Where to write the HTML file (default: report.html in the state dir, TYNDAU_STATE_DIR).",
+)
+@click.option(
+    "--screenshot",
+    type=click.Path(dir_okay=False, writable=True, path_type=Path),
+    help="Also save a PNG of the rendered page, down to the end of the charts (needs "
+    "playwright and Debian's chromium: `make browser`). The README's docs/report.png is made "
+    "this way.",
+)
+def report(output: Path | None, screenshot: Path | None) -> None:
+    """Write the report: one self-contained HTML page of the published marts.
+
+    The akimats' answer-rate and satisfaction rankings as bar charts with 95% intervals and
+    bands, answer rate against unsatisfied share, the monthly answer rate of each akimat, and the
+    open-data and complaint headlines. plotly.js is inlined: the file opens offline, anywhere.
+    Reads WAREHOUSE_URL (unset: the embedded warehouse, started if needed); the marts must be
+    built (`tyndau demo` or `tyndau run`).
+    """
+    from tyndau.report import ReportError, write_report
+    from tyndau.warehouse import resolve_url
+
+    settings = load_settings()
+    output = output or settings.state_dir / "report.html"
+    try:
+        write_report(resolve_url(settings), output)
+    except ReportError as error:
+        _fail(str(error))
+    click.echo(f"tyndau report: {output.resolve()}")
+    if screenshot:
+        from tyndau.report.browser import BrowserMissing
+        from tyndau.report.browser import screenshot as take_screenshot
+
+        try:
+            take_screenshot(output, screenshot)
+        except BrowserMissing as error:
+            _fail(f"no screenshot: {error}")
+        click.echo(f"screenshot: {screenshot.resolve()}")
+
+
+@main.command()
+@click.option(
+    "--port",
+    type=click.IntRange(0, 65535),
+    default=8580,
+    show_default=True,
+    help="Port to serve on (on 127.0.0.1); 0 takes any free port.",
+)
+@click.option("--no-serve", is_flag=True, help="Only build both sites and print where they are.")
+def docs(port: int, no_serve: bool) -> None:
+    """Build the dbt docs and GX Data Docs, then serve both until Ctrl-C.
+
+    dbt docs: every model, column (with its description) and test, and the lineage graph from
+    raw to the published marts, with the catalog read from the warehouse (WAREHOUSE_URL; unset:
+    the embedded one). Data Docs: Great Expectations' suites and the last validation results
+    (the landing checks and the marts gate). Both go under the state dir (dbt) and
+    expectations/gx/uncommitted (GX); one local server serves them with an index page.
+    """
+    from tyndau.docs import DocsError, build_docs, docs_server, server_url
+    from tyndau.warehouse import resolve_url
+
+    settings = load_settings()
+    try:
+        sites = build_docs(settings, resolve_url(settings))
+    except DocsError as error:
+        _fail(str(error))
+    click.echo(f"dbt docs:  {sites.dbt / 'index.html'}")
+    click.echo(f"Data Docs: {sites.data_docs / 'index.html'}")
+    if no_serve:
+        return
+    try:
+        server = docs_server(sites, port)
+    except OSError as error:
+        _fail(f"cannot serve on port {port} ({error.strerror}): --port 0 takes any free port")
+    click.echo(f"Serving both at {server_url(server)} (Ctrl-C stops)")
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        click.echo("stopped")
+    finally:
+        server.server_close()
 
 
 if __name__ == "__main__":

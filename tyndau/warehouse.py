@@ -123,6 +123,11 @@ def url_parts(url: str) -> dict[str, str]:
     }
 
 
+def dbt_profile_env(url: str) -> dict[str, str]:
+    """The environment dbt_project/profiles.yml reads its connection from."""
+    return {f"TYNDAU_PG_{key.upper()}": value for key, value in url_parts(url).items()}
+
+
 def redact(url: str) -> str:
     """The URL as it may appear in logs: the password replaced."""
     parts = url_parts(url)

@@ -31,6 +31,10 @@ MARTS = [
     "opendata_catalog_growth",
     "complaints_scorecard",
     "complaints_national",
+    "akimat_ranking_monthly",
+    "akimat_categories",
+    "gov_body_response_times",
+    "gov_body_scorecard",
 ]
 
 

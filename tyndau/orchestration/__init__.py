@@ -15,12 +15,10 @@ import tempfile
 from airflow.sdk import Asset, BaseHook, Variable
 
 from tyndau.airflow_env import WAREHOUSE_CONN_ID
-from tyndau.settings import PROJECT_DIR
+from tyndau.settings import DBT_PROJECT_DIR
 from tyndau.warehouse import make_url
 
 log = logging.getLogger(__name__)
-
-DBT_PROJECT_DIR = PROJECT_DIR / "dbt_project"
 
 # Assets name tables in the warehouse; the warehouse is whatever the connection points at.
 PUBLISHED_MARTS = Asset(name="marts", group="marts")

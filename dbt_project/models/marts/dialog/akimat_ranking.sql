@@ -43,14 +43,7 @@ blog_counts as (
         akimat_blogs.blog_id,
         akimat_blogs.region_kato,
         akimat_blogs.gov_body_name_ru,
-        count(appeals.question_id) as appeals,
-        count(*) filter (where appeals.status = 'answered') as answered,
-        count(*) filter (
-            where appeals.status = 'answered' and appeals.rating is not null
-        ) as rated_answers,
-        count(*) filter (
-            where appeals.status = 'answered' and appeals.rating = 'negative'
-        ) as unsatisfied
+        {{ appeal_counts('appeals') }}
     from akimat_blogs
     left join appeals
         on akimat_blogs.blog_id = appeals.blog_id
@@ -58,6 +51,19 @@ blog_counts as (
         akimat_blogs.blog_id,
         akimat_blogs.region_kato,
         akimat_blogs.gov_body_name_ru
+
+),
+
+region_response_times as (
+
+    -- percentiles do not add up over blogs: computed from the region's appeals directly
+    select
+        akimat_blogs.region_kato,
+        {{ response_time_figures('appeals') }}
+    from akimat_blogs
+    inner join appeals
+        on akimat_blogs.blog_id = appeals.blog_id
+    group by akimat_blogs.region_kato
 
 ),
 
@@ -86,88 +92,105 @@ region_counts as (
 
 ),
 
--- Ranks compare fractions by cross-multiplication (a/b > c/d <=> a*d > c*b), so equal rates
--- such as 14/40 and 7/20 tie exactly, whatever scale a numeric division would round to.
--- rank = 1 + number of regions that come strictly before; the tie rules make the order total.
+-- the ranking rules, the Wilson intervals and the band rule live in macros/ranking.sql
 
 answer_ranks as (
 
-    select
-        region.region_kato,
-        1 + count(better.region_kato) as answer_rank
-    from region_counts as region
-    left join region_counts as better
-        on (
-            better.answered * region.appeals
-                > region.answered * better.appeals
-            or (
-                better.answered * region.appeals
-                    = region.answered * better.appeals
-                and (
-                    better.answered > region.answered
-                    or (
-                        better.answered = region.answered
-                        and better.region_kato < region.region_kato
-                    )
-                )
-            )
-        )
-    group by region.region_kato
+    {{ fraction_rank(
+        'region_counts', key='region_kato', numerator='answered', denominator='appeals',
+        tie_column='answered', better='higher', rank_column='answer_rank'
+    ) }}
 
 ),
 
 satisfaction_ranks as (
 
+    {{ fraction_rank(
+        'region_counts', key='region_kato', numerator='unsatisfied',
+        denominator='rated_answers', tie_column='rated_answers', better='lower',
+        rank_column='satisfaction_rank'
+    ) }}
+
+),
+
+ranked as (
+
     select
-        region.region_kato,
-        1 + count(better.region_kato) as satisfaction_rank
-    from region_counts as region
-    left join region_counts as better
-        on better.rated_answers > 0
-        and (
-            better.unsatisfied * region.rated_answers
-                < region.unsatisfied * better.rated_answers
-            or (
-                better.unsatisfied * region.rated_answers
-                    = region.unsatisfied * better.rated_answers
-                and (
-                    better.rated_answers > region.rated_answers
-                    or (
-                        better.rated_answers = region.rated_answers
-                        and better.region_kato < region.region_kato
-                    )
-                )
-            )
-        )
-    where region.rated_answers > 0
-    group by region.region_kato
+        region_counts.*,
+        answer_ranks.answer_rank,
+        satisfaction_ranks.satisfaction_rank,
+        {{ wilson_interval('region_counts.answered', 'region_counts.appeals', 'low') }}
+            as answer_rate_ci_low,
+        {{ wilson_interval('region_counts.answered', 'region_counts.appeals', 'high') }}
+            as answer_rate_ci_high,
+        {{ wilson_interval('region_counts.unsatisfied', 'region_counts.rated_answers', 'low') }}
+            as unsatisfied_share_ci_low,
+        {{ wilson_interval('region_counts.unsatisfied', 'region_counts.rated_answers', 'high') }}
+            as unsatisfied_share_ci_high
+    from region_counts
+    inner join answer_ranks
+        on region_counts.region_kato = answer_ranks.region_kato
+    left join satisfaction_ranks
+        on region_counts.region_kato = satisfaction_ranks.region_kato
+
+),
+
+answer_bands as (
+
+    {{ rank_bands(
+        'ranked', key='region_kato', rank_column='answer_rank', low='answer_rate_ci_low',
+        high='answer_rate_ci_high', band_column='answer_band'
+    ) }}
+
+),
+
+satisfaction_bands as (
+
+    {{ rank_bands(
+        'ranked', key='region_kato', rank_column='satisfaction_rank',
+        low='unsatisfied_share_ci_low', high='unsatisfied_share_ci_high',
+        band_column='satisfaction_band'
+    ) }}
 
 ),
 
 final as (
 
     select
-        cast(region_counts.region_kato as text) as region_kato,
+        cast(ranked.region_kato as text) as region_kato,
         cast(region_names.akimat_name_ru as text) as akimat_name_ru,
         cast(regions.region_name_ru as text) as region_name_ru,
-        cast(region_counts.appeals as integer) as appeals,
-        cast(region_counts.answered as integer) as answered,
-        round(region_counts.answered::numeric / region_counts.appeals, 6) as answer_rate,
-        cast(answer_ranks.answer_rank as integer) as answer_rank,
-        cast(region_counts.rated_answers as integer) as rated_answers,
-        cast(region_counts.unsatisfied as integer) as unsatisfied,
-        round(region_counts.unsatisfied::numeric / nullif(region_counts.rated_answers, 0), 6)
+        cast(ranked.appeals as integer) as appeals,
+        cast(ranked.answered as integer) as answered,
+        round(ranked.answered::numeric / ranked.appeals, 6) as answer_rate,
+        cast(ranked.answer_rank as integer) as answer_rank,
+        cast(ranked.rated_answers as integer) as rated_answers,
+        cast(ranked.unsatisfied as integer) as unsatisfied,
+        round(ranked.unsatisfied::numeric / nullif(ranked.rated_answers, 0), 6)
             as unsatisfied_share,
-        cast(satisfaction_ranks.satisfaction_rank as integer) as satisfaction_rank
-    from region_counts
+        cast(ranked.satisfaction_rank as integer) as satisfaction_rank,
+        ranked.answer_rate_ci_low,
+        ranked.answer_rate_ci_high,
+        ranked.unsatisfied_share_ci_low,
+        ranked.unsatisfied_share_ci_high,
+        ranked.rated_answers < 30 as small_sample,
+        cast(answer_bands.answer_band as integer) as answer_band,
+        cast(satisfaction_bands.satisfaction_band as integer) as satisfaction_band,
+        region_response_times.median_days_to_answer,
+        region_response_times.p90_days_to_answer,
+        region_response_times.answered_within_term_share,
+        cast(region_response_times.overdue_pending as integer) as overdue_pending
+    from ranked
     inner join region_names
-        on region_counts.region_kato = region_names.region_kato
-    inner join answer_ranks
-        on region_counts.region_kato = answer_ranks.region_kato
-    left join satisfaction_ranks
-        on region_counts.region_kato = satisfaction_ranks.region_kato
+        on ranked.region_kato = region_names.region_kato
+    inner join answer_bands
+        on ranked.region_kato = answer_bands.region_kato
+    left join satisfaction_bands
+        on ranked.region_kato = satisfaction_bands.region_kato
+    left join region_response_times
+        on ranked.region_kato = region_response_times.region_kato
     left join regions
-        on region_counts.region_kato = regions.region_kato
+        on ranked.region_kato = regions.region_kato
 
 )
 

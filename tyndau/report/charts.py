@@ -1,0 +1,213 @@
+"""The report's charts, as plotly figures built from the rows of `data.py`."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable
+
+import plotly.graph_objects as go
+from plotly.colors import sample_colorscale
+
+SMALL_SAMPLE_PATTERN = "/"  # hatched bars: fewer than 30 rated answers
+FONT = dict(family="system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif", size=13)
+
+
+def _pct(value) -> float | None:
+    return None if value is None else float(value) * 100
+
+
+def _span(low: float | None, high: float | None) -> float | None:
+    """An error bar's length; none where the interval is unknown."""
+    return None if low is None or high is None else high - low
+
+
+def _band_colours(bands: list[int]) -> dict[int, str]:
+    """Band 1 (the leaders) green, the last band red, those between on the way."""
+    ordered = sorted(set(bands))
+    steps = [1 - i / max(len(ordered) - 1, 1) for i in range(len(ordered))]
+    return dict(zip(ordered, sample_colorscale("RdYlGn", steps), strict=True))
+
+
+def _response_times(row: dict) -> str:
+    """How fast the akimat answers, for the answer ranking's hover."""
+    if row["median_days_to_answer"] is None:
+        return "<br>no answers yet"
+    return (
+        f"<br>median {float(row['median_days_to_answer']):.1f} days to answer "
+        f"(90% within {float(row['p90_days_to_answer']):.1f}); "
+        f"{_pct(row['answered_within_term_share']):.1f}% within the legal term"
+        f"<br>{row['overdue_pending']} pending past the term"
+    )
+
+
+def _ranking(
+    rows: list[dict],
+    value: str,
+    band: str,
+    title: str,
+    axis: str,
+    mark_small: bool,
+    detail: Callable[[dict], str] = lambda row: "",
+) -> go.Figure:
+    """Horizontal bars in rank order (rank 1 on top), 95% Wilson intervals as error bars,
+    one trace per band so the legend names the bands."""
+    colours = _band_colours([row[band] for row in rows])
+    fig = go.Figure()
+    for number, colour in colours.items():
+        members = [row for row in rows if row[band] == number]
+        rates = [_pct(row[value]) for row in members]
+        low = [_pct(row[f"{value}_ci_low"]) for row in members]
+        high = [_pct(row[f"{value}_ci_high"]) for row in members]
+        small = [mark_small and bool(row["small_sample"]) for row in members]
+        fig.add_bar(
+            name=f"band {number}",
+            orientation="h",
+            y=[row["region_name_ru"] for row in members],
+            x=rates,
+            error_x=dict(
+                type="data",
+                symmetric=False,
+                array=[h - r if h is not None else None for r, h in zip(rates, high, strict=True)],
+                arrayminus=[
+                    r - lo if lo is not None else None for r, lo in zip(rates, low, strict=True)
+                ],
+                color="#222",
+                thickness=1.4,
+                width=4,
+            ),
+            marker=dict(
+                color=colour,
+                opacity=0.85,  # the whiskers stay visible over the bar
+                line=dict(color="#555", width=0.5),
+                pattern=dict(shape=[SMALL_SAMPLE_PATTERN if s else "" for s in small]),
+            ),
+            customdata=[
+                [
+                    row["akimat_name_ru"],
+                    lo,
+                    h,
+                    row["appeals"],
+                    row["rated_answers"],
+                    " (small sample)" if s else "",
+                    detail(row),
+                ]
+                for row, lo, h, s in zip(members, low, high, small, strict=True)
+            ],
+            hovertemplate=(
+                "<b>%{customdata[0]}</b>%{customdata[5]}<br>%{x:.1f}% "
+                "(95% interval %{customdata[1]:.1f}–%{customdata[2]:.1f}%)<br>"
+                "%{customdata[3]} appeals, %{customdata[4]} rated answers%{customdata[6]}"
+                "<extra>%{fullData.name}</extra>"
+            ),
+        )
+    order = [row["region_name_ru"] for row in rows]
+    fig.update_layout(
+        title=title,
+        barmode="overlay",
+        height=130 + 26 * len(rows),
+        margin=dict(l=10, r=20, t=60, b=50),
+        font=FONT,
+        legend=dict(title="bands (1 = best)", orientation="h", y=-0.08, x=0),
+        xaxis=dict(title=axis, ticksuffix="%", zeroline=False),
+        yaxis=dict(categoryorder="array", categoryarray=order, autorange="reversed"),
+        plot_bgcolor="white",
+    )
+    fig.update_xaxes(gridcolor="#e5e5e5")
+    return fig
+
+
+def answer_ranking(ranking: list[dict]) -> go.Figure:
+    return _ranking(
+        sorted(ranking, key=lambda row: row["answer_rank"]),
+        value="answer_rate",
+        band="answer_band",
+        title="Answer rate: answered / appeals",
+        axis="answer rate",
+        mark_small=False,
+        detail=_response_times,
+    )
+
+
+def satisfaction_ranking(ranking: list[dict]) -> go.Figure:
+    """Akimats without rated answers have no share to show and are left out."""
+    rated = [row for row in ranking if row["satisfaction_rank"] is not None]
+    return _ranking(
+        sorted(rated, key=lambda row: row["satisfaction_rank"]),
+        value="unsatisfied_share",
+        band="satisfaction_band",
+        title="Unsatisfied share: negative / rated answers (lower is better)",
+        axis="unsatisfied share",
+        mark_small=True,
+    )
+
+
+def answers_against_satisfaction(ranking: list[dict]) -> go.Figure:
+    rated = [row for row in ranking if row["unsatisfied_share"] is not None]
+    fig = go.Figure(
+        go.Scatter(
+            mode="markers+text",
+            x=[_pct(row["answer_rate"]) for row in rated],
+            y=[_pct(row["unsatisfied_share"]) for row in rated],
+            text=[row["region_kato"] for row in rated],
+            textposition="middle center",
+            textfont=dict(size=10, color="white"),
+            marker=dict(
+                size=[row["appeals"] for row in rated],
+                sizemode="area",
+                sizeref=2.0 * max(row["appeals"] for row in rated) / 60**2,
+                sizemin=14,
+                color="#2a6f97",
+                opacity=0.75,
+                line=dict(color="white", width=1),
+            ),
+            customdata=[
+                [row["akimat_name_ru"], row["appeals"], row["rated_answers"]] for row in rated
+            ],
+            hovertemplate=(
+                "<b>%{customdata[0]}</b><br>answer rate %{x:.1f}%<br>unsatisfied %{y:.1f}%"
+                "<br>%{customdata[1]} appeals, %{customdata[2]} rated answers<extra></extra>"
+            ),
+        )
+    )
+    fig.update_layout(
+        title="Answer rate against unsatisfied share (size: appeals; label: KATO)",
+        height=520,
+        margin=dict(l=10, r=20, t=60, b=50),
+        font=FONT,
+        xaxis=dict(title="answer rate", ticksuffix="%", gridcolor="#e5e5e5"),
+        yaxis=dict(title="unsatisfied share", ticksuffix="%", gridcolor="#e5e5e5"),
+        plot_bgcolor="white",
+    )
+    return fig
+
+
+def monthly_answer_rate(monthly: list[dict]) -> go.Figure:
+    """One line per akimat; a click on the legend hides a line, a double click isolates it."""
+    by_akimat: dict[tuple, list[dict]] = defaultdict(list)
+    for row in monthly:
+        by_akimat[(row["region_kato"], row["region_name_ru"], row["akimat_name_ru"])].append(row)
+    fig = go.Figure()
+    for (_, region, akimat), rows in sorted(by_akimat.items()):
+        fig.add_scatter(
+            name=region,
+            mode="lines+markers",
+            x=[row["month"] for row in rows],
+            y=[_pct(row["answer_rate"]) for row in rows],
+            marker=dict(size=5),
+            customdata=[[akimat, row["appeals"], row["answered"]] for row in rows],
+            hovertemplate=(
+                "<b>%{customdata[0]}</b><br>%{x|%B %Y}: %{y:.1f}% "
+                "(%{customdata[2]} of %{customdata[1]})<extra></extra>"
+            ),
+        )
+    fig.update_layout(
+        title="Answer rate by month of submission",
+        height=560,
+        margin=dict(l=10, r=20, t=60, b=50),
+        font=FONT,
+        xaxis=dict(title="month the appeals were submitted", gridcolor="#e5e5e5"),
+        yaxis=dict(title="answer rate", ticksuffix="%", gridcolor="#e5e5e5"),
+        legend=dict(title="click: hide · double-click: only this"),
+        plot_bgcolor="white",
+    )
+    return fig
