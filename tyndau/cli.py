@@ -17,7 +17,9 @@ Where to look next:
   psql "{url}"          the warehouse (marts.akimat_ranking, marts.fct_appeals, …)
   tyndau warehouse url      that URL again;  tyndau warehouse stop  stops the embedded Postgres
   {log}
-  expectations/gx/uncommitted/data_docs/local_site/index.html   GX Data Docs of the last gate
+  tyndau report            the marts as one HTML page of charts
+  tyndau docs               the dbt docs (lineage) and GX Data Docs, served locally
+  tyndau airflow            the Airflow UI on this warehouse
   README.md                 configuration, the data model, pointing tyndau at the real portals
 """
 
@@ -32,9 +34,10 @@ def _fail(message: str) -> None:
 def main() -> None:
     """tyndau: how well Kazakhstan's state bodies listen to citizens.
 
-    Lands appeals from the Open Dialogue portal into a Postgres warehouse with Airflow, builds
-    rankings of akimats with dbt and guards them with Great Expectations. Configuration comes
-    from the environment (see README.md, "Configuration").
+    Lands citizens' appeals (Open Dialogue), the open-data catalogue (data.egov.kz) and
+    complaint statistics (report files) into a Postgres warehouse with Airflow, builds rankings
+    of akimats and scorecards of state bodies with dbt and guards them with Great Expectations.
+    Configuration comes from the environment (see README.md, "Configuration").
     """
     logging.basicConfig(level=logging.WARNING, format="%(message)s")
     for ours in ("tyndau", "ingestion", "sandbox"):
