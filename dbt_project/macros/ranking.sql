@@ -110,28 +110,19 @@
                 {%- endfor %}
                 next_row.{{ key }},
                 next_row.{{ rank_column }},
-                case
-                    when next_row.{{ low }} <= walk.leader_high
-                        and next_row.{{ high }} >= walk.leader_low
-                        then walk.{{ band_column }}
-                    else walk.{{ band_column }} + 1
-                end,
-                case
-                    when next_row.{{ low }} <= walk.leader_high
-                        and next_row.{{ high }} >= walk.leader_low
-                        then walk.leader_low
-                    else next_row.{{ low }}
-                end,
-                case
-                    when next_row.{{ low }} <= walk.leader_high
-                        and next_row.{{ high }} >= walk.leader_low
-                        then walk.leader_high
-                    else next_row.{{ high }}
-                end
+                case when step.joins then walk.{{ band_column }} else walk.{{ band_column }} + 1 end,
+                case when step.joins then walk.leader_low else next_row.{{ low }} end,
+                case when step.joins then walk.leader_high else next_row.{{ high }} end
             from walk
             inner join {{ ranked }} as next_row
                 on next_row.{{ rank_column }} = walk.walk_rank + 1
                 {{- partition_match }}
+            -- the next row joins the band when its interval overlaps the leader's
+            cross join lateral (
+                select
+                    next_row.{{ low }} <= walk.leader_high
+                    and next_row.{{ high }} >= walk.leader_low as joins
+            ) as step
         )
         select * from walk
     ) as bands

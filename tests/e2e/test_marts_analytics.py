@@ -92,15 +92,16 @@ def test_intervals_and_bands_match_an_independent_computation(pipeline):
     assert set(ranking) == set(counts) and len(ranking) == 20
     for kato, row in ranking.items():
         assert row["answer_rank"] == by_answers.index(kato) + 1
-        assert (row["answer_rate_ci_low"], row["answer_rate_ci_high"]) == pytest.approx(
-            answer_ci[kato], abs=1e-6
-        )
+        assert (
+            float(row["answer_rate_ci_low"]),
+            float(row["answer_rate_ci_high"]),
+        ) == pytest.approx(answer_ci[kato], abs=1e-6)
         assert row["answer_band"] == answer_bands[kato], kato
         assert row["small_sample"] == (counts[kato]["rated"] < 30)
         if counts[kato]["rated"]:
             assert (
-                row["unsatisfied_share_ci_low"],
-                row["unsatisfied_share_ci_high"],
+                float(row["unsatisfied_share_ci_low"]),
+                float(row["unsatisfied_share_ci_high"]),
             ) == pytest.approx(unsatisfied_ci[kato], abs=1e-6)
             assert row["satisfaction_band"] == satisfaction_bands[kato], kato
         else:
@@ -257,7 +258,7 @@ def test_analyses_compile_and_run_as_the_reader(pipeline, tmp_path, monkeypatch)
     for analysis in ANALYSES:
         compiled = target / "compiled" / "tyndau" / "analyses" / analysis.name
         sql = compiled.read_text(encoding="utf-8")
-        assert "marts." in sql and "marts_candidate" not in sql, analysis.name
+        assert '"marts".' in sql and "marts_candidate" not in sql, analysis.name
         with psycopg.connect(reader) as conn:
             rows = conn.execute(sql).fetchall()
         assert rows, f"{analysis.name} returned no rows"

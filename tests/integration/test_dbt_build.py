@@ -27,7 +27,16 @@ from tyndau.warehouse import ensure_raw_tables  # noqa: E402
 PROJECT_DIR = Path(__file__).resolve().parents[2] / "dbt_project"
 DBNAME = "tyndau_test"
 MARTS_SCHEMA = "marts_candidate"
-MART_TABLES = ["akimat_ranking", "fct_appeals", "dim_gov_bodies", "dim_regions"]
+MART_TABLES = [
+    "akimat_ranking",
+    "fct_appeals",
+    "dim_gov_bodies",
+    "dim_regions",
+    "akimat_ranking_monthly",
+    "akimat_categories",
+    "gov_body_response_times",
+    "gov_body_scorecard",
+]
 
 T0 = datetime(2021, 3, 19, 6, 0, tzinfo=UTC)
 LOAD_1 = uuid.UUID("11111111-1111-1111-1111-111111111111")
