@@ -116,6 +116,9 @@ def test_login_see_dags_trigger_and_succeed(airflow_ui, fresh_database):
             executable_path=shutil.which("chromium"), headless=True, args=CHROMIUM_ARGS
         )
         page = browser.new_page(viewport={"width": 1400, "height": 900})
+        # a shared machine and SQLite's one writer make the UI slow at times: wait, don't flake
+        page.set_default_timeout(60_000)
+        expect.set_options(timeout=60_000)
         page.goto(base + "/")
         page.get_by_label("Username").fill("admin")
         page.get_by_label("Password").fill(PASSWORD)
@@ -123,7 +126,7 @@ def test_login_see_dags_trigger_and_succeed(airflow_ui, fresh_database):
         page.wait_for_url(base + "/")
 
         page.goto(base + "/dags")
-        expect(page.get_by_text(f"{len(DAGS)} Dags")).to_be_visible(timeout=30_000)
+        expect(page.get_by_text(f"{len(DAGS)} Dags")).to_be_visible()
         for dag_id in DAGS:
             expect(page.get_by_role("link", name=dag_id, exact=True)).to_be_visible()
         expect(page.get_by_text("Import Errors")).to_have_count(0)
@@ -138,7 +141,7 @@ def test_login_see_dags_trigger_and_succeed(airflow_ui, fresh_database):
         deadline = time.monotonic() + 300
         while time.monotonic() < deadline:
             page.goto(base + "/dags/complaints_ingest/runs")
-            expect(manual_run).to_have_count(1, timeout=30_000)
+            expect(manual_run).to_have_count(1)
             if manual_run.get_by_text("Success", exact=True).count():
                 break
             assert not manual_run.get_by_text("Failed", exact=True).count(), page.content()
