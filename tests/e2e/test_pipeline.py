@@ -1,8 +1,8 @@
 """The whole pipeline through the real Airflow DAGs (`dag.test()`), against the sandbox portal.
 
 Checks the published ranking against CALIBRATION.md row by row, that a second run changes no
-mart, that the analysts' role reads marts and nothing else, and that a failing quality gate
-leaves the published marts untouched.
+mart, that the analysts' role reads marts and nothing else, and that a failing build leaves the
+published marts untouched.
 """
 
 from __future__ import annotations
@@ -159,8 +159,9 @@ def test_reader_role_reads_marts_and_nothing_else(pipeline):
             conn.execute(f"select 1 from {relation} limit 1")
 
 
-def test_failing_gate_keeps_last_good_marts(pipeline):
-    """An impossible observation (answered before it was submitted) must not reach `marts`."""
+def test_failing_build_keeps_last_good_marts(pipeline):
+    """An impossible observation (answered before it was submitted) fails dbt's own tests and
+    must not reach `marts`. (What only the GX gate catches: tests/e2e/test_alerts.py.)"""
     settings, url, _ = pipeline
     before = _fingerprint(url)
     with psycopg.connect(url) as conn:
