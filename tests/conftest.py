@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import os
+import shutil
+import tempfile
+from pathlib import Path
 
 import psycopg
 import pytest
@@ -14,12 +17,19 @@ os.environ.setdefault("DO_NOT_TRACK", "1")
 
 
 @pytest.fixture(scope="session")
-def pg_server(tmp_path_factory):
-    """A real PostgreSQL server for the whole session; tests make their own databases in it."""
-    pgdata = tmp_path_factory.mktemp("pg") / "pgdata"
+def pg_server():
+    """A real PostgreSQL server for the whole session; tests make their own databases in it.
+
+    Its folder is not under pytest's temporary root: as root, Postgres runs as the `pgserver`
+    user, and every pytest session that starts resets that root to mode 0700, which would lock
+    a concurrent session's server out of its own data.
+    """
+    home = Path(tempfile.mkdtemp(prefix="tyndau-test-pg-"))
+    pgdata = home / "pgdata"
     url = start_embedded(pgdata)
     yield url
     stop_embedded(pgdata)
+    shutil.rmtree(home, ignore_errors=True)
 
 
 @pytest.fixture
