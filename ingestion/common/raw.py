@@ -29,6 +29,16 @@ def sha256_hex(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
+def landing_connection(warehouse_url: str) -> psycopg.Connection:
+    """A connection for landing into raw: autocommit (each batch commits on its own), and
+    ``synchronous_commit`` off, so a batch does not wait for its WAL flush. A server crash can
+    then lose the last fraction of a second of commits, never a later one without an earlier:
+    the next run lands them again, since landing is idempotent."""
+    conn = psycopg.connect(warehouse_url, autocommit=True)
+    conn.execute("set synchronous_commit = off")
+    return conn
+
+
 def insert_new_rows(
     conn: psycopg.Connection,
     table: str,

@@ -35,6 +35,7 @@ from pathlib import Path
 import psycopg
 
 from ingestion.common.ledger import recorded_load, start_load
+from ingestion.common.raw import landing_connection
 from ingestion.complaints.load import (
     SOURCE,
     AlreadyLanded,
@@ -130,7 +131,7 @@ def land_complaints(
     if not inbox.is_dir():
         raise FileNotFoundError(f"complaints inbox {inbox} is not a folder")
     candidates = inbox_files(inbox)
-    with psycopg.connect(warehouse_url, autocommit=True) as conn:
+    with landing_connection(warehouse_url) as conn:
         ensure_raw_schema(conn)
         load_id = start_load(conn, SOURCE)
         report = LandingReport(load_id=load_id, inbox=str(inbox), files_seen=len(candidates))

@@ -15,6 +15,7 @@ import psycopg
 
 from ingestion.common.http import HttpConfig, PoliteSession
 from ingestion.common.ledger import record_progress, recorded_load, start_load
+from ingestion.common.raw import landing_connection
 from ingestion.dialog.crawl import BlogWalk, DialogCrawler, FailedPage, IncrementalStop
 from ingestion.dialog.load import (
     SOURCE,
@@ -34,7 +35,7 @@ from ingestion.dialog.registry import Blog, read_registry
 log = logging.getLogger(__name__)
 
 DEFAULT_LOOKBACK_DAYS = 90
-DEFAULT_BATCH_PAGES = 20
+DEFAULT_BATCH_PAGES = 100  # pages per commit: ~1,000 appeals, what a killed run re-reads
 _MAX_FAILED_PAGES_IN_LEDGER = 200  # the ledger row stays small; the report has them all
 _MAX_FAILED_PAGES_PER_BLOG = 50
 
@@ -130,7 +131,7 @@ def land_dialog(
         raise ValueError("lookback_days must not be negative")
     options = LandingOptions(full_refresh, lookback_days, batch_pages, progress)
     mode = "full refresh" if full_refresh else "incremental"
-    with psycopg.connect(warehouse_url, autocommit=True) as conn:
+    with landing_connection(warehouse_url) as conn:
         ensure_raw_schema(conn)
         load_id = start_load(conn, SOURCE)
         report = LoadReport(

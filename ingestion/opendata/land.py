@@ -32,6 +32,7 @@ import psycopg
 
 from ingestion.common.http import HttpConfig
 from ingestion.common.ledger import recorded_load, start_load
+from ingestion.common.raw import landing_connection
 from ingestion.opendata import api
 from ingestion.opendata.client import (
     AuthError,
@@ -144,7 +145,7 @@ def land_opendata(
         full_refresh, passport_max_age_days, catalogue_page_size, records_page_size, progress
     )
     secrets = (api_key,) if api_key else ()
-    with psycopg.connect(warehouse_url, autocommit=True) as conn:
+    with landing_connection(warehouse_url) as conn:
         ensure_raw_schema(conn)
         load_id = start_load(conn, SOURCE)
         report = LoadReport(load_id=load_id, full_refresh=full_refresh)
