@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Collection, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
@@ -79,7 +79,8 @@ class IncrementalStop:
     for a full refresh.
     """
 
-    known: Mapping[int, State]  # question_id → its last landed state
+    #: question ids → the last landed state of those raw holds (asked once per page read)
+    known: Callable[[Collection[int]], Mapping[int, State]]
     lookback_days: int = 90
     reach_id: int | None = None  # read down to this question id first (0: to the end)
 
@@ -87,12 +88,13 @@ class IncrementalStop:
         if newest is None or not page.cards or page.rejects:
             return False  # nothing to judge by, or unreadable cards: keep going
         cutoff = newest - dt.timedelta(days=self.lookback_days)
-        return all(
-            card["status"] != "pending"
-            and self.known.get(card["question_id"]) == appeal_state(card)
-            and dt.date.fromisoformat(card["submitted_on"]) < cutoff
+        if any(
+            card["status"] == "pending" or dt.date.fromisoformat(card["submitted_on"]) >= cutoff
             for card in page.cards
-        )
+        ):
+            return False
+        known = self.known([card["question_id"] for card in page.cards])
+        return all(known.get(card["question_id"]) == appeal_state(card) for card in page.cards)
 
     def has_reached(self, lowest_id: int | None) -> bool:
         """Whether a walk that has read down to ``lowest_id`` owes nothing more."""

@@ -9,6 +9,7 @@ import logging
 import uuid
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
+from functools import partial
 from pathlib import Path
 
 import psycopg
@@ -253,7 +254,7 @@ class _Landing:
     def _stop_rule(self, blog: Blog, state: WalkState) -> IncrementalStop | None:
         if self.options.full_refresh:
             return None
-        known = known_states(self.conn, blog.blog_id)
+        known = partial(known_states, self.conn)
         return IncrementalStop(known, self.options.lookback_days, reach_id=state.reach_id)
 
     def _flush(self, walk: WalkRecord | None = None) -> None:

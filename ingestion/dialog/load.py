@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 
 import psycopg
@@ -169,13 +169,17 @@ def land_pages(
     return Landed(appeals=added_appeals, rejects=added_rejects)
 
 
-def known_states(conn: psycopg.Connection, blog_id: int) -> dict[int, tuple[str, str | None]]:
-    """Each appeal of a blog in raw → its latest (status, rating): for ``IncrementalStop``."""
+def known_states(
+    conn: psycopg.Connection, question_ids: Collection[int]
+) -> dict[int, tuple[str, str | None]]:
+    """The latest (status, rating) in raw of each of ``question_ids`` raw holds: what
+    ``IncrementalStop`` compares a page with. Asked page by page (the primary key's index), so a
+    walk's memory does not grow with the blog's history."""
     rows = conn.execute(
         "select distinct on (question_id) question_id, payload->>'status', payload->>'rating' "
-        "from raw.dialog_appeals where blog_id = %s "
+        "from raw.dialog_appeals where question_id = any(%s) "
         "order by question_id, observed_at desc",
-        (blog_id,),
+        (list(question_ids),),
     ).fetchall()
     return {question_id: (status, rating) for question_id, status, rating in rows}
 

@@ -117,10 +117,11 @@ def test_landing_the_same_page_twice_adds_nothing(conn):
     second = land_pages(conn, uuid.uuid4(), [observed(page), observed(page)])
     assert (first.appeals, second.appeals) == (10, 0)
     assert count(conn, "dialog_appeals") == 10
-    assert known_states(conn, BLOG) == {
+    ids = [c["question_id"] for c in page.cards]
+    assert known_states(conn, ids) == {
         c["question_id"]: (c["status"], c["rating"]) for c in page.cards
     }
-    assert known_states(conn, 1) == {}
+    assert known_states(conn, [1]) == {}
 
 
 def test_a_changed_appeal_adds_a_row_and_keeps_the_old_one(conn):
@@ -144,7 +145,7 @@ def test_a_changed_appeal_adds_a_row_and_keeps_the_old_one(conn):
     assert [r[0] for r in rows] == ["pending", "answered"]
     assert rows[1][1] == content_hash(answered)
     assert count(conn, "dialog_appeals") == 11
-    assert known_states(conn, BLOG)[754734] == ("answered", None)  # the latest observation
+    assert known_states(conn, [754734]) == {754734: ("answered", None)}  # the latest observation
 
 
 def test_payload_round_trips_exactly_through_postgres(conn):

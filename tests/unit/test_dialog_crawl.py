@@ -158,8 +158,13 @@ def known(ids, state=("rejected", None)):
     return dict.fromkeys(ids, state)
 
 
+def lookup(states):
+    """What IncrementalStop asks raw for, answered from ``states``."""
+    return lambda ids: {i: states[i] for i in ids if i in states}
+
+
 def test_incremental_stops_at_the_first_page_of_known_settled_appeals():
-    stop = IncrementalStop(known(range(1, 96)), lookback_days=30)
+    stop = IncrementalStop(lookup(known(range(1, 96))), lookback_days=30)
     pages = list(crawl_blog(ScriptedSession(ten_pages(7)), BASE, 7, stop=stop))
     # page 1: new ids; pages 2-4: not older than 30 days before the newest (id 70 is exactly
     # 30 days older); page 5 (ids 60..51) is the first settled one
@@ -168,12 +173,12 @@ def test_incremental_stops_at_the_first_page_of_known_settled_appeals():
 
 def test_incremental_goes_on_while_a_page_holds_an_unknown_appeal():
     ids = set(range(1, 96)) - {52}  # an older appeal never seen before (page drift)
-    stop = IncrementalStop(known(ids), lookback_days=30)
+    stop = IncrementalStop(lookup(known(ids)), lookback_days=30)
     assert len(list(crawl_blog(ScriptedSession(ten_pages(7)), BASE, 7, stop=stop))) == 6
 
 
 def test_incremental_with_nothing_known_is_a_full_crawl():
-    stop = IncrementalStop({}, lookback_days=30)
+    stop = IncrementalStop(lookup({}), lookback_days=30)
     assert len(list(crawl_blog(ScriptedSession(ten_pages(7)), BASE, 7, stop=stop))) == 10
 
 
@@ -181,20 +186,20 @@ def test_a_page_with_rejects_is_never_settled():
     answers = ten_pages(7)
     bad = card(0, DAY).replace("/blogs/all-questions/0", "/nowhere/")
     answers[url(7, 5)] = answers[url(7, 5)].replace("<footer>", bad + "<footer>")
-    stop = IncrementalStop(known(range(1, 96)), lookback_days=30)
+    stop = IncrementalStop(lookup(known(range(1, 96))), lookback_days=30)
     assert len(list(crawl_blog(ScriptedSession(answers), BASE, 7, stop=stop))) == 6
 
 
 def test_a_page_with_an_old_pending_appeal_is_never_settled():
     answers = ten_pages(7)
     answers[url(7, 5)] = answers[url(7, 5)].replace(REJECTED, "находится на рассмотрении у ГО", 1)
-    stop = IncrementalStop(known(range(1, 96)), lookback_days=30)
+    stop = IncrementalStop(lookup(known(range(1, 96))), lookback_days=30)
     assert len(list(crawl_blog(ScriptedSession(answers), BASE, 7, stop=stop))) == 6
 
 
 def test_a_page_showing_a_change_is_never_settled():
     # 55 was pending when last landed and is rejected now: pages further down may hold more
-    stop = IncrementalStop({**known(range(1, 96)), 55: ("pending", None)}, lookback_days=30)
+    stop = IncrementalStop(lookup({**known(range(1, 96)), 55: ("pending", None)}), lookback_days=30)
     assert len(list(crawl_blog(ScriptedSession(ten_pages(7)), BASE, 7, stop=stop))) == 6
 
 
@@ -229,7 +234,7 @@ def test_a_walk_says_why_it_stopped():
     )
     assert failed.lowest_id is None and not failed.reached_end
 
-    stop = IncrementalStop(known(range(1, 96)), lookback_days=30)
+    stop = IncrementalStop(lookup(known(range(1, 96))), lookback_days=30)
     assert walk_of(ten_pages(7), stop)[0].stop_reason == "settled page 5"
 
     same = page([card(30, DAY), card(29, DAY)], None)
@@ -265,14 +270,14 @@ def test_a_broken_last_page_is_owed_to_the_end():
 
 def test_an_incremental_walk_does_not_stop_before_what_it_owes():
     # Pages 5.. are settled, but an earlier walk could not read the cards above id 25.
-    stop = IncrementalStop(known(range(1, 96)), lookback_days=30, reach_id=25)
+    stop = IncrementalStop(lookup(known(range(1, 96))), lookback_days=30, reach_id=25)
     walk, pages = walk_of(ten_pages(7), stop)
     assert len(pages) == 8 and walk.stop_reason == "settled page 8"  # page 8: ids 30..21
     assert walk.lowest_id == 21 and walk.reach_after(25, 51) is None  # paid
 
 
 def test_an_incremental_walk_owing_everything_goes_to_the_end():
-    stop = IncrementalStop(known(range(1, 96)), lookback_days=30, reach_id=0)
+    stop = IncrementalStop(lookup(known(range(1, 96))), lookback_days=30, reach_id=0)
     walk, pages = walk_of(ten_pages(7), stop)
     assert len(pages) == 10 and walk.stop_reason == "end of listing"
     assert walk.reach_after(0, None) is None
@@ -281,7 +286,7 @@ def test_an_incremental_walk_owing_everything_goes_to_the_end():
 def test_a_debt_not_paid_is_carried_and_new_gaps_are_added():
     answers = ten_pages(7)
     answers[url(7, 3)] = broken(7, 3)  # ids 80..71, owed as 70 (the first of page 4)
-    stop = IncrementalStop(known(range(1, 96)), lookback_days=30)
+    stop = IncrementalStop(lookup(known(range(1, 96))), lookback_days=30)
     walk, _ = walk_of(answers, stop)
     assert walk.stop_reason == "settled page 5" and walk.owed == [70]
     assert walk.reach_after(None, None) == 70
