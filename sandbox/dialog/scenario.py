@@ -11,7 +11,7 @@ from __future__ import annotations
 import csv
 import itertools
 import random
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
@@ -182,6 +182,17 @@ def load_registry(path: Path = REGISTRY_FILE) -> list[Blog]:
             )
             for row in csv.DictReader(f)
         ]
+
+
+def write_registry(path: Path, blog_ids: Iterable[int]) -> Path:
+    """A registry file with some of the sandbox's blogs, in the sandbox's order."""
+    wanted = set(blog_ids)
+    with REGISTRY_FILE.open(encoding="utf-8") as src, path.open("w", encoding="utf-8") as out:
+        reader = csv.DictReader(src)
+        writer = csv.DictWriter(out, fieldnames=reader.fieldnames)
+        writer.writeheader()
+        writer.writerows(row for row in reader if int(row["blog_id"]) in wanted)
+    return path
 
 
 def scaled_target(target: BodyTarget, scale: float) -> BodyTarget:
