@@ -116,8 +116,15 @@ def _landing(f: dict | None) -> list[str]:
         "|---|---:|---:|",
         *(f"| {k} | {sec[k]} | {rate[k]:,} |" for k in ("fetch", "parse", "load")),
         f"| end to end | {sec['total']} | {rate['end_to_end']:,} |",
-        f"| reference: `COPY` of the same rows | {f['copy']['seconds']} | "
+        f"| — of which building rows in Python (canonical JSON, hash) | "
+        f"{sec['load_row_building']} | |",
+        f"| the same load (`insert_new_rows`) with all rows in one batch | "
+        f"{f['load_in_one_batch']['seconds']} | {f['load_in_one_batch']['rows_per_second']:,} |",
+        f"| reference: `COPY` of the same rows, one stream | {f['copy']['seconds']} | "
         f"{f['copy']['rows_per_second']:,} |",
+        f"| reference: `COPY` of the same rows, one transaction per "
+        f"{f['copy']['in_batches']['rows_per_batch']} rows | "
+        f"{f['copy']['in_batches']['seconds']} | {f['copy']['in_batches']['rows_per_second']:,} |",
     ]
     dlt = f.get("dlt")
     if dlt:
@@ -128,7 +135,8 @@ def _landing(f: dict | None) -> list[str]:
             )
     lines += [
         "",
-        f"Load vs COPY: {f['load_vs_copy']}; load vs dlt: {f['load_vs_dlt']}.",
+        f"Load vs COPY: {f['load_vs_copy']} (vs COPY in the same batches: "
+        f"{f['load_vs_copy_in_batches']}); load vs dlt: {f['load_vs_dlt']}.",
         "",
     ]
     return lines
