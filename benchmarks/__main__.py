@@ -139,34 +139,42 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     started = time.perf_counter()
     results: dict = {"profile": args.profile, "command": command.strip()}
+
+    def save() -> tuple[Path, Path]:
+        """Write what is measured so far: a long run that fails late keeps its figures."""
+        results["duration_seconds"] = round(time.perf_counter() - started, 1)
+        results["targets"] = report.judge(results)
+        return report.write(results, args.results_dir, args.profile)
+
     with ScratchWarehouse(args.state_dir) as warehouse:
         results["machine"] = machine_info(warehouse)
         if "landing" in figures:
             with step(f"1. landing {profile.landing_appeals:,} appeals"):
                 url = warehouse.fresh_database("bench_landing")
                 results["landing"] = landing.run(url, profile.landing_appeals, work_dir, dlt_python)
+            save()
         if "transform" in figures:
-            by_scale = []
+            results["transform"] = {"by_scale": []}
             for appeals in profile.transform_scales:
                 with step(f"2. transform at {appeals:,} appeals"):
                     url = warehouse.fresh_database(f"bench_transform_{appeals}")
-                    by_scale.append(transform.run(url, appeals, work_dir))
+                    results["transform"]["by_scale"].append(transform.run(url, appeals, work_dir))
+                save()
                 if "serving" in figures and appeals == profile.transform_scales[-1]:
                     with step(f"3. serving at {appeals:,} appeals"):
                         results["serving"] = serving.run(url, profile.serving_runs)
-            results["transform"] = {"by_scale": by_scale}
-        if "memory" in figures:
-            sizes = " and ".join(f"{n:,}" for n in profile.memory_sizes)
-            with step(f"4. memory of crawling {sizes} appeals"):
-                results["memory"] = memory.run(warehouse.fresh_database, profile.memory_sizes)
         if "politeness" in figures:
             with step("5. politeness cost of a daily run"):
                 url = warehouse.fresh_database("bench_politeness")
                 blogs = list(profile.politeness_blogs) if profile.politeness_blogs else None
                 results["politeness"] = politeness.run(url, blogs, work_dir)
-    results["duration_seconds"] = round(time.perf_counter() - started, 1)
-    results["targets"] = report.judge(results)
-    json_path, md_path = report.write(results, args.results_dir, args.profile)
+            save()
+        if "memory" in figures:
+            sizes = " and ".join(f"{n:,}" for n in profile.memory_sizes)
+            with step(f"4. memory of crawling {sizes} appeals"):
+                results["memory"] = memory.run(warehouse.fresh_database, profile.memory_sizes)
+            save()
+    json_path, md_path = save()
     print(md_path.read_text())
     print(f"results: {json_path} and {md_path}")
     return 0
