@@ -32,10 +32,10 @@ from sandbox.dialog.scenario import (
     Blog,
     BodyTarget,
     Scenario,
-    _answer_days,
-    _responders,
     answer_appeal,
+    answer_days,
     load_registry,
+    make_responders,
     reject_appeal,
     write_appeal,
 )
@@ -111,7 +111,7 @@ class LazyListing(Sequence[Appeal]):
             days = rng.randint(0, REJECTION_DAYS_MAX)
             reject_appeal(appeal, min(appeal.submitted_on + timedelta(days=days), TODAY))
             return
-        answered_on = min(appeal.submitted_on + timedelta(days=_answer_days(rng)), TODAY)
+        answered_on = min(appeal.submitted_on + timedelta(days=answer_days(rng)), TODAY)
         answer_appeal(rng, self.scenario, appeal, answered_on)
         rated = rng.random() * target.answered
         if rated < target.rated:
@@ -131,7 +131,9 @@ def build_lazy_scenario(appeals: int, seed: int = 2021) -> LazyScenario:
         today=TODAY,
         blogs=blogs,
         appeals_by_blog={},
-        responders={b.blog_id: _responders(random.Random(f"{seed}:{b.blog_id}")) for b in blogs},
+        responders={
+            b.blog_id: make_responders(random.Random(f"{seed}:{b.blog_id}")) for b in blogs
+        },
         last_question_id=0,
     )
     for index, (blog, weight) in enumerate(zip(blogs, weights, strict=True)):

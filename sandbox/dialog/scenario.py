@@ -226,7 +226,7 @@ def build_scenario(seed: int = 2021, scale: float = 1.0) -> Scenario:
         today=TODAY,
         blogs=blogs,
         appeals_by_blog={},
-        responders={b.blog_id: _responders(rngs[b.blog_id]) for b in blogs},
+        responders={b.blog_id: make_responders(rngs[b.blog_id]) for b in blogs},
         last_question_id=last_question_id,
     )
     for blog, plan in zip(blogs, plans, strict=True):
@@ -295,7 +295,7 @@ def _assign_question_ids(rng: random.Random, plans: list[list[_Slot]]) -> int:
     return question_id
 
 
-def _responders(rng: random.Random) -> tuple[str, ...]:
+def make_responders(rng: random.Random) -> tuple[str, ...]:
     return tuple(make_person(rng).short_name for _ in range(RESPONDERS_PER_BLOG))
 
 
@@ -333,7 +333,7 @@ def _write_blog(
                 follow_up_k=slot.follow_up_k,
             )
         if slot.status == "answered":
-            answered_on = submitted_on + timedelta(days=_answer_days(rng))
+            answered_on = submitted_on + timedelta(days=answer_days(rng))
             answer_appeal(rng, scenario, appeal, min(answered_on, scenario.today))
             appeal.rating = slot.rating
         elif slot.status == "rejected":
@@ -390,7 +390,7 @@ def reject_appeal(appeal: Appeal, rejected_on: date) -> None:
     appeal.rejected_on = rejected_on
 
 
-def _answer_days(rng: random.Random) -> int:
+def answer_days(rng: random.Random) -> int:
     """Most answers within the 15 working days the law gives, a long tail up to 40."""
     days = rng.triangular(ANSWER_DAYS_MIN, ANSWER_DAYS_MAX + 1, ANSWER_DAYS_MODE)
     return min(int(days), ANSWER_DAYS_MAX)
