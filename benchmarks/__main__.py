@@ -127,6 +127,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         profile = replace(profile, memory_sizes=args.memory_sizes)
     if args.landing_appeals:
         profile = replace(profile, landing_appeals=args.landing_appeals)
+    args.state_dir = args.state_dir.resolve()  # dbt reads relative paths from its project dir
     figures = args.only or list(FIGURES)
     if "serving" in figures and "transform" not in figures:
         parser.error("serving reads the marts the transform figure builds: add --only transform")

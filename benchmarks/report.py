@@ -157,6 +157,11 @@ def _transform(f: dict | None) -> list[str]:
             f"| {s['appeals']:,} | {s['raw_megabytes']:,} | {t['seed']} | {t['build']} | "
             f"{t['full']} | {s['day_rows']:,} | {t['incremental']} | {s['incremental_vs_full']} |"
         )
+    for s in f["by_scale"]:
+        slowest = s.get("slowest_nodes", {}).get("full", [])
+        if slowest:
+            nodes = ", ".join(f"`{n['node']}` {n['seconds']} s" for n in slowest)
+            lines += ["", f"Slowest nodes of the full build at {s['appeals']:,}: {nodes}."]
     return [*lines, ""]
 
 

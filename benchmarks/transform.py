@@ -14,6 +14,7 @@ recent answered appeals with a new rating and view count (a day's changes).
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
 import time
 from pathlib import Path
@@ -94,10 +95,12 @@ def run(warehouse_url: str, appeals: int, work_dir: Path) -> dict:
     with step(f"dbt seed + build at {appeals:,} appeals"):
         seed = dbt.timed("seed")
         full = dbt.timed("build")
+        slowest_full = dbt.slowest_nodes()
     with psycopg.connect(warehouse_url, autocommit=True) as conn:
         added = add_a_day(conn, appeals, daily, templates)
     with step(f"incremental dbt build after one more day ({added:,} rows)"):
         incremental = dbt.timed("build")
+        slowest_incremental = dbt.slowest_nodes()
     publish_marts(warehouse_url)
     with psycopg.connect(warehouse_url) as conn:
         fct_rows = conn.execute("select count(*) from marts.fct_appeals").fetchone()[0]
@@ -115,6 +118,7 @@ def run(warehouse_url: str, appeals: int, work_dir: Path) -> dict:
         "day_rows": added,
         "incremental_vs_full": round(incremental / full_seconds, 3),
         "fct_appeals_rows": fct_rows,
+        "slowest_nodes": {"full": slowest_full, "incremental": slowest_incremental},
     }
 
 
@@ -215,6 +219,15 @@ class DbtRunner:
         for key in ("host", "port", "user", "password", "dbname"):
             os.environ[f"TYNDAU_PG_{key.upper()}"] = parts[key]
         os.environ["DBT_LOG_PATH"] = str(target_dir / "logs")
+
+    def slowest_nodes(self, count: int = 5) -> list[dict]:
+        """The last command's slowest nodes (models, tests, seeds), from dbt's run_results."""
+        results = json.loads((self.target_dir / "target" / "run_results.json").read_text())
+        nodes = sorted(results["results"], key=lambda r: r["execution_time"], reverse=True)
+        return [
+            {"node": r["unique_id"].split(".", 1)[1], "seconds": round(r["execution_time"], 2)}
+            for r in nodes[:count]
+        ]
 
     def timed(self, command: str) -> float:
         from dbt.cli.main import dbtRunner
