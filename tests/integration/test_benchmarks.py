@@ -53,7 +53,9 @@ def test_the_tiny_benchmark_writes_every_figure(tmp_path):
     appeals = landing["appeals"]
     assert 900 <= appeals <= 1100 and landing["pages"] >= appeals / 10
     assert all(landing["seconds"][step] > 0 for step in ("fetch", "parse", "load"))
-    assert landing["copy"]["rows"] == appeals
+    assert landing["copy"]["rows"] == landing["copy"]["in_batches"]["rows"] == appeals
+    assert landing["load_in_one_batch"]["rows"] == appeals
+    assert 0 < landing["seconds"]["load_row_building"] < landing["seconds"]["load"]
     assert {f: d["rows"] for f, d in landing["dlt"]["by_format"].items()} == {
         "insert_values": appeals,
         "csv": appeals,
@@ -68,6 +70,8 @@ def test_the_tiny_benchmark_writes_every_figure(tmp_path):
     assert scale["fct_appeals_rows"] > scale["appeals"]
     assert scale["seconds"]["full"] >= scale["seconds"]["build"] > 0
     assert 0 < scale["incremental_vs_full"] < 5
+    slowest = scale["slowest_nodes"]["full"]
+    assert len(slowest) == 5 and slowest[0]["seconds"] >= slowest[-1]["seconds"] >= 0
 
     # 3. serving: on those marts
     serving = results["serving"]
