@@ -62,7 +62,7 @@ def test_the_tiny_benchmark_writes_every_figure(tmp_path):
     }
     rate = landing["appeals_per_second"]["load"]
     assert landing["load_vs_copy"] == round(rate / landing["copy"]["rows_per_second"], 3)
-    assert rate == round(appeals / landing["seconds"]["load"])
+    assert abs(rate - appeals / landing["seconds"]["load"]) < 0.01 * rate  # seconds are rounded
 
     # 2. transform: the marts hold the history and the day's new appeals
     (scale,) = results["transform"]["by_scale"]
