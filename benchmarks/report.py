@@ -39,15 +39,15 @@ TARGETS = (
         "memory",
         "peak RSS growth, first run (largest / smallest N)",
         lambda r: r["memory"]["growth"]["first_run"],
-        lambda v: v <= 1.2,
-        "≤ 1.2 (flat)",
+        lambda v: v <= 1.1,
+        "≤ 1.1 (flat)",
     ),
     (
         "memory",
         "peak RSS growth, daily run (largest / smallest N)",
         lambda r: r["memory"]["growth"]["daily_run"],
-        lambda v: v <= 1.2,
-        "≤ 1.2 (flat)",
+        lambda v: v <= 1.1,
+        "≤ 1.1 (flat)",
     ),
 )
 
@@ -116,16 +116,23 @@ def _landing(f: dict | None) -> list[str]:
         "|---|---:|---:|",
         *(f"| {k} | {sec[k]} | {rate[k]:,} |" for k in ("fetch", "parse", "load")),
         f"| end to end | {sec['total']} | {rate['end_to_end']:,} |",
-        f"| — of which building rows in Python (canonical JSON, hash) | "
-        f"{sec['load_row_building']} | |",
-        f"| the same load (`insert_new_rows`) with all rows in one batch | "
-        f"{f['load_in_one_batch']['seconds']} | {f['load_in_one_batch']['rows_per_second']:,} |",
         f"| reference: `COPY` of the same rows, one stream | {f['copy']['seconds']} | "
         f"{f['copy']['rows_per_second']:,} |",
-        f"| reference: `COPY` of the same rows, one transaction per "
-        f"{f['copy']['in_batches']['rows_per_batch']} rows | "
-        f"{f['copy']['in_batches']['seconds']} | {f['copy']['in_batches']['rows_per_second']:,} |",
     ]
+    # the breakdown of the load step (results files from before it have none)
+    if "load_row_building" in sec:
+        one_batch, batched = f["load_in_one_batch"], f["copy"]["in_batches"]
+        lines[-1:-1] = [
+            f"| — of which building rows in Python (canonical JSON, hash) | "
+            f"{sec['load_row_building']} | |",
+            f"| the same load (`insert_new_rows`) with all rows in one batch | "
+            f"{one_batch['seconds']} | {one_batch['rows_per_second']:,} |",
+        ]
+        lines.append(
+            f"| reference: `COPY` of the same rows, one transaction per "
+            f"{batched['rows_per_batch']} rows | {batched['seconds']} | "
+            f"{batched['rows_per_second']:,} |"
+        )
     dlt = f.get("dlt")
     if dlt:
         for fmt, d in dlt["by_format"].items():
@@ -136,7 +143,7 @@ def _landing(f: dict | None) -> list[str]:
     lines += [
         "",
         f"Load vs COPY: {f['load_vs_copy']} (vs COPY in the same batches: "
-        f"{f['load_vs_copy_in_batches']}); load vs dlt: {f['load_vs_dlt']}.",
+        f"{f.get('load_vs_copy_in_batches', 'not measured')}); load vs dlt: {f['load_vs_dlt']}.",
         "",
     ]
     return lines
