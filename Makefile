@@ -6,7 +6,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 UV_VERSION := 0.13.9
 
-.PHONY: demo test lint lock clean help browser
+.PHONY: demo test lint lock clean help browser bench bench-full
 help:  ## this list
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
 
@@ -32,6 +32,21 @@ browser:  ## install Debian's chromium when it is missing (for the browser tests
 
 test: $(VENV)/.synced browser  ## run the whole test suite (real Postgres, dbt, GX, Airflow)
 	$(BIN)/python -m pytest
+
+# Benchmarks run on their own embedded Postgres under $(BENCH_STATE); dlt, the landing's peer,
+# gets an environment of its own there, from its pinned requirements.
+BENCH_STATE := .tyndau/bench
+DLT_VENV    := $(BENCH_STATE)/dlt-venv
+$(DLT_VENV)/.synced: benchmarks/dlt/requirements.txt | $(BIN)/uv
+	$(BIN)/uv venv --quiet --allow-existing --python $(BIN)/python $(DLT_VENV)
+	$(BIN)/uv pip sync --quiet --python $(DLT_VENV)/bin/python benchmarks/dlt/requirements.txt
+	touch $@
+
+bench: $(VENV)/.synced $(DLT_VENV)/.synced  ## quick benchmark (<10 min on 2 cores) → benchmarks/results/quick.{json,md}
+	$(BIN)/python -m benchmarks --quick --state-dir $(BENCH_STATE) --command "make bench"
+
+bench-full: $(VENV)/.synced $(DLT_VENV)/.synced  ## the scale runs (1M and 10M appeals; hours) → benchmarks/results/full.{json,md}
+	$(BIN)/python -m benchmarks --full --state-dir $(BENCH_STATE) --command "make bench-full"
 
 lint: $(VENV)/.synced  ## ruff
 	$(BIN)/ruff check .

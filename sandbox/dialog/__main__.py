@@ -7,6 +7,7 @@ import sys
 import threading
 from collections.abc import Sequence
 
+from sandbox.dialog.lazy import build_lazy_scenario
 from sandbox.dialog.scenario import build_scenario
 from sandbox.dialog.server import DialogSandbox, Knobs
 from sandbox.http import serve_until_interrupted
@@ -29,6 +30,13 @@ def build_parser(prog: str = "python -m sandbox.dialog") -> argparse.ArgumentPar
         type=float,
         default=1.0,
         help="multiplies every body's counts (1: exactly CALIBRATION.md)",
+    )
+    serve.add_argument(
+        "--appeals",
+        type=int,
+        default=None,
+        help="serve about this many appeals, generated page by page and never held in memory "
+        "(millions are fine; shaped like the scenario, not calibrated to it): replaces --scale",
     )
     knobs = parser.add_argument_group("knobs")
     knobs.add_argument(
@@ -115,7 +123,13 @@ def main(
         knobs = knobs_from_args(args)
     except ValueError as error:
         parser.error(str(error))
-    sandbox = DialogSandbox(build_scenario(args.seed, args.scale), args.host, args.port, knobs)
+    if args.appeals is not None and args.appeals < 1:
+        parser.error("--appeals must be at least 1")
+    if args.appeals is not None:
+        scenario = build_lazy_scenario(args.appeals, args.seed)
+    else:
+        scenario = build_scenario(args.seed, args.scale)
+    sandbox = DialogSandbox(scenario, args.host, args.port, knobs)
     return serve_until_interrupted(sandbox, "Open Dialogue sandbox", stop)
 
 

@@ -11,10 +11,13 @@ from __future__ import annotations
 
 import itertools
 import random
+from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import timedelta
 
 from sandbox.dialog.people import make_person
 from sandbox.dialog.phrases import category_weights
+from sandbox.dialog.render import CARDS_PER_PAGE
 from sandbox.dialog.scenario import (
     FIRST_DAY,
     REJECTED_SHARE_OF_UNANSWERED,
@@ -95,3 +98,44 @@ def _grow_views_and_ratings(rng: random.Random, scenario: Scenario, appeals: lis
         if unrated and rng.random() < DAILY_RATING_CHANCE:
             negative = rng.random() < NEGATIVE_RATING_SHARE
             appeal.rating = "negative" if negative else "positive"
+
+
+# --- what a day's changes require of a crawler --------------------------------------------------
+
+#: Requests any run makes whatever changed: robots.txt and the language switch.
+FIXED_REQUESTS = 2
+
+#: A blog's listing, newest first: (question id, status, rating) of every card.
+ListingStates = dict[int, list[tuple[int, str, str | None]]]
+
+
+@dataclass(frozen=True)
+class DailyMinimum:
+    """The fewest requests that see every change between two states of the portal."""
+
+    requests: int
+    deepest: dict[int, int]  # blog_id → deepest page holding a new or changed appeal (≥ 1)
+    changed: frozenset[int]  # question ids new or changed (status or rating)
+
+
+def listing_states(scenario: Scenario, blog_ids: Iterable[int]) -> ListingStates:
+    """What an incremental crawl watches on each blog's listing, to compare before and after."""
+    return {
+        b: [(a.question_id, a.status, a.rating) for a in scenario.appeals_by_blog[b]]
+        for b in blog_ids
+    }
+
+
+def daily_minimum(before: ListingStates, after: ListingStates) -> DailyMinimum:
+    """Per blog, the deepest page of the new listing holding a new appeal or one whose status or
+    rating changed (page 1 at least: a crawler must look to know), plus the fixed requests."""
+    changed: set[int] = set()
+    deepest: dict[int, int] = {}
+    for blog_id, cards in after.items():
+        old = {qid: state for qid, *state in before[blog_id]}
+        deepest[blog_id] = 1
+        for position, (qid, *state) in enumerate(cards):
+            if old.get(qid) != state:
+                changed.add(qid)
+                deepest[blog_id] = position // CARDS_PER_PAGE + 1
+    return DailyMinimum(FIXED_REQUESTS + sum(deepest.values()), deepest, frozenset(changed))

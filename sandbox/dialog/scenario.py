@@ -11,7 +11,7 @@ from __future__ import annotations
 import csv
 import itertools
 import random
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
@@ -184,6 +184,17 @@ def load_registry(path: Path = REGISTRY_FILE) -> list[Blog]:
         ]
 
 
+def write_registry(path: Path, blog_ids: Iterable[int]) -> Path:
+    """A registry file with some of the sandbox's blogs, in the sandbox's order."""
+    wanted = set(blog_ids)
+    with REGISTRY_FILE.open(encoding="utf-8") as src, path.open("w", encoding="utf-8") as out:
+        reader = csv.DictReader(src)
+        writer = csv.DictWriter(out, fieldnames=reader.fieldnames)
+        writer.writeheader()
+        writer.writerows(row for row in reader if int(row["blog_id"]) in wanted)
+    return path
+
+
 def scaled_target(target: BodyTarget, scale: float) -> BodyTarget:
     """The target times `scale`, kept consistent (unsatisfied ≤ rated ≤ answered ≤ appeals)."""
     if scale == 1:
@@ -215,7 +226,7 @@ def build_scenario(seed: int = 2021, scale: float = 1.0) -> Scenario:
         today=TODAY,
         blogs=blogs,
         appeals_by_blog={},
-        responders={b.blog_id: _responders(rngs[b.blog_id]) for b in blogs},
+        responders={b.blog_id: make_responders(rngs[b.blog_id]) for b in blogs},
         last_question_id=last_question_id,
     )
     for blog, plan in zip(blogs, plans, strict=True):
@@ -284,7 +295,7 @@ def _assign_question_ids(rng: random.Random, plans: list[list[_Slot]]) -> int:
     return question_id
 
 
-def _responders(rng: random.Random) -> tuple[str, ...]:
+def make_responders(rng: random.Random) -> tuple[str, ...]:
     return tuple(make_person(rng).short_name for _ in range(RESPONDERS_PER_BLOG))
 
 
@@ -322,7 +333,7 @@ def _write_blog(
                 follow_up_k=slot.follow_up_k,
             )
         if slot.status == "answered":
-            answered_on = submitted_on + timedelta(days=_answer_days(rng))
+            answered_on = submitted_on + timedelta(days=answer_days(rng))
             answer_appeal(rng, scenario, appeal, min(answered_on, scenario.today))
             appeal.rating = slot.rating
         elif slot.status == "rejected":
@@ -379,7 +390,7 @@ def reject_appeal(appeal: Appeal, rejected_on: date) -> None:
     appeal.rejected_on = rejected_on
 
 
-def _answer_days(rng: random.Random) -> int:
+def answer_days(rng: random.Random) -> int:
     """Most answers within the 15 working days the law gives, a long tail up to 40."""
     days = rng.triangular(ANSWER_DAYS_MIN, ANSWER_DAYS_MAX + 1, ANSWER_DAYS_MODE)
     return min(int(days), ANSWER_DAYS_MAX)

@@ -2,27 +2,15 @@
 
 from __future__ import annotations
 
-import csv
-from pathlib import Path
-
 import psycopg
 
 from ingestion.common.http import PROJECT_URL
 from ingestion.dialog import land_dialog
 from ingestion.dialog.parse import PARAGRAPH_SEPARATOR
-from sandbox.dialog.scenario import REGISTRY_FILE, build_scenario
+from sandbox.dialog.scenario import build_scenario, write_registry
 from sandbox.dialog.server import DialogSandbox, Knobs
 
 DRIFTING, STEADY = 100033, 32792  # 351 appeals (36 pages), 75 (8 pages)
-
-
-def write_registry(path: Path, blog_ids) -> Path:
-    with REGISTRY_FILE.open(encoding="utf-8") as src, path.open("w", encoding="utf-8") as out:
-        reader = csv.DictReader(src)
-        writer = csv.DictWriter(out, fieldnames=reader.fieldnames)
-        writer.writeheader()
-        writer.writerows(row for row in reader if int(row["blog_id"]) in set(blog_ids))
-    return path
 
 
 def landed(url: str, blog_id: int) -> list[tuple[int, dict]]:

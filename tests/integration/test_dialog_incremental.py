@@ -12,7 +12,6 @@ anything the crawler reports.
 
 from __future__ import annotations
 
-import csv
 import os
 import signal
 import subprocess
@@ -26,26 +25,15 @@ import pytest
 from ingestion.common.http import HttpConfig
 from ingestion.dialog import ensure_raw_schema, land_dialog
 from ingestion.dialog.parse import PARAGRAPH_SEPARATOR
-from sandbox.dialog.render import CARDS_PER_PAGE
-from sandbox.dialog.scenario import REGISTRY_FILE, Appeal, Scenario, build_scenario
+from sandbox.dialog.evolve import FIXED_REQUESTS, daily_minimum, listing_states
+from sandbox.dialog.scenario import Appeal, Scenario, build_scenario, write_registry
 from sandbox.dialog.server import DialogSandbox, Fault, Knobs
 
 ROOT = Path(__file__).resolve().parents[2]
 BIG, LARGE = 100075, 100071  # Almaty (7,363 appeals, ~1,800 pending), Astana (2,528)
 SMALL = (100033, 100010, 32792)  # 351, 95 and 75 appeals
-FIXED_REQUESTS = 2  # robots.txt and the language switch
 
 # -- helpers -----------------------------------------------------------------------------------
-
-
-def write_registry(path: Path, blog_ids) -> Path:
-    """A registry with some blogs of the sandbox's, in the sandbox's order."""
-    with REGISTRY_FILE.open(encoding="utf-8") as src, path.open("w", encoding="utf-8") as out:
-        reader = csv.DictReader(src)
-        writer = csv.DictWriter(out, fieldnames=reader.fieldnames)
-        writer.writeheader()
-        writer.writerows(row for row in reader if int(row["blog_id"]) in set(blog_ids))
-    return path
 
 
 def expected_payload(appeal: Appeal) -> dict:
@@ -87,14 +75,6 @@ def latest_payloads(url: str) -> dict[int, dict]:
     return dict(rows)
 
 
-def watched_states(scenario: Scenario, blog_ids) -> dict[int, list[tuple[int, str, str | None]]]:
-    """Each blog's listing, newest first: (question id, status, rating) of every card."""
-    return {
-        b: [(a.question_id, a.status, a.rating) for a in scenario.appeals_by_blog[b]]
-        for b in blog_ids
-    }
-
-
 def ledger_stats(url: str, load_id) -> tuple[str, dict]:
     with psycopg.connect(url) as conn:
         return conn.execute(
@@ -114,26 +94,16 @@ def test_a_daily_run_fetches_close_to_the_minimum_and_lands_every_change(fresh_d
         assert first.failed_pages == []
         assert set(first.stop_reasons.values()) == {"end of listing"}  # nothing known: all
 
-        before = watched_states(scenario, blogs)
+        before = listing_states(scenario, blogs)
         portal.advance(1)
-        after = watched_states(scenario, blogs)
+        after = listing_states(scenario, blogs)
         portal.clear_log()
         daily = land_dialog(fresh_database, portal.base_url, registry)
         requests = portal.requests
 
-    # The minimum, from the portal's before and after: per blog, the deepest page of the new
-    # listing holding a new appeal or one whose status or rating changed (at least page 1: a
-    # crawler must look to know), plus robots.txt and the language switch.
-    changed: set[int] = set()
-    deepest: dict[int, int] = {}
-    for blog_id in blogs:
-        old = {qid: state for qid, *state in before[blog_id]}
-        deepest[blog_id] = 1
-        for position, (qid, *state) in enumerate(after[blog_id]):
-            if old.get(qid) != state:
-                changed.add(qid)
-                deepest[blog_id] = position // CARDS_PER_PAGE + 1
-    minimum = FIXED_REQUESTS + sum(deepest.values())
+    # The minimum, from the portal's before and after (not from anything the crawler reports).
+    least = daily_minimum(before, after)
+    minimum, deepest, changed = least.requests, least.deepest, least.changed
     made = len(requests)
     ratio = made / minimum
     print(

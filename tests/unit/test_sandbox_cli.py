@@ -37,7 +37,7 @@ def test_help_describes_every_knob():
         check=True,
         timeout=60,
     )
-    for flag in (*KNOB_FLAGS, "--port", "--host", "--seed", "--scale"):
+    for flag in (*KNOB_FLAGS, "--port", "--host", "--seed", "--scale", "--appeals"):
         assert flag in result.stdout
 
 
@@ -95,6 +95,17 @@ def test_main_serves_until_told_to_stop(capsys):
     stop.set()
     assert main(["--port", "0", "--scale", "0.01"], stop=stop) == 0
     assert "Open Dialogue sandbox at http://127.0.0.1:" in capsys.readouterr().out
+
+
+def test_millions_of_appeals_are_served_at_once_and_none_is_a_usage_error(capsys):
+    stop = threading.Event()
+    stop.set()
+    assert main(["--port", "0", "--appeals", "5000000"], stop=stop) == 0
+    assert "Open Dialogue sandbox at http://127.0.0.1:" in capsys.readouterr().out
+    with pytest.raises(SystemExit) as exit_info:
+        main(["--appeals", "0"])
+    assert exit_info.value.code == 2
+    assert "--appeals must be at least 1" in capsys.readouterr().err
 
 
 def test_the_dialog_sandbox_imports_nothing_of_the_pipeline():

@@ -1,0 +1,249 @@
+"""Figure 1, landing: appeals per second from sandbox pages into ``raw``, split into fetch,
+parse and load; the load against a bare ``COPY`` of the same rows (the physical limit) and
+against dlt loading the same parsed records into the same Postgres (the peer).
+
+The walk is the project's own (``DialogCrawler.crawl_blog``, full refresh, crawl delay 0), and
+so are the parser (inside the walk) and the loader (``land_pages``, in batches of
+``DEFAULT_BATCH_PAGES`` pages as ``land_dialog`` does). Fetch is timed inside the session, the
+load around ``land_pages``; parse is the rest of the walk's time (the parser and the walk's own
+bookkeeping). The sandbox serves from the same process: fetch includes its rendering.
+
+Where the load's time goes, measured on the same rows: the Python part of building them
+(canonical JSON, content hash), the loader's ``insert_new_rows`` with every row in one batch,
+and COPY in one transaction per batch of the landing's size.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import subprocess
+import time
+import uuid
+from pathlib import Path
+
+import psycopg
+
+from benchmarks.env import ROOT, say
+from ingestion.common.http import PoliteSession
+from ingestion.common.ledger import start_load
+from ingestion.common.raw import canonical_json, content_hash, insert_new_rows
+from ingestion.dialog.crawl import DialogCrawler
+from ingestion.dialog.land import DEFAULT_BATCH_PAGES
+from ingestion.dialog.load import (
+    APPEAL_COLUMNS,
+    SOURCE,
+    ObservedPage,
+    ensure_raw_schema,
+    land_pages,
+    now,
+)
+from sandbox.dialog.lazy import build_lazy_scenario
+from sandbox.dialog.render import CARDS_PER_PAGE
+from sandbox.dialog.server import DialogSandbox, Knobs
+
+DLT_SCRIPT = ROOT / "benchmarks" / "dlt" / "load_jsonl.py"
+COPY_TABLE = "bench_copy.dialog_appeals"
+ANNOTATIONS = ("blog_id", "source_url", "observed_at")  # what a JSON line adds to a record
+
+
+class TimedSession(PoliteSession):
+    """A PoliteSession that adds up the seconds spent fetching (waits, retries and checks of
+    the body included)."""
+
+    fetch_seconds = 0.0
+
+    def fetch_text(self, url, validate=None):
+        started = time.perf_counter()
+        try:
+            return super().fetch_text(url, validate)
+        finally:
+            self.fetch_seconds += time.perf_counter() - started
+
+
+def run(warehouse_url: str, appeals: int, work_dir: Path, dlt_python: Path) -> dict:
+    """Land ``appeals`` sandbox appeals; returns the figure."""
+    records_file = work_dir / "landing-records.jsonl"
+    scenario = build_lazy_scenario(appeals)
+    with DialogSandbox(scenario, knobs=Knobs(crawl_delay=0)) as portal:
+        timings = _crawl_and_land(warehouse_url, portal.base_url, scenario.blogs, records_file)
+    rows = timings["rows"]
+    result = {
+        "appeals": rows,
+        "pages": timings["pages"],
+        "seconds": {k: round(timings[k], 3) for k in ("fetch", "parse", "load")},
+    }
+    total = sum(timings[k] for k in ("fetch", "parse", "load"))
+    result["seconds"]["total"] = round(total, 3)
+    result["appeals_per_second"] = {
+        "end_to_end": round(rows / total),
+        "fetch": round(rows / timings["fetch"]),
+        "parse": round(rows / timings["parse"]),
+        "load": round(rows / timings["load"]),
+    }
+    # of the load, the part spent in Python building rows (canonical JSON, content hash)
+    rows_built, building = rows_from_records(records_file)
+    result["seconds"]["load_row_building"] = round(building, 3)
+    result["load_in_one_batch"] = one_batch_load(warehouse_url, rows_built)
+    del rows_built
+    batch_rows = DEFAULT_BATCH_PAGES * CARDS_PER_PAGE
+    copy = copy_reference(warehouse_url, work_dir / "landing-rows.copy", batch_rows)
+    result["copy"] = copy
+    load_rate = result["appeals_per_second"]["load"]
+    result["load_vs_copy"] = round(load_rate / copy["rows_per_second"], 3)
+    result["load_vs_copy_in_batches"] = round(load_rate / copy["in_batches"]["rows_per_second"], 3)
+    dlt = dlt_peer(dlt_python, warehouse_url, records_file)
+    result["dlt"] = dlt
+    result["load_vs_dlt"] = round(load_rate / dlt["rows_per_second"], 2)
+    records_file.unlink(missing_ok=True)
+    return result
+
+
+def _crawl_and_land(warehouse_url: str, base_url: str, blogs, records_file: Path) -> dict:
+    fetch = parse = load = 0.0
+    pages = 0
+    with (
+        psycopg.connect(warehouse_url, autocommit=True) as conn,
+        TimedSession(min_delay=0) as session,
+        records_file.open("w", encoding="utf-8") as records,
+    ):
+        ensure_raw_schema(conn)
+        load_id = start_load(conn, SOURCE)
+        crawler = DialogCrawler(session, base_url)
+        crawler.ensure_language()
+        pending: list[ObservedPage] = []
+        last_report = time.monotonic()
+
+        def land() -> float:
+            started = time.perf_counter()
+            land_pages(conn, load_id, pending)
+            pending.clear()
+            return time.perf_counter() - started
+
+        for blog in blogs:
+            walk = crawler.crawl_blog(blog.blog_id)
+            while True:
+                fetched_before = session.fetch_seconds
+                started = time.perf_counter()
+                try:
+                    url, page = next(walk)
+                except StopIteration:
+                    break
+                walked = time.perf_counter() - started
+                fetched = session.fetch_seconds - fetched_before
+                fetch += fetched
+                parse += walked - fetched
+                observed = ObservedPage(blog.blog_id, url, page, now())
+                pending.append(observed)
+                _write_records(records, observed)  # for dlt: the same parsed records
+                pages += 1
+                if len(pending) >= DEFAULT_BATCH_PAGES:
+                    load += land()
+                if time.monotonic() - last_report > 10:
+                    say(f"  landing: {pages} pages, blog {blog.blog_id}")
+                    last_report = time.monotonic()
+            if pending:
+                load += land()
+        rows = conn.execute("select count(*) from raw.dialog_appeals").fetchone()[0]
+    return {"fetch": fetch, "parse": parse, "load": load, "pages": pages, "rows": rows}
+
+
+def _write_records(out, observed: ObservedPage) -> None:
+    for record in observed.page.cards:
+        annotations = (observed.blog_id, observed.url, observed.observed_at.isoformat())
+        line = dict(zip(ANNOTATIONS, annotations, strict=True)) | record
+        out.write(json.dumps(line, ensure_ascii=False) + "\n")
+
+
+def copy_reference(warehouse_url: str, dump: Path, batch_rows: int) -> dict:
+    """``COPY`` of raw's very rows into a table made like raw's (keys included): rows/s, in one
+    stream (the physical limit) and in one transaction per ``batch_rows`` rows (what a landing
+    that commits every batch of pages could reach at most)."""
+    cols = ", ".join(APPEAL_COLUMNS)
+    with psycopg.connect(warehouse_url, autocommit=True) as conn:
+        with (
+            dump.open("wb") as out,
+            conn.cursor().copy(f"copy (select {cols} from raw.dialog_appeals) to stdout") as copy,
+        ):
+            for chunk in copy:
+                out.write(chunk)
+        conn.execute("create schema if not exists bench_copy")
+        one_stream = _timed_copy(conn, dump, cols, batch_rows=None)
+        batched = _timed_copy(conn, dump, cols, batch_rows=batch_rows)
+    size = dump.stat().st_size
+    dump.unlink()
+    return {
+        "rows": one_stream["rows"],
+        "seconds": one_stream["seconds"],
+        "rows_per_second": one_stream["rows_per_second"],
+        "megabytes": round(size / 1e6, 1),
+        "in_batches": {"rows_per_batch": batch_rows, **batched},
+    }
+
+
+def _timed_copy(conn: psycopg.Connection, dump: Path, cols: str, batch_rows: int | None) -> dict:
+    """COPY the dump (text format: one line per row) into a fresh copy of raw's table."""
+    conn.execute(f"drop table if exists {COPY_TABLE}")
+    conn.execute(f"create table {COPY_TABLE} (like raw.dialog_appeals including all)")
+    statement = f"copy {COPY_TABLE} ({cols}) from stdin"
+    started = time.perf_counter()
+    with dump.open("rb") as src:
+        if batch_rows is None:
+            with conn.transaction(), conn.cursor() as cur, cur.copy(statement) as copy:
+                while chunk := src.read(1 << 20):
+                    copy.write(chunk)
+        else:
+            while batch := list(itertools.islice(src, batch_rows)):
+                with conn.transaction(), conn.cursor() as cur, cur.copy(statement) as copy:
+                    copy.write(b"".join(batch))
+    seconds = time.perf_counter() - started
+    rows = conn.execute(f"select count(*) from {COPY_TABLE}").fetchone()[0]
+    return {"rows": rows, "seconds": round(seconds, 3), "rows_per_second": round(rows / seconds)}
+
+
+def rows_from_records(records_file: Path) -> tuple[list[tuple], float]:
+    """raw's rows for the records, as the loader builds them, and the seconds spent in Python
+    on what it computes per row (the canonical JSON and its hash)."""
+    rows, seconds = [], 0.0
+    load_id = uuid.uuid4()
+    with records_file.open(encoding="utf-8") as lines:
+        for line in lines:
+            record = json.loads(line)
+            blog_id, url, observed_at = (record.pop(k) for k in ANNOTATIONS)
+            started = time.perf_counter()
+            row = (load_id, observed_at, url, content_hash(record), record["question_id"])
+            rows.append((*row, blog_id, canonical_json(record)))
+            seconds += time.perf_counter() - started
+    return rows, seconds
+
+
+def one_batch_load(warehouse_url: str, rows: list[tuple]) -> dict:
+    """The loader's ``insert_new_rows`` (COPY to a temporary table, INSERT … ON CONFLICT DO
+    NOTHING) with every row in one batch: what the load costs without per-batch commits."""
+    with psycopg.connect(warehouse_url, autocommit=True) as conn:
+        conn.execute("create schema if not exists bench_copy")
+        conn.execute(f"drop table if exists {COPY_TABLE}")
+        conn.execute(f"create table {COPY_TABLE} (like raw.dialog_appeals including all)")
+        started = time.perf_counter()
+        inserted = insert_new_rows(conn, COPY_TABLE, APPEAL_COLUMNS, rows)
+        seconds = time.perf_counter() - started
+    return {
+        "rows": inserted,
+        "seconds": round(seconds, 3),
+        "rows_per_second": round(inserted / seconds),
+    }
+
+
+def dlt_peer(dlt_python: Path, warehouse_url: str, records_file: Path) -> dict:
+    """dlt, in its own environment, loading the same records into the same Postgres."""
+    say("  dlt: loading the same records")
+    out = subprocess.run(
+        [str(dlt_python), str(DLT_SCRIPT), warehouse_url, str(records_file), uuid.uuid4().hex[:8]],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if out.returncode != 0:
+        raise RuntimeError(f"the dlt peer failed:\n{out.stderr[-4000:]}")
+    return json.loads(out.stdout.strip().splitlines()[-1])

@@ -1,0 +1,231 @@
+"""The results file: figures as JSON, and the same as a markdown table with the machine."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+# Targets of the benchmarks issue: (figure, what, how to read it from the results, test, text).
+TARGETS = (
+    (
+        "landing",
+        "load rate vs COPY",
+        lambda r: r["landing"]["load_vs_copy"],
+        lambda v: v >= 0.5,
+        "≥ 0.5",
+    ),
+    (
+        "landing",
+        "load rate vs dlt (its fastest format)",
+        lambda r: r["landing"]["load_vs_dlt"],
+        lambda v: v >= 3,
+        "≥ 3",
+    ),
+    (
+        "transform",
+        "incremental build / full build (largest scale)",
+        lambda r: r["transform"]["by_scale"][-1]["incremental_vs_full"],
+        lambda v: v <= 0.10,
+        "≤ 0.10",
+    ),
+    (
+        "serving",
+        "ranking query p95 (ms)",
+        lambda r: r["serving"]["ranking"]["p95_ms"],
+        lambda v: v < 50,
+        "< 50",
+    ),
+    (
+        "memory",
+        "peak RSS growth, first run (largest / smallest N)",
+        lambda r: r["memory"]["growth"]["first_run"],
+        lambda v: v <= 1.1,
+        "≤ 1.1 (flat)",
+    ),
+    (
+        "memory",
+        "peak RSS growth, daily run (largest / smallest N)",
+        lambda r: r["memory"]["growth"]["daily_run"],
+        lambda v: v <= 1.1,
+        "≤ 1.1 (flat)",
+    ),
+)
+
+
+def judge(results: dict) -> list[dict]:
+    """Each target with the measured value and whether it is met (None: not measured)."""
+    verdicts = []
+    for figure, what, value_of, test, target in TARGETS:
+        try:
+            value = value_of(results)
+        except (KeyError, IndexError, TypeError):
+            value = None
+        met = None if value is None else bool(test(value))
+        verdicts.append(
+            {"figure": figure, "measure": what, "value": value, "target": target, "met": met}
+        )
+    return verdicts
+
+
+def write(results: dict, results_dir: Path, profile: str) -> tuple[Path, Path]:
+    results_dir.mkdir(parents=True, exist_ok=True)
+    json_path = results_dir / f"{profile}.json"
+    md_path = results_dir / f"{profile}.md"
+    json_path.write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n")
+    md_path.write_text(markdown(results))
+    return json_path, md_path
+
+
+def markdown(results: dict) -> str:
+    m = results["machine"]
+    lines = [
+        f"# Benchmarks: {results['profile']}",
+        "",
+        f"Command: `{results['command']}`, {m['date']}, {results['duration_seconds']:.0f} s, "
+        f"commit {m.get('commit')}.",
+        "",
+        f"Machine: {m['cpu']}, {m['cores']} cores, {m['ram_gb']} GB RAM, {m['os']}; "
+        f"Python {m['python']}, PostgreSQL {m['postgres']} (embedded), dbt {m['dbt']}. "
+        f"Load average at start: {', '.join(str(x) for x in m['load_average_at_start'])}.",
+        "",
+        "## Targets",
+        "",
+        "| figure | measure | value | target | met |",
+        "|---|---|---:|---|---|",
+    ]
+    for v in results["targets"]:
+        met = {True: "yes", False: "**no**", None: "not measured"}[v["met"]]
+        lines.append(f"| {v['figure']} | {v['measure']} | {v['value']} | {v['target']} | {met} |")
+    lines += ["", "## Figures", ""]
+    lines += _landing(results.get("landing"))
+    lines += _transform(results.get("transform"))
+    lines += _serving(results.get("serving"))
+    lines += _memory(results.get("memory"))
+    lines += _politeness(results.get("politeness"))
+    return "\n".join(lines) + "\n"
+
+
+def _landing(f: dict | None) -> list[str]:
+    if not f:
+        return []
+    rate, sec = f["appeals_per_second"], f["seconds"]
+    lines = [
+        f"**1. Landing** ({f['appeals']:,} appeals, {f['pages']:,} pages, crawl delay 0)",
+        "",
+        "| step | seconds | appeals/s |",
+        "|---|---:|---:|",
+        *(f"| {k} | {sec[k]} | {rate[k]:,} |" for k in ("fetch", "parse", "load")),
+        f"| end to end | {sec['total']} | {rate['end_to_end']:,} |",
+        f"| reference: `COPY` of the same rows, one stream | {f['copy']['seconds']} | "
+        f"{f['copy']['rows_per_second']:,} |",
+    ]
+    # the breakdown of the load step (results files from before it have none)
+    if "load_row_building" in sec:
+        one_batch, batched = f["load_in_one_batch"], f["copy"]["in_batches"]
+        lines[-1:-1] = [
+            f"| — of which building rows in Python (canonical JSON, hash) | "
+            f"{sec['load_row_building']} | |",
+            f"| the same load (`insert_new_rows`) with all rows in one batch | "
+            f"{one_batch['seconds']} | {one_batch['rows_per_second']:,} |",
+        ]
+        lines.append(
+            f"| reference: `COPY` of the same rows, one transaction per "
+            f"{batched['rows_per_batch']} rows | {batched['seconds']} | "
+            f"{batched['rows_per_second']:,} |"
+        )
+    dlt = f.get("dlt")
+    if dlt:
+        for fmt, d in dlt["by_format"].items():
+            lines.append(
+                f"| peer: dlt {dlt['version']} ({fmt}, append) | {d['seconds']['total']} | "
+                f"{d['rows_per_second']:,} |"
+            )
+    lines += [
+        "",
+        f"Load vs COPY: {f['load_vs_copy']} (vs COPY in the same batches: "
+        f"{f.get('load_vs_copy_in_batches', 'not measured')}); load vs dlt: {f['load_vs_dlt']}.",
+        "",
+    ]
+    return lines
+
+
+def _transform(f: dict | None) -> list[str]:
+    if not f:
+        return []
+    lines = [
+        "**2. Transform** (`dbt seed` + `dbt build` of the whole project; then one more day)",
+        "",
+        "| appeals | raw MB | seed s | build s | full s | day rows | incremental s | ratio |",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for s in f["by_scale"]:
+        t = s["seconds"]
+        lines.append(
+            f"| {s['appeals']:,} | {s['raw_megabytes']:,} | {t['seed']} | {t['build']} | "
+            f"{t['full']} | {s['day_rows']:,} | {t['incremental']} | {s['incremental_vs_full']} |"
+        )
+    for s in f["by_scale"]:
+        slowest = s.get("slowest_nodes", {}).get("full", [])
+        if slowest:
+            nodes = ", ".join(f"`{n['node']}` {n['seconds']} s" for n in slowest)
+            lines += ["", f"Slowest nodes of the full build at {s['appeals']:,}: {nodes}."]
+    return [*lines, ""]
+
+
+def _serving(f: dict | None) -> list[str]:
+    if not f:
+        return []
+    return [
+        f"**3. Serving** ({f['fct_appeals_rows']:,} appeals in marts.fct_appeals, "
+        f"{f['runs']} runs each)",
+        "",
+        "| query | p50 ms | p95 ms | max ms |",
+        "|---|---:|---:|---:|",
+        *(
+            f"| {name}: `{f[name]['sql'][:90]}…` | {f[name]['p50_ms']} | {f[name]['p95_ms']} | "
+            f"{f[name]['max_ms']} |"
+            for name in ("ranking", "filtered")
+        ),
+        "",
+        f"Filter: {f['filtered']['params']}.",
+        "",
+    ]
+
+
+def _memory(f: dict | None) -> list[str]:
+    if not f:
+        return []
+    lines = [
+        "**4. Memory** (peak RSS of `land_dialog` in its own process)",
+        "",
+        "| appeals | first run MB | first run appeals/s | daily run MB | daily run cards |",
+        "|---:|---:|---:|---:|---:|",
+    ]
+    for s in f["by_size"]:
+        first, daily = s["first_run"], s["daily_run"]
+        lines.append(
+            f"| {s['appeals']:,} | {first['peak_rss_mb']} | {first['appeals_per_second']:,} | "
+            f"{daily['peak_rss_mb']} | {daily['cards_seen']:,} |"
+        )
+    g = f["growth"]
+    lines += [
+        "",
+        f"N grew ×{f['size_ratio']}: peak RSS ×{g['first_run']} (first run), "
+        f"×{g['daily_run']} (daily run).",
+        "",
+    ]
+    return lines
+
+
+def _politeness(f: dict | None) -> list[str]:
+    if not f:
+        return []
+    return [
+        f"**5. Politeness cost** ({f['blogs']} blogs, {f['appeals']:,} appeals; "
+        f"{f['changed_appeals']:,} new or changed in the day)",
+        "",
+        f"Daily run: {f['daily_run_requests']:,} requests for a minimum of "
+        f"{f['minimum_requests']:,} (×{f['daily_vs_minimum']}); the full run before it: "
+        f"{f['full_run_requests']:,}.",
+        "",
+    ]

@@ -1,0 +1,250 @@
+"""Figure 2, transform: ``dbt build`` of the whole project on N appeals generated straight into
+``raw``, then one more day of appeals and the same build again, as a ratio to the full one.
+
+The rows are made by SQL (``generate_series``) from templates: real payloads, cut by the
+project's parser from pages the calibrated sandbox renders (texts with names, IINs, phones and
+e-mails for staging to mask; statuses, ratings and blogs in the scenario's proportions). Each
+generated appeal takes a template's payload with its own question id and number and dates
+spread evenly over six years (answer and rejection delays kept).
+
+One more day: as many new appeals as an average day brings, and as many re-observations of
+recent answered appeals with a new rating and view count (a day's changes).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import time
+from pathlib import Path
+
+import psycopg
+from psycopg.types.json import Jsonb
+
+from benchmarks.env import say, step
+from ingestion.common.ledger import finish_load, start_load
+from ingestion.dialog.load import SOURCE, land_blogs
+from ingestion.dialog.parse import parse_listing
+from ingestion.dialog.registry import read_registry
+from sandbox.dialog import render
+from sandbox.dialog.scenario import REGISTRY_FILE, build_scenario
+from tyndau.publish import publish_marts
+from tyndau.settings import PROJECT_DIR
+from tyndau.warehouse import ensure_raw_tables, url_parts
+
+DBT_PROJECT = PROJECT_DIR / "dbt_project"
+FIRST_DAY = "2015-01-01"
+SPAN_DAYS = 2190  # six years of appeals
+FIRST_QUESTION_ID = 10_000_000
+TEMPLATE_PAGE_STEP = 10  # every 10th page of every blog: ~4,000 templates
+CHUNK = 1_000_000  # rows per INSERT, for progress lines
+
+GENERATE = """
+insert into raw.dialog_appeals
+    (load_id, observed_at, source_url, content_hash, question_id, blog_id, payload)
+select %(load_id)s, clock_timestamp(), 'generated', md5(made.payload::text), made.question_id,
+    made.blog_id, made.payload
+from generate_series(%(first)s::bigint, %(last)s::bigint) as g
+join bench.templates as t on t.k = g %% %(templates)s
+cross join lateral (
+    select %(first_question_id)s + g as question_id,
+        %(start)s::date + ((g - %(first)s) * %(days)s / %(count)s)::int as day
+) as ids
+cross join lateral (
+    select ids.question_id, t.blog_id, t.payload || jsonb_build_object(
+        'question_id', ids.question_id,
+        'number', ids.question_id::text,
+        'submitted_on', ids.day,
+        'answered_on', ids.day + t.answer_days,
+        'rejected_on', ids.day + t.reject_days
+    ) as payload
+) as made
+"""
+
+CHANGE_RATINGS = """
+insert into raw.dialog_appeals
+    (load_id, observed_at, source_url, content_hash, question_id, blog_id, payload)
+select %(load_id)s, clock_timestamp(), 'generated', md5(changed.payload::text), question_id,
+    blog_id, changed.payload
+from (
+    select question_id, blog_id, payload from raw.dialog_appeals
+    where payload ->> 'status' = 'answered' and payload ->> 'rating' is null
+    order by question_id desc limit %(count)s
+) as recent
+cross join lateral (
+    select recent.payload || jsonb_build_object(
+        'rating', 'positive', 'views', (recent.payload ->> 'views')::int + 1
+    ) as payload
+) as changed
+"""
+
+
+def run(warehouse_url: str, appeals: int, work_dir: Path) -> dict:
+    """Generate ``appeals`` appeals, build, add a day, build again; returns the figure."""
+    ensure_raw_tables(warehouse_url)
+    daily = max(1, appeals // SPAN_DAYS)
+    with psycopg.connect(warehouse_url, autocommit=True) as conn:
+        templates = load_templates(conn)
+        with step(f"generating {appeals:,} appeals into raw"):
+            generated = generate(conn, appeals, templates)
+        raw_bytes = conn.execute("select pg_total_relation_size('raw.dialog_appeals')").fetchone()[
+            0
+        ]
+    dbt = DbtRunner(warehouse_url, work_dir / f"dbt-{appeals}")
+    with step(f"dbt seed + build at {appeals:,} appeals"):
+        seed = dbt.timed("seed")
+        full = dbt.timed("build")
+        slowest_full = dbt.slowest_nodes()
+    with psycopg.connect(warehouse_url, autocommit=True) as conn:
+        added = add_a_day(conn, appeals, daily, templates)
+    with step(f"incremental dbt build after one more day ({added:,} rows)"):
+        incremental = dbt.timed("build")
+        slowest_incremental = dbt.slowest_nodes()
+    publish_marts(warehouse_url)
+    with psycopg.connect(warehouse_url) as conn:
+        fct_rows = conn.execute("select count(*) from marts.fct_appeals").fetchone()[0]
+    full_seconds = seed + full
+    return {
+        "appeals": generated,
+        "raw_megabytes": round(raw_bytes / 1e6),
+        "templates": templates,
+        "seconds": {
+            "seed": round(seed, 2),
+            "build": round(full, 2),
+            "full": round(full_seconds, 2),
+            "incremental": round(incremental, 2),
+        },
+        "day_rows": added,
+        "incremental_vs_full": round(incremental / full_seconds, 3),
+        "fct_appeals_rows": fct_rows,
+        "slowest_nodes": {"full": slowest_full, "incremental": slowest_incremental},
+    }
+
+
+def load_templates(conn: psycopg.Connection) -> int:
+    """Real parsed payloads into ``bench.templates``; returns how many."""
+    scenario = build_scenario()
+    rows = []
+    for blog in scenario.blogs:
+        appeals = scenario.appeals_by_blog[blog.blog_id]
+        for page in range(1, render.total_pages(len(appeals)) + 1, TEMPLATE_PAGE_STEP):
+            parsed = parse_listing(render.render_listing(blog, appeals, page), "template")
+            rows += [(blog.blog_id, card) for card in parsed.cards]
+    conn.execute("create schema if not exists bench")
+    conn.execute("drop table if exists bench.templates")
+    conn.execute(
+        "create table bench.templates (k int primary key, blog_id bigint, "
+        "payload jsonb, answer_days int, reject_days int)"
+    )
+    with (
+        conn.cursor() as cur,
+        cur.copy("copy bench.templates (k, blog_id, payload) from stdin") as copy,
+    ):
+        for k, (blog_id, card) in enumerate(rows):
+            copy.write_row((k, blog_id, Jsonb(card)))
+    conn.execute(
+        "update bench.templates set "
+        "answer_days = (payload ->> 'answered_on')::date - (payload ->> 'submitted_on')::date, "
+        "reject_days = (payload ->> 'rejected_on')::date - (payload ->> 'submitted_on')::date"
+    )
+    return len(rows)
+
+
+def generate(conn: psycopg.Connection, appeals: int, templates: int) -> int:
+    """The history: ``appeals`` appeals over SPAN_DAYS days, with the registry as blogs."""
+    load_id = start_load(conn, SOURCE)
+    land_blogs(conn, load_id, read_registry(REGISTRY_FILE), str(REGISTRY_FILE))
+    for first in range(0, appeals, CHUNK):
+        last = min(first + CHUNK, appeals) - 1
+        conn.execute(
+            GENERATE,
+            {
+                "load_id": load_id,
+                "first": first,
+                "last": last,
+                "templates": templates,
+                "first_question_id": FIRST_QUESTION_ID,
+                "start": FIRST_DAY,
+                "days": SPAN_DAYS,
+                "count": appeals,
+            },
+        )
+        if appeals > CHUNK:
+            say(f"  {last + 1:,} of {appeals:,} appeals generated")
+    conn.execute("analyze raw.dialog_appeals")
+    finish_load(conn, load_id, "succeeded", {"generated": appeals})
+    return conn.execute("select count(*) from raw.dialog_appeals").fetchone()[0]
+
+
+def add_a_day(conn: psycopg.Connection, appeals: int, daily: int, templates: int) -> int:
+    """An average day after the history: new appeals, and ratings given to recent answers."""
+    load_id = start_load(conn, SOURCE)
+    new = conn.execute(
+        GENERATE,
+        {
+            "load_id": load_id,
+            "first": appeals,
+            "last": appeals + daily - 1,
+            "templates": templates,
+            "first_question_id": FIRST_QUESTION_ID,
+            "start": _day_after(SPAN_DAYS),
+            "days": 0,
+            "count": daily,
+        },
+    ).rowcount
+    # submitted today: not answered yet
+    conn.execute(
+        "update raw.dialog_appeals set payload = payload || jsonb_build_object("
+        "'answered_on', null, 'rejected_on', null, 'status', 'pending', 'rating', null, "
+        "'answer_text', null, 'responder', null) where load_id = %(load_id)s",
+        {"load_id": load_id},
+    )
+    changed = conn.execute(CHANGE_RATINGS, {"load_id": load_id, "count": daily}).rowcount
+    conn.execute("analyze raw.dialog_appeals")
+    finish_load(conn, load_id, "succeeded", {"new": new, "changed": changed})
+    return new + changed
+
+
+def _day_after(days: int) -> str:
+    return (dt.date.fromisoformat(FIRST_DAY) + dt.timedelta(days=days + 1)).isoformat()
+
+
+class DbtRunner:
+    """``dbt <command>`` of the whole project on one database, in this process."""
+
+    def __init__(self, warehouse_url: str, target_dir: Path):
+        self.target_dir = target_dir
+        parts = url_parts(warehouse_url)
+        for key in ("host", "port", "user", "password", "dbname"):
+            os.environ[f"TYNDAU_PG_{key.upper()}"] = parts[key]
+        os.environ["DBT_LOG_PATH"] = str(target_dir / "logs")
+
+    def slowest_nodes(self, count: int = 5) -> list[dict]:
+        """The last command's slowest nodes (models, tests, seeds), from dbt's run_results."""
+        results = json.loads((self.target_dir / "target" / "run_results.json").read_text())
+        nodes = sorted(results["results"], key=lambda r: r["execution_time"], reverse=True)
+        return [
+            {"node": r["unique_id"].split(".", 1)[1], "seconds": round(r["execution_time"], 2)}
+            for r in nodes[:count]
+        ]
+
+    def timed(self, command: str) -> float:
+        from dbt.cli.main import dbtRunner
+
+        args = [
+            command,
+            "--project-dir",
+            str(DBT_PROJECT),
+            "--profiles-dir",
+            str(DBT_PROJECT),
+            "--target-path",
+            str(self.target_dir / "target"),
+            "--quiet",
+        ]
+        started = time.perf_counter()
+        result = dbtRunner().invoke(args)
+        seconds = time.perf_counter() - started
+        if not result.success:
+            raise RuntimeError(f"dbt {command} failed: {result.exception or result.result}")
+        return seconds

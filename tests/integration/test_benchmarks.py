@@ -1,0 +1,102 @@
+"""The benchmark harness at a tiny scale: every figure is in the results file, with sane values.
+
+Speed is what the benchmarks measure (``make bench``), not what this test checks: it runs the
+real harness (its own embedded Postgres, the sandbox, dbt, dlt in its own environment) in
+seconds and checks that the figures hang together.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+DLT_VENV = ROOT / ".tyndau" / "bench" / "dlt-venv"
+
+
+def test_the_tiny_benchmark_writes_every_figure(tmp_path):
+    # dlt's own environment, as make bench makes it (a no-op when it is up to date)
+    subprocess.run(["make", "-s", str(DLT_VENV / ".synced")], cwd=ROOT, check=True)
+    results_dir = tmp_path / "results"
+    run = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "benchmarks",
+            "--tiny",
+            "--state-dir",
+            str(tmp_path / "state"),
+            "--dlt-venv",
+            str(DLT_VENV),
+            "--results-dir",
+            str(results_dir),
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
+    assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
+    results = json.loads((results_dir / "tiny.json").read_text())
+    markdown = (results_dir / "tiny.md").read_text()
+
+    machine = results["machine"]
+    assert machine["cores"] >= 1 and machine["ram_gb"] > 0 and machine["postgres"].startswith("16")
+    for heading in ("1. Landing", "2. Transform", "3. Serving", "4. Memory", "5. Politeness"):
+        assert heading in markdown
+    assert machine["cpu"] in markdown and results["command"] in markdown
+
+    # 1. landing: the same rows through every path
+    landing = results["landing"]
+    appeals = landing["appeals"]
+    assert 900 <= appeals <= 1100 and landing["pages"] >= appeals / 10
+    assert all(landing["seconds"][step] > 0 for step in ("fetch", "parse", "load"))
+    assert landing["copy"]["rows"] == landing["copy"]["in_batches"]["rows"] == appeals
+    assert landing["load_in_one_batch"]["rows"] == appeals
+    assert 0 < landing["seconds"]["load_row_building"] < landing["seconds"]["load"]
+    assert {f: d["rows"] for f, d in landing["dlt"]["by_format"].items()} == {
+        "insert_values": appeals,
+        "csv": appeals,
+    }
+    rate = landing["appeals_per_second"]["load"]
+    assert landing["load_vs_copy"] == round(rate / landing["copy"]["rows_per_second"], 3)
+    assert abs(rate - appeals / landing["seconds"]["load"]) < 0.01 * rate  # seconds are rounded
+
+    # 2. transform: the marts hold the history and the day's new appeals
+    (scale,) = results["transform"]["by_scale"]
+    assert scale["appeals"] == 3000 and scale["day_rows"] >= 2
+    assert scale["fct_appeals_rows"] > scale["appeals"]
+    assert scale["seconds"]["full"] >= scale["seconds"]["build"] > 0
+    assert 0 < scale["incremental_vs_full"] < 5
+    slowest = scale["slowest_nodes"]["full"]
+    assert len(slowest) == 5 and slowest[0]["seconds"] >= slowest[-1]["seconds"] >= 0
+
+    # 3. serving: on those marts
+    serving = results["serving"]
+    assert serving["fct_appeals_rows"] == scale["fct_appeals_rows"]
+    for query in ("ranking", "filtered"):
+        figure = serving[query]
+        assert 0 < figure["p50_ms"] <= figure["p95_ms"] <= figure["max_ms"]
+        assert figure["rows_returned"] > 0
+    assert serving["ranking"]["rows_returned"] <= 20  # one row per region
+
+    # 4. memory: two sizes, both runs, a real process's size
+    memory = results["memory"]
+    assert [s["appeals"] for s in memory["by_size"]] == [500, 1500]
+    for size in memory["by_size"]:
+        first, daily = size["first_run"], size["daily_run"]
+        assert first["cards_seen"] >= size["appeals"] - 30 and first["rows_inserted"] > 0
+        assert daily["rows_inserted"] == 0  # the portal did not change
+        assert 20 < first["peak_rss_mb"] < 2000 and 20 < daily["peak_rss_mb"] < 2000
+
+    # 5. politeness: at least the minimum, far fewer than a full crawl
+    politeness = results["politeness"]
+    assert politeness["minimum_requests"] >= 2 + politeness["blogs"]
+    assert politeness["minimum_requests"] <= politeness["daily_run_requests"]
+    assert politeness["daily_run_requests"] < politeness["full_run_requests"]
+
+    # every target judged on a measured value
+    assert len(results["targets"]) == 6
+    assert all(t["value"] is not None and t["met"] in (True, False) for t in results["targets"])
