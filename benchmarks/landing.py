@@ -27,7 +27,12 @@ import psycopg
 from benchmarks.env import ROOT, say
 from ingestion.common.http import PoliteSession
 from ingestion.common.ledger import start_load
-from ingestion.common.raw import canonical_json, content_hash, insert_new_rows
+from ingestion.common.raw import (
+    canonical_json,
+    content_hash,
+    insert_new_rows,
+    landing_connection,
+)
 from ingestion.dialog.crawl import DialogCrawler
 from ingestion.dialog.land import DEFAULT_BATCH_PAGES
 from ingestion.dialog.load import (
@@ -103,7 +108,7 @@ def _crawl_and_land(warehouse_url: str, base_url: str, blogs, records_file: Path
     fetch = parse = load = 0.0
     pages = 0
     with (
-        psycopg.connect(warehouse_url, autocommit=True) as conn,
+        landing_connection(warehouse_url) as conn,  # the connection land_dialog lands with
         TimedSession(min_delay=0) as session,
         records_file.open("w", encoding="utf-8") as records,
     ):
@@ -220,7 +225,7 @@ def rows_from_records(records_file: Path) -> tuple[list[tuple], float]:
 def one_batch_load(warehouse_url: str, rows: list[tuple]) -> dict:
     """The loader's ``insert_new_rows`` (COPY to a temporary table, INSERT … ON CONFLICT DO
     NOTHING) with every row in one batch: what the load costs without per-batch commits."""
-    with psycopg.connect(warehouse_url, autocommit=True) as conn:
+    with landing_connection(warehouse_url) as conn:
         conn.execute("create schema if not exists bench_copy")
         conn.execute(f"drop table if exists {COPY_TABLE}")
         conn.execute(f"create table {COPY_TABLE} (like raw.dialog_appeals including all)")
