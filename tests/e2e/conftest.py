@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
+import hashlib
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+
+import psycopg
 import pytest
+from psycopg.types.json import Jsonb
 
 from tyndau.demo import stand_ins
 from tyndau.pipeline import run_pipeline
@@ -21,3 +27,51 @@ def pipeline(pg_server, tmp_path_factory):
     with stand_ins(settings) as demo_settings:
         result = run_pipeline(demo_settings, pg_server)
         yield demo_settings, pg_server, result
+
+
+def fingerprint(url: str, schema: str = "marts") -> dict[str, str]:
+    """A hash of every table's full contents in ``schema``, in a stable order."""
+    prints = {}
+    with psycopg.connect(url) as conn:
+        tables = conn.execute(
+            "select table_name from information_schema.tables"
+            " where table_schema = %s order by table_name",
+            [schema],
+        ).fetchall()
+        for (table,) in tables:
+            rows = sorted(map(repr, conn.execute(f'select * from "{schema}"."{table}"')))
+            prints[table] = hashlib.sha256("\n".join(rows).encode()).hexdigest()
+    return prints
+
+
+@pytest.fixture
+def marts_fingerprint() -> Callable[[str], dict[str, str]]:
+    return fingerprint
+
+
+@contextmanager
+def _corrupt_observation(url: str, change: Callable[[dict], dict], where: str) -> Iterator[int]:
+    """A newer observation of the first appeal matching ``where`` in raw, its payload changed by
+    ``change``: what a broken portal or parser could land. Removed again afterwards."""
+    with psycopg.connect(url) as conn:
+        qid, payload = conn.execute(
+            "select question_id, payload from raw.dialog_appeals"
+            f" where {where} order by question_id limit 1"
+        ).fetchone()
+        conn.execute(
+            "insert into raw.dialog_appeals (load_id, observed_at, source_url, content_hash,"
+            " question_id, blog_id, payload)"
+            " select load_id, now(), source_url, 'corrupt', question_id, blog_id, %s"
+            " from raw.dialog_appeals where question_id = %s limit 1",
+            [Jsonb(change(payload)), qid],
+        )
+    try:
+        yield qid
+    finally:
+        with psycopg.connect(url) as conn:
+            conn.execute("delete from raw.dialog_appeals where content_hash = 'corrupt'")
+
+
+@pytest.fixture
+def corrupt_observation():
+    return _corrupt_observation

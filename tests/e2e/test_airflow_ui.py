@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import signal
 import socket
 import subprocess
@@ -16,21 +15,14 @@ from pathlib import Path
 
 import psycopg
 import pytest
-from playwright.sync_api import expect, sync_playwright
+from playwright.sync_api import expect
 
 from tyndau.demo import stand_ins
+from tyndau.report.browser import chromium
 from tyndau.settings import load_settings
 
 DAGS = ["complaints_ingest", "dialog_ingest", "opendata_ingest", "warehouse_build"]
 PASSWORD = "ui-test-password"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 
 
 def _free_port() -> int:
@@ -111,10 +103,7 @@ def test_login_see_dags_trigger_and_succeed(airflow_ui, fresh_database):
     assert listed == DAGS
     assert _api(base, "/api/v2/importErrors", token)["total_entries"] == 0
 
-    with sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path=shutil.which("chromium"), headless=True, args=CHROMIUM_ARGS
-        )
+    with chromium() as browser:
         page = browser.new_page(viewport={"width": 1400, "height": 900})
         # a shared machine and SQLite's one writer make the UI slow at times: wait, don't flake
         page.set_default_timeout(60_000)
@@ -147,7 +136,6 @@ def test_login_see_dags_trigger_and_succeed(airflow_ui, fresh_database):
             assert not manual_run.get_by_text("Failed", exact=True).count(), page.content()
             time.sleep(3)
         expect(manual_run.get_by_text("Success", exact=True)).to_be_visible()
-        browser.close()
 
     with psycopg.connect(fresh_database) as conn:  # the run did land the files
         files = conn.execute("select count(*) from raw.complaints_report_files").fetchone()[0]

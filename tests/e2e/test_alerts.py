@@ -13,7 +13,6 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import psycopg
 import pytest
 from aiosmtpd.controller import Controller
-from test_pipeline import _fingerprint  # the marts' contents, hashed (tests/e2e)
 
 from tyndau.pipeline import PipelineError, run_pipeline
 
@@ -69,27 +68,19 @@ def receivers():
         smtp.stop()
 
 
-def test_failing_gate_alerts_once_and_keeps_marts(pipeline, receivers):
+def test_failing_gate_alerts_once_and_keeps_marts(
+    pipeline, receivers, marts_fingerprint, corrupt_observation
+):
     settings, url, _ = pipeline
     posts, mails, alert_settings = receivers
     settings = dataclasses.replace(settings, **alert_settings)
-    before = _fingerprint(url)
-    with psycopg.connect(url) as conn:
-        # a card number the portal never writes: dbt's tests let it through, GX's gate does not
-        conn.execute(
-            "insert into raw.dialog_appeals (load_id, observed_at, source_url, content_hash,"
-            " question_id, blog_id, payload)"
-            " select load_id, now(), source_url, 'corrupt', question_id, blog_id,"
-            " payload || jsonb_build_object('number', 'No. ' || (payload->>'number'))"
-            " from raw.dialog_appeals order by question_id limit 1"
-        )
-    try:
+    before = marts_fingerprint(url)
+    # a card number the portal never writes: dbt's tests let it through, GX's gate does not
+    odd_number = lambda p: p | {"number": "No. " + p["number"]}  # noqa: E731
+    with corrupt_observation(url, odd_number, "true"):
         with pytest.raises(PipelineError):
             run_pipeline(settings, url, ["warehouse_build"])
-        assert _fingerprint(url) == before
-    finally:
-        with psycopg.connect(url) as conn:
-            conn.execute("delete from raw.dialog_appeals where content_hash = 'corrupt'")
+        assert marts_fingerprint(url) == before
 
     assert len(posts) == 1, posts
     alert = posts[0]
@@ -114,16 +105,16 @@ def test_failing_gate_alerts_once_and_keeps_marts(pipeline, receivers):
     assert b"Data Docs" in body and alert["log_url"].encode() in body
 
 
-def test_failing_task_alerts_once_and_keeps_marts(pipeline, receivers):
+def test_failing_task_alerts_once_and_keeps_marts(pipeline, receivers, marts_fingerprint):
     """The open-data portal is down: the landing fails, one alert says why, marts stay."""
     settings, url, _ = pipeline
     posts, mails, alert_settings = receivers
     dead_portal = f"http://127.0.0.1:{_free_port()}"  # nothing listens there
     settings = dataclasses.replace(settings, opendata_base_url=dead_portal, **alert_settings)
-    before = _fingerprint(url)
+    before = marts_fingerprint(url)
     with pytest.raises(PipelineError):
         run_pipeline(settings, url, ["opendata_ingest", "warehouse_build"])
-    assert _fingerprint(url) == before
+    assert marts_fingerprint(url) == before
     assert [(p["dag_id"], p["task_id"]) for p in posts] == [("opendata_ingest", "land")]
     assert "127.0.0.1" in posts[0]["reason"] and posts[0]["data_docs"] is None
     assert [m["Subject"] for m in mails] == ["[tyndau] task failed: opendata_ingest.land"]

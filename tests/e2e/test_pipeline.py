@@ -8,7 +8,6 @@ published marts untouched.
 from __future__ import annotations
 
 import csv
-import hashlib
 import re
 from decimal import Decimal
 from pathlib import Path
@@ -22,30 +21,6 @@ from tyndau.pipeline import PipelineError, run_pipeline
 from tyndau.warehouse import READER_ROLE, make_url, url_parts
 
 CALIBRATION = Path(__file__).parent.parent / "fixtures" / "calibration_akimat_ranking.csv"
-MARTS = [
-    "akimat_ranking",
-    "fct_appeals",
-    "dim_gov_bodies",
-    "dim_regions",
-    "opendata_freshness",
-    "opendata_catalog_growth",
-    "complaints_scorecard",
-    "complaints_national",
-    "akimat_ranking_monthly",
-    "akimat_categories",
-    "gov_body_response_times",
-    "gov_body_scorecard",
-]
-
-
-def _fingerprint(url: str, schema: str = "marts") -> dict[str, str]:
-    """A hash of every mart's full contents, in a stable order."""
-    prints = {}
-    with psycopg.connect(url) as conn:
-        for table in MARTS:
-            rows = sorted(map(repr, conn.execute(f"select * from {schema}.{table}")))
-            prints[table] = hashlib.sha256("\n".join(rows).encode()).hexdigest()
-    return prints
 
 
 def test_every_dag_succeeds(pipeline):
@@ -127,9 +102,9 @@ def test_totals_and_ministries(pipeline):
     }
 
 
-def test_second_run_leaves_marts_unchanged(pipeline):
+def test_second_run_leaves_marts_unchanged(pipeline, marts_fingerprint):
     settings, url, _ = pipeline
-    before = _fingerprint(url)
+    before = marts_fingerprint(url)
     with psycopg.connect(url) as conn:
         raw_before = conn.execute("select count(*) from raw.dialog_appeals").fetchone()[0]
     run_pipeline(settings, url)
@@ -141,7 +116,7 @@ def test_second_run_leaves_marts_unchanged(pipeline):
         ).fetchone()
     assert raw_after == raw_before
     assert ledger[0] >= 2 and ledger[0] == ledger[1]
-    assert _fingerprint(url) == before
+    assert marts_fingerprint(url) == before
 
 
 def test_reader_role_reads_marts_and_nothing_else(pipeline):
@@ -159,31 +134,16 @@ def test_reader_role_reads_marts_and_nothing_else(pipeline):
             conn.execute(f"select 1 from {relation} limit 1")
 
 
-def test_failing_build_keeps_last_good_marts(pipeline):
+def test_failing_build_keeps_last_good_marts(pipeline, marts_fingerprint, corrupt_observation):
     """An impossible observation (answered before it was submitted) fails dbt's own tests and
     must not reach `marts`. (What only the GX gate catches: tests/e2e/test_alerts.py.)"""
     settings, url, _ = pipeline
-    before = _fingerprint(url)
-    with psycopg.connect(url) as conn:
-        qid, payload = conn.execute(
-            "select question_id, payload from raw.dialog_appeals"
-            " where payload->>'status' = 'answered' order by question_id limit 1"
-        ).fetchone()
-        bad = payload | {"answered_on": "1999-01-01", "views": payload["views"] + 1}
-        conn.execute(
-            "insert into raw.dialog_appeals (load_id, observed_at, source_url, content_hash,"
-            " question_id, blog_id, payload)"
-            " select load_id, now(), source_url, 'corrupt', question_id, blog_id, %s"
-            " from raw.dialog_appeals where question_id = %s limit 1",
-            [psycopg.types.json.Jsonb(bad), qid],
-        )
-    try:
+    before = marts_fingerprint(url)
+    answered_too_early = lambda p: p | {"answered_on": "1999-01-01", "views": p["views"] + 1}  # noqa: E731
+    with corrupt_observation(url, answered_too_early, "payload->>'status' = 'answered'"):
         with pytest.raises(PipelineError):
             run_pipeline(settings, url, ["warehouse_build"])
-        assert _fingerprint(url) == before
-    finally:
-        with psycopg.connect(url) as conn:
-            conn.execute("delete from raw.dialog_appeals where content_hash = 'corrupt'")
+        assert marts_fingerprint(url) == before
 
 
 def _text_values(url: str) -> dict[str, list[str]]:
