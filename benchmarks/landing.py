@@ -28,8 +28,6 @@ from benchmarks.env import ROOT, say
 from ingestion.common.http import PoliteSession
 from ingestion.common.ledger import start_load
 from ingestion.common.raw import (
-    canonical_json,
-    content_hash,
     insert_new_rows,
     landing_connection,
 )
@@ -39,6 +37,7 @@ from ingestion.dialog.load import (
     APPEAL_COLUMNS,
     SOURCE,
     ObservedPage,
+    appeal_row,
     ensure_raw_schema,
     land_pages,
     now,
@@ -215,9 +214,9 @@ def rows_from_records(records_file: Path) -> tuple[list[tuple], float]:
         for line in lines:
             record = json.loads(line)
             blog_id, url, observed_at = (record.pop(k) for k in ANNOTATIONS)
+            observed = ObservedPage(blog_id, url, None, observed_at)
             started = time.perf_counter()
-            row = (load_id, observed_at, url, content_hash(record), record["question_id"])
-            rows.append((*row, blog_id, canonical_json(record)))
+            rows.append(appeal_row(load_id, observed, record))
             seconds += time.perf_counter() - started
     return rows, seconds
 

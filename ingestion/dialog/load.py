@@ -154,7 +154,7 @@ def land_pages(
 ) -> Landed:
     """Land the cards and rejects of some pages in one transaction (one commit per batch)."""
     appeals = [
-        _appeal_row(load_id, observed, record)
+        appeal_row(load_id, observed, record)
         for observed in pages
         for record in observed.page.cards
     ]
@@ -221,15 +221,18 @@ def walk_states(conn: psycopg.Connection) -> dict[int, WalkState]:
     return {blog_id: WalkState(reach_id, lowest_id) for blog_id, reach_id, lowest_id in rows}
 
 
-def _appeal_row(load_id: uuid.UUID, observed: ObservedPage, record: dict) -> tuple:
+def appeal_row(load_id: uuid.UUID, observed: ObservedPage, record: dict) -> tuple:
+    """raw.dialog_appeals' row (APPEAL_COLUMNS) of one card: the payload serialised once, for
+    the column and its hash (the loader's one Python cost per appeal)."""
+    payload = canonical_json(record)
     return (
         load_id,
         observed.observed_at,
         observed.url,
-        content_hash(record),
+        sha256_hex(payload),
         record["question_id"],
         observed.blog_id,
-        canonical_json(record),
+        payload,
     )
 
 
