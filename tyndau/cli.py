@@ -17,7 +17,7 @@ Where to look next:
   psql "{url}"          the warehouse (marts.akimat_ranking, marts.fct_appeals, …)
   tyndau warehouse url      that URL again;  tyndau warehouse stop  stops the embedded Postgres
   {log}
-  tyndau report            the marts as one HTML page of charts
+  tyndau report             the marts as one HTML page of charts
   tyndau docs               the dbt docs (lineage) and GX Data Docs, served locally
   tyndau airflow            the Airflow UI on this warehouse
   README.md                 configuration, the data model, pointing tyndau at the real portals
