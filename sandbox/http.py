@@ -7,6 +7,7 @@ object with `status`, `body`, `content_type`, `headers` and optionally `delay` (
 
 from __future__ import annotations
 
+import argparse
 import contextlib
 import logging
 import threading
@@ -139,6 +140,46 @@ class BackgroundSandbox:
     def clear_log(self) -> None:
         with self._lock:
             self._records.clear()
+
+
+def sandbox_parser(
+    prog: str, description: str, port: int, seed: int, answers: str
+) -> tuple[argparse.ArgumentParser, argparse._ArgumentGroup, argparse._ArgumentGroup]:
+    """The command line both sandboxes share: where to serve, the scenario's seed, and the fault
+    knobs common to both portals (``answers`` names what the faults hit). Returns the parser and
+    its "serving" and "knobs" groups, for each sandbox's own options."""
+    parser = argparse.ArgumentParser(
+        prog=prog,
+        description=description,
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+    )
+    serve = parser.add_argument_group("serving")
+    serve.add_argument("--host", default="127.0.0.1", help="address to listen on")
+    serve.add_argument("--port", type=int, default=port, help="port to listen on (0: any free)")
+    serve.add_argument("--seed", type=int, default=seed, help="scenario seed")
+    knobs = parser.add_argument_group("knobs")
+    knobs.add_argument(
+        "--crawl-delay", type=int, default=0, help="seconds announced as Crawl-delay in robots.txt"
+    )
+    knobs.add_argument(
+        "--error-rate", type=float, default=0.0, help=f"share of {answers} answered 500 or 503"
+    )
+    knobs.add_argument(
+        "--rate-limit-rate",
+        type=float,
+        default=0.0,
+        help=f"share of {answers} answered 429 with Retry-After",
+    )
+    knobs.add_argument(
+        "--retry-after", type=int, default=1, help="seconds in the Retry-After header of a 429"
+    )
+    knobs.add_argument(
+        "--fault-seed",
+        type=int,
+        default=0,
+        help="seed of the fault (and drift) decisions, for reproducible runs",
+    )
+    return parser, serve, knobs
 
 
 def serve_until_interrupted(

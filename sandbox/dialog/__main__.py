@@ -10,21 +10,19 @@ from collections.abc import Sequence
 from sandbox.dialog.lazy import build_lazy_scenario
 from sandbox.dialog.scenario import build_scenario
 from sandbox.dialog.server import DialogSandbox, Knobs
-from sandbox.http import serve_until_interrupted
+from sandbox.http import sandbox_parser, serve_until_interrupted
 
 
 def build_parser(prog: str = "python -m sandbox.dialog") -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog=prog,
-        description="A local dialog.egov.kz (Open Dialogue) serving a deterministic scenario "
-        "calibrated to CALIBRATION.md, with knobs for the real portal's troubles. Fault rates "
-        "apply to blog listing pages only and must add up to at most 1.",
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+    parser, serve, knobs = sandbox_parser(
+        prog,
+        "A local dialog.egov.kz (Open Dialogue) serving a deterministic scenario calibrated to "
+        "CALIBRATION.md, with knobs for the real portal's troubles. Fault rates apply to blog "
+        "listing pages only and must add up to at most 1.",
+        port=8765,
+        seed=2021,
+        answers="listing responses",
     )
-    serve = parser.add_argument_group("serving")
-    serve.add_argument("--host", default="127.0.0.1", help="address to listen on")
-    serve.add_argument("--port", type=int, default=8765, help="port to listen on (0: any free)")
-    serve.add_argument("--seed", type=int, default=2021, help="scenario seed")
     serve.add_argument(
         "--scale",
         type=float,
@@ -37,25 +35,6 @@ def build_parser(prog: str = "python -m sandbox.dialog") -> argparse.ArgumentPar
         default=None,
         help="serve about this many appeals, generated page by page and never held in memory "
         "(millions are fine; shaped like the scenario, not calibrated to it): replaces --scale",
-    )
-    knobs = parser.add_argument_group("knobs")
-    knobs.add_argument(
-        "--crawl-delay", type=int, default=0, help="seconds announced as Crawl-delay in robots.txt"
-    )
-    knobs.add_argument(
-        "--error-rate",
-        type=float,
-        default=0.0,
-        help="share of listing responses answered 500 or 503",
-    )
-    knobs.add_argument(
-        "--rate-limit-rate",
-        type=float,
-        default=0.0,
-        help="share of listing responses answered 429 with Retry-After",
-    )
-    knobs.add_argument(
-        "--retry-after", type=int, default=1, help="seconds in the Retry-After header of a 429"
     )
     knobs.add_argument(
         "--slow-rate",
@@ -86,12 +65,6 @@ def build_parser(prog: str = "python -m sandbox.dialog") -> argparse.ArgumentPar
         dest="drift_blogs",
         metavar="BLOG_ID",
         help="restrict drift to this blog (repeatable)",
-    )
-    knobs.add_argument(
-        "--fault-seed",
-        type=int,
-        default=0,
-        help="seed of the fault and drift decisions (reproducible runs)",
     )
     return parser
 

@@ -7,42 +7,24 @@ import sys
 import threading
 from collections.abc import Sequence
 
-from sandbox.http import serve_until_interrupted
+from sandbox.http import sandbox_parser, serve_until_interrupted
 from sandbox.opendata.scenario import build_scenario
 from sandbox.opendata.search import RESULT_WINDOW
 from sandbox.opendata.server import SANDBOX_API_KEY, Knobs, OpendataSandbox
 
 
 def build_parser(prog: str = "python -m sandbox.opendata") -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog=prog,
-        description="A local data.egov.kz (the open-data catalogue and its data API) serving a "
-        "deterministic catalogue calibrated to CALIBRATION.md section 3, with knobs for the real "
-        "portal's troubles. Fault rates apply to every API answer and add up to at most 1.",
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+    parser, serve, knobs = sandbox_parser(
+        prog,
+        "A local data.egov.kz (the open-data catalogue and its data API) serving a deterministic "
+        "catalogue calibrated to CALIBRATION.md section 3, with knobs for the real portal's "
+        "troubles. Fault rates apply to every API answer and add up to at most 1.",
+        port=8766,
+        seed=2017,
+        answers="answers",
     )
-    serve = parser.add_argument_group("serving")
-    serve.add_argument("--host", default="127.0.0.1", help="address to listen on")
-    serve.add_argument("--port", type=int, default=8766, help="port to listen on (0: any free)")
-    serve.add_argument("--seed", type=int, default=2017, help="scenario seed")
     serve.add_argument(
         "--api-key", default=SANDBOX_API_KEY, help="the key /api/* requires (apiKey=…)"
-    )
-    knobs = parser.add_argument_group("knobs")
-    knobs.add_argument(
-        "--crawl-delay", type=int, default=0, help="seconds announced as Crawl-delay in robots.txt"
-    )
-    knobs.add_argument(
-        "--error-rate", type=float, default=0.0, help="share of answers that are 500 or 503"
-    )
-    knobs.add_argument(
-        "--rate-limit-rate",
-        type=float,
-        default=0.0,
-        help="share of answers that are 429 with Retry-After",
-    )
-    knobs.add_argument(
-        "--retry-after", type=int, default=1, help="seconds in the Retry-After header of a 429"
     )
     knobs.add_argument(
         "--disguised-error-rate",
@@ -61,9 +43,6 @@ def build_parser(prog: str = "python -m sandbox.opendata") -> argparse.ArgumentP
         type=int,
         default=RESULT_WINDOW,
         help="records past this offset are silently missing (deep-paging trap)",
-    )
-    knobs.add_argument(
-        "--fault-seed", type=int, default=0, help="seed of the fault decisions (reproducible runs)"
     )
     return parser
 
