@@ -10,6 +10,14 @@ from plotly.colors import sample_colorscale
 
 SMALL_SAMPLE_PATTERN = "/"  # hatched bars: fewer than 30 rated answers
 FONT = dict(family="system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif", size=13)
+GRID = "#e5e5e5"
+
+
+def _house_style(fig: go.Figure, **layout) -> None:
+    """The report's common look (margins, font, white plot), then the chart's own layout."""
+    fig.update_layout(
+        margin=dict(l=10, r=20, t=60, b=50), font=FONT, plot_bgcolor="white", **layout
+    )
 
 
 def _pct(value) -> float | None:
@@ -101,18 +109,15 @@ def _ranking(
             ),
         )
     order = [row["region_name_ru"] for row in rows]
-    fig.update_layout(
+    _house_style(
+        fig,
         title=title,
         barmode="overlay",
         height=130 + 26 * len(rows),
-        margin=dict(l=10, r=20, t=60, b=50),
-        font=FONT,
         legend=dict(title="bands (1 = best)", orientation="h", y=-0.08, x=0),
-        xaxis=dict(title=axis, ticksuffix="%", zeroline=False),
+        xaxis=dict(title=axis, ticksuffix="%", zeroline=False, gridcolor=GRID),
         yaxis=dict(categoryorder="array", categoryarray=order, autorange="reversed"),
-        plot_bgcolor="white",
     )
-    fig.update_xaxes(gridcolor="#e5e5e5")
     return fig
 
 
@@ -169,14 +174,12 @@ def answers_against_satisfaction(ranking: list[dict]) -> go.Figure:
             ),
         )
     )
-    fig.update_layout(
+    _house_style(
+        fig,
         title="Answer rate against unsatisfied share (size: appeals; label: KATO)",
         height=520,
-        margin=dict(l=10, r=20, t=60, b=50),
-        font=FONT,
-        xaxis=dict(title="answer rate", ticksuffix="%", gridcolor="#e5e5e5"),
-        yaxis=dict(title="unsatisfied share", ticksuffix="%", gridcolor="#e5e5e5"),
-        plot_bgcolor="white",
+        xaxis=dict(title="answer rate", ticksuffix="%", gridcolor=GRID),
+        yaxis=dict(title="unsatisfied share", ticksuffix="%", gridcolor=GRID),
     )
     return fig
 
@@ -200,14 +203,12 @@ def monthly_answer_rate(monthly: list[dict]) -> go.Figure:
                 "(%{customdata[2]} of %{customdata[1]})<extra></extra>"
             ),
         )
-    fig.update_layout(
+    _house_style(
+        fig,
         title="Answer rate by month of submission",
         height=560,
-        margin=dict(l=10, r=20, t=60, b=50),
-        font=FONT,
-        xaxis=dict(title="month the appeals were submitted", gridcolor="#e5e5e5"),
-        yaxis=dict(title="answer rate", ticksuffix="%", gridcolor="#e5e5e5"),
+        xaxis=dict(title="month the appeals were submitted", gridcolor=GRID),
+        yaxis=dict(title="answer rate", ticksuffix="%", gridcolor=GRID),
         legend=dict(title="click: hide · double-click: only this"),
-        plot_bgcolor="white",
     )
     return fig
