@@ -48,15 +48,14 @@ def dbt_build(tmp_path, monkeypatch):
     from dbt.cli.main import dbtRunner
 
     from tyndau.settings import PROJECT_DIR
-    from tyndau.warehouse import ensure_raw_tables, url_parts
+    from tyndau.warehouse import dbt_profile_env, ensure_raw_tables
 
     project = PROJECT_DIR / "dbt_project"
 
     def build(url: str) -> None:
         ensure_raw_tables(url)
-        parts = url_parts(url)
-        for key in ("host", "port", "user", "password", "dbname"):
-            monkeypatch.setenv(f"TYNDAU_PG_{key.upper()}", parts[key])
+        for name, value in dbt_profile_env(url).items():
+            monkeypatch.setenv(name, value)
         monkeypatch.setenv("DBT_LOG_PATH", str(tmp_path / "dbt-logs"))
         common = [
             "--project-dir",

@@ -19,7 +19,7 @@ import psycopg
 import pytest
 from psycopg.rows import dict_row
 
-from tyndau.warehouse import READER_ROLE, make_url, url_parts
+from tyndau.warehouse import READER_ROLE, dbt_profile_env, make_url, url_parts
 
 PROJECT = Path(__file__).resolve().parents[2] / "dbt_project"
 ANALYSES = sorted((PROJECT / "analyses").glob("*.sql"))
@@ -233,9 +233,8 @@ def test_analyses_compile_and_run_as_the_reader(pipeline, tmp_path, monkeypatch)
 
     settings, url, _ = pipeline
     assert ANALYSES, "dbt_project/analyses holds the analysts' example queries"
-    parts = url_parts(url)
-    for key in ("host", "port", "user", "password", "dbname"):
-        monkeypatch.setenv(f"TYNDAU_PG_{key.upper()}", parts[key])
+    for name, value in dbt_profile_env(url).items():
+        monkeypatch.setenv(name, value)
     monkeypatch.setenv("DBT_LOG_PATH", str(tmp_path / "dbt-logs"))
     target = tmp_path / "dbt-target"
     result = dbtRunner().invoke(
@@ -254,7 +253,8 @@ def test_analyses_compile_and_run_as_the_reader(pipeline, tmp_path, monkeypatch)
         ]
     )
     assert result.success, f"dbt compile failed: {result.exception or result.result}"
-    reader = make_url(**(parts | {"user": READER_ROLE, "password": settings.reader_password}))
+    login = {"user": READER_ROLE, "password": settings.reader_password}
+    reader = make_url(**(url_parts(url) | login))
     for analysis in ANALYSES:
         compiled = target / "compiled" / "tyndau" / "analyses" / analysis.name
         sql = compiled.read_text(encoding="utf-8")

@@ -19,7 +19,7 @@ from sandbox.complaints import write_reports
 from tyndau.headlines.complaints import headline
 from tyndau.publish import publish_marts
 from tyndau.settings import PROJECT_DIR
-from tyndau.warehouse import ensure_raw_tables, url_parts, with_database
+from tyndau.warehouse import dbt_profile_env, ensure_raw_tables, with_database
 
 CALIBRATION_REGIONS = PROJECT_DIR / "tests" / "fixtures" / "calibration_akimat_ranking.csv"
 COMPLAINTS_MARTS = ["complaints_scorecard", "complaints_national", "complaints_topics"]
@@ -61,8 +61,8 @@ def warehouse(pg_server, tmp_path_factory):
     written = write_reports(inbox)
     landing = land_complaints(url, inbox)
     with pytest.MonkeyPatch.context() as env:
-        for key, value in url_parts(url).items():
-            env.setenv(f"TYNDAU_PG_{key.upper()}", value)
+        for name, value in dbt_profile_env(url).items():
+            env.setenv(name, value)
         env.setenv("DBT_LOG_PATH", str(work / "dbt-logs"))
         dbt("seed", target=work / "target")
         dbt("build", target=work / "target")

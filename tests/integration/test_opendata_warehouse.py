@@ -22,7 +22,7 @@ from sandbox.opendata import (
 )
 from sandbox.opendata import server as sandbox_server
 from tyndau.settings import PROJECT_DIR
-from tyndau.warehouse import ensure_raw_tables, url_parts, with_database
+from tyndau.warehouse import dbt_profile_env, ensure_raw_tables, with_database
 
 KEY = "integration-Key-0f-the-sandbox"
 FAST = HttpConfig(backoff_factor=0.0, backoff_jitter=0.0, max_attempts=8)
@@ -54,8 +54,8 @@ def run_dbt(url: str, tmp: Path) -> None:
         str(tmp / "target"),
     ]
     with pytest.MonkeyPatch.context() as env:
-        for key, value in url_parts(url).items():
-            env.setenv(f"TYNDAU_PG_{key.upper()}", value)
+        for name, value in dbt_profile_env(url).items():
+            env.setenv(name, value)
         env.setenv("DBT_LOG_PATH", str(tmp / "logs"))
         for command in ("seed", "build"):
             result = dbtRunner().invoke([command, *common])
