@@ -4,7 +4,7 @@ Beside the build, `dbt source freshness` checks that every source still lands: a
 a warning (in the log and through the alert channels), never a failed build."""
 
 import pendulum
-from airflow.sdk import dag, task
+from airflow.sdk import Param, dag, task
 from cosmos import DbtTaskGroup
 
 from expectations.gate import MARTS_GATE
@@ -21,6 +21,14 @@ from tyndau.orchestration import alerts, complaints, dialog, opendata
     default_args=alerts.DEFAULT_ARGS,  # a failed task alerts (webhook and/or e-mail)
     max_active_runs=1,
     tags=["tyndau", "dbt", "quality"],
+    params={
+        "full_refresh": Param(
+            False,
+            type="boolean",
+            description="rebuild the incremental models from scratch (after a change of the "
+            "models, the calendar or the legal term)",
+        )
+    },
     doc_md=__doc__,
 )
 def warehouse_build():

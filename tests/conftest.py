@@ -52,7 +52,8 @@ def dbt_build(tmp_path, monkeypatch):
 
     project = PROJECT_DIR / "dbt_project"
 
-    def build(url: str) -> None:
+    def build(url: str, *options: str) -> None:
+        """``options`` go to both commands, e.g. ``--full-refresh``."""
         ensure_raw_tables(url)
         for name, value in dbt_profile_env(url).items():
             monkeypatch.setenv(name, value)
@@ -66,7 +67,7 @@ def dbt_build(tmp_path, monkeypatch):
             str(tmp_path / "dbt-target"),
         ]
         for command in (["seed"], ["build"]):
-            result = dbtRunner().invoke([*command, *common])
+            result = dbtRunner().invoke([*command, *common, *options])
             assert result.success, f"dbt {command[0]} failed: {result.exception or result.result}"
 
     return build

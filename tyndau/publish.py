@@ -2,7 +2,9 @@
 
 dbt builds marts into `marts_candidate`; only after Great Expectations passes does this swap it
 in as `marts`, in one transaction, so readers see either the last good marts or the new ones,
-never a half-built or failing set.
+never a half-built or failing set. The replaced marts become the next candidate: the next
+build brings them up to date incrementally (fct_appeals) instead of building every table anew,
+and until it starts they are the previous marts, for a rollback (publish again to swap back).
 """
 
 from __future__ import annotations
@@ -14,7 +16,9 @@ from tyndau.warehouse import READER_ROLE, ensure_reader_role
 
 CANDIDATE_SCHEMA = "marts_candidate"
 PUBLISHED_SCHEMA = "marts"
-PREVIOUS_SCHEMA = "marts_previous"
+SWAP_SCHEMA = "marts_swap"
+# where earlier versions kept the replaced marts (the candidate holds them now)
+LEGACY_PREVIOUS_SCHEMA = "marts_previous"
 
 
 def _schema_exists(conn: psycopg.Connection, name: str) -> bool:
@@ -22,33 +26,34 @@ def _schema_exists(conn: psycopg.Connection, name: str) -> bool:
 
 
 def publish_marts(warehouse_url: str, reader_password: str | None = None) -> list[str]:
-    """Swap the candidate schema in as `marts`; keep the replaced one as `marts_previous`.
+    """Swap the candidate schema in as `marts`, and the replaced `marts` in as the candidate.
 
     Returns the names of the published tables.
     """
     ident = sql.Identifier
+
+    def rename(old: str, new: str) -> None:
+        conn.execute(sql.SQL("alter schema {} rename to {}").format(ident(old), ident(new)))
+
     with psycopg.connect(warehouse_url) as conn:
         if not _schema_exists(conn, CANDIDATE_SCHEMA):
             raise RuntimeError(f"nothing to publish: schema {CANDIDATE_SCHEMA} does not exist")
         ensure_reader_role(conn, reader_password)
-        conn.execute(sql.SQL("drop schema if exists {} cascade").format(ident(PREVIOUS_SCHEMA)))
-        if _schema_exists(conn, PUBLISHED_SCHEMA):
-            conn.execute(
-                sql.SQL("alter schema {} rename to {}").format(
-                    ident(PUBLISHED_SCHEMA), ident(PREVIOUS_SCHEMA)
-                )
-            )
-            # the kept copy is for operators rolling back, not for analysts
+        conn.execute(
+            sql.SQL("drop schema if exists {} cascade").format(ident(LEGACY_PREVIOUS_SCHEMA))
+        )
+        previous = _schema_exists(conn, PUBLISHED_SCHEMA)
+        if previous:
+            rename(PUBLISHED_SCHEMA, SWAP_SCHEMA)
+        rename(CANDIDATE_SCHEMA, PUBLISHED_SCHEMA)
+        if previous:
+            rename(SWAP_SCHEMA, CANDIDATE_SCHEMA)
+            # the candidate is for dbt and operators, not for analysts
             conn.execute(
                 sql.SQL("revoke all on schema {} from {}").format(
-                    ident(PREVIOUS_SCHEMA), ident(READER_ROLE)
+                    ident(CANDIDATE_SCHEMA), ident(READER_ROLE)
                 )
             )
-        conn.execute(
-            sql.SQL("alter schema {} rename to {}").format(
-                ident(CANDIDATE_SCHEMA), ident(PUBLISHED_SCHEMA)
-            )
-        )
         for stmt in (
             "grant usage on schema {schema} to {role}",
             "grant select on all tables in schema {schema} to {role}",

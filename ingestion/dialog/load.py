@@ -27,6 +27,8 @@ DIALOG_DDL = (
     "timestamptz not null, source_url text not null, content_hash text not null, question_id "
     "bigint not null, blog_id bigint not null, payload jsonb not null, primary key "
     "(question_id, content_hash))",
+    # dbt's incremental staging picks the appeals observed since its last build
+    "create index if not exists dialog_appeals_observed_at on raw.dialog_appeals (observed_at)",
     "create table if not exists raw.dialog_blogs (load_id uuid not null, observed_at "
     "timestamptz not null, source_file text not null, content_hash text not null, blog_id "
     "bigint not null, payload jsonb not null, primary key (blog_id, content_hash))",

@@ -128,7 +128,7 @@ def test_reader_role_reads_marts_and_nothing_else(pipeline):
     for relation in (
         "raw.dialog_appeals",
         "staging.stg_dialog__appeals",
-        "marts_previous.fct_appeals",
+        "intermediate.int_appeals__enriched",
     ):
         with psycopg.connect(reader) as conn, pytest.raises(psycopg.errors.InsufficientPrivilege):
             conn.execute(f"select 1 from {relation} limit 1")
@@ -152,7 +152,7 @@ def _text_values(url: str) -> dict[str, list[str]]:
     with psycopg.connect(url) as conn:
         columns = conn.execute(
             "select table_schema, table_name, column_name from information_schema.columns"
-            " where table_schema in ('staging', 'intermediate', 'marts', 'marts_previous')"
+            " where table_schema in ('staging', 'intermediate', 'marts', 'marts_candidate')"
             " and data_type in ('text', 'character varying', 'jsonb')"
         ).fetchall()
         for schema, table, column in columns:

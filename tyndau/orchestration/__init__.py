@@ -145,5 +145,6 @@ def dbt_task_group_args() -> dict:
             test_behavior=TestBehavior.BUILD,
             should_detach_multiple_parents_tests=True,
         ),
-        "operator_args": {"install_deps": False},
+        # the DAG's full_refresh param; Cosmos reads the rendered "True"/"False"
+        "operator_args": {"install_deps": False, "full_refresh": "{{ params.full_refresh }}"},
     }

@@ -1,5 +1,6 @@
 -- One row per appeal, with the owning body from the blog registry, the appeal a follow-up
--- continues, the time to answer, and whether the legal term was kept.
+-- continues, the time to answer, and whether the legal term was kept. Narrow: no texts (the
+-- rankings aggregate it; fct_appeals takes the masked texts from staging).
 --
 -- The term (dbt var appeal_answer_term_working_days, 15) follows the Administrative Procedural
 -- Code of the Republic of Kazakhstan (29 June 2020 No. 350-VI, art. 76; in force since
@@ -7,10 +8,29 @@
 -- counted after the day of submission, on Kazakhstan's calendar (int_calendar__working_days).
 -- Pending appeals are judged as of the data's date: the latest date the appeals carry
 -- (submitted, answered or rejected), not the build's clock, so a rebuild gives the same marts.
+--
+-- Incremental: a build recomputes the appeals staging refreshed since this model's latest
+-- build, and the rows whose inputs may have moved without them: appeals of a blog whose
+-- registry row changed, pending appeals not yet overdue (the data's date moves on), and
+-- follow-ups still missing the appeal they continue. A change of the calendar or of the term
+-- needs a full refresh (`dbt build --full-refresh`).
+
+{{
+    config(
+        materialized='incremental',
+        unique_key='question_id',
+        incremental_strategy='delete+insert',
+        on_schema_change='append_new_columns',
+        indexes=[
+            {'columns': ['question_id'], 'unique': True},
+            {'columns': ['refreshed_at']},
+        ],
+    )
+}}
 
 with
 
-appeals as (
+staged_appeals as (
 
     select * from {{ ref('stg_dialog__appeals') }}
 
@@ -25,6 +45,61 @@ blogs as (
 calendar as (
 
     select * from {{ ref('int_calendar__working_days') }}
+
+),
+
+{% if is_incremental() %}
+{% set previous_build = latest_refresh(this) %}
+
+changed as (
+
+    select question_id from {{ ref('stg_dialog__appeals') }}
+    where refreshed_at > {{ previous_build }}
+
+    union
+
+    select question_id from {{ this }}
+    where blog_id in (select blog_id from blogs where observed_at > {{ previous_build }})
+        or (status = 'pending' and overdue_pending is not true)
+        or (parent_question_id is null and number like '%/%')
+
+),
+
+appeals as (
+
+    -- = any(array): the planner walks the index for the few changed ids
+    select * from staged_appeals
+    where question_id = any(array(select question_id from changed))
+
+),
+
+data_date as (
+
+    select greatest(
+        (select max(greatest(submitted_on, answered_on, rejected_on)) from {{ this }}),
+        (select max(greatest(submitted_on, answered_on, rejected_on)) from appeals)
+    ) as as_of
+
+),
+
+original_appeals as (
+
+    select
+        number,
+        min(question_id) as question_id
+    from {{ ref('stg_dialog__appeals') }}
+    where number in (
+        select split_part(number, '/', 1) from appeals where number like '%/%'
+    )
+    group by number
+
+),
+
+{% else %}
+
+appeals as (
+
+    select * from staged_appeals
 
 ),
 
@@ -47,6 +122,8 @@ original_appeals as (
 
 ),
 
+{% endif %}
+
 enriched as (
 
     select
@@ -68,8 +145,6 @@ enriched as (
         appeals.responder,
         appeals.rating,
         appeals.views,
-        appeals.appeal_text,
-        appeals.answer_text,
         appeals.observed_at
     from appeals
     left join blogs
@@ -91,7 +166,8 @@ with_terms as (
             <= {{ var('appeal_answer_term_working_days') }} as answered_within_term,
         enriched.status = 'pending'
             and as_of_day.working_day_number - submitted_day.working_day_number
-                > {{ var('appeal_answer_term_working_days') }} as overdue_pending
+                > {{ var('appeal_answer_term_working_days') }} as overdue_pending,
+        {{ refreshed_at() }}
     from enriched
     cross join data_date
     left join calendar as submitted_day

@@ -1,13 +1,23 @@
 -- One row per Open Dialogue appeal, free of personal data. Indexed for the analysts' usual
 -- filters: a region or a body over a period, and a topic.
+--
+-- Incremental, across publishing too: publishing swaps the published marts and the candidate,
+-- so the candidate holds the marts of the build before last, and a build brings its
+-- fct_appeals up to date with the appeals int_appeals__enriched refreshed since (the last two
+-- builds' changes), instead of copying millions of rows every time.
 
 {{
     config(
+        materialized='incremental',
+        unique_key='question_id',
+        incremental_strategy='delete+insert',
+        on_schema_change='append_new_columns',
         indexes=[
             {'columns': ['region_kato', 'submitted_on']},
             {'columns': ['gov_body_code', 'submitted_on']},
             {'columns': ['category']},
             {'columns': ['submitted_on']},
+            {'columns': ['refreshed_at']},
         ]
     )
 }}
@@ -17,13 +27,22 @@ with
 appeals as (
 
     select * from {{ ref('int_appeals__enriched') }}
+    {% if is_incremental() %}
+    where refreshed_at > {{ latest_refresh(this) }}
+    {% endif %}
+
+),
+
+texts as (
+
+    select question_id, appeal_text, answer_text from {{ ref('stg_dialog__appeals') }}
 
 ),
 
 final as (
 
     select
-        cast(question_id as bigint) as question_id,
+        cast(appeals.question_id as bigint) as question_id,
         cast(number as text) as number,
         cast(parent_question_id as bigint) as parent_question_id,
         cast(blog_id as bigint) as blog_id,
@@ -40,9 +59,12 @@ final as (
         cast(overdue_pending as boolean) as overdue_pending,
         cast(rating as text) as rating,
         cast(views as integer) as views,
-        cast(appeal_text as text) as appeal_text,
-        cast(answer_text as text) as answer_text
+        cast(texts.appeal_text as text) as appeal_text,
+        cast(texts.answer_text as text) as answer_text,
+        {{ refreshed_at() }}
     from appeals
+    inner join texts
+        on appeals.question_id = texts.question_id
 
 )
 

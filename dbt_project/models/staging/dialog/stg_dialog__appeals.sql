@@ -1,11 +1,36 @@
 -- One row per appeal: its latest observation, typed, with personal data removed.
 -- The applicant's name is read for masking only and never leaves this model.
+--
+-- Incremental: a build re-derives only the appeals observed since the previous one, from all
+-- of their observations. "Since" reaches back var late_observation_margin before the latest
+-- observation already here, for batches that landed late (a crawl commits as it goes).
+
+{{
+    config(
+        materialized='incremental',
+        unique_key='question_id',
+        incremental_strategy='delete+insert',
+        on_schema_change='append_new_columns',
+        indexes=[
+            {'columns': ['question_id'], 'unique': True},
+            {'columns': ['number']},
+            {'columns': ['refreshed_at']},
+        ],
+    )
+}}
 
 with
 
 observations as (
 
     select * from {{ source('dialog', 'appeals') }}
+    {% if is_incremental() %}
+    where question_id in (
+        select question_id from {{ source('dialog', 'appeals') }}
+        where observed_at
+            >= {{ watermark(this, 'observed_at') }} - interval '{{ var("late_observation_margin") }}'
+    )
+    {% endif %}
 
 ),
 
@@ -68,7 +93,8 @@ masked as (
         observed_at,
         load_id,
         source_url,
-        content_hash
+        content_hash,
+        {{ refreshed_at() }}
     from parsed
 
 )
