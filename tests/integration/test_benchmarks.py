@@ -69,6 +69,7 @@ def test_the_tiny_benchmark_writes_every_figure(tmp_path):
     # 2. transform: the marts hold the history and the day's new appeals
     (scale,) = results["transform"]["by_scale"]
     assert scale["appeals"] == 3000 and scale["day_rows"] >= 2
+    assert scale["day_appeals_in_marts"] == scale["day_rows"] // 2  # as many new as changed
     assert scale["fct_appeals_rows"] > scale["appeals"]
     assert scale["seconds"]["full"] >= scale["seconds"]["build"] > 0
     assert 0 < scale["incremental_vs_full"] < 5
