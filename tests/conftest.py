@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 import os
 import shutil
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
 import psycopg
@@ -71,3 +74,30 @@ def dbt_build(tmp_path, monkeypatch):
             assert result.success, f"dbt {command[0]} failed: {result.exception or result.result}"
 
     return build
+
+
+def fingerprint(url: str, schema: str = "marts") -> dict[str, str]:
+    """A hash of every table's contents in ``schema``, in a stable order. Leaves out
+    ``refreshed_at``: when a build wrote a row is not what the row says."""
+    prints = {}
+    with psycopg.connect(url) as conn:
+        tables = conn.execute(
+            "select table_name from information_schema.tables"
+            " where table_schema = %s order by table_name",
+            [schema],
+        ).fetchall()
+        for (table,) in tables:
+            rows = sorted(
+                json.dumps(row, sort_keys=True, default=str)
+                for (row,) in conn.execute(
+                    f'select to_jsonb(t) - \'refreshed_at\' from "{schema}"."{table}" as t'
+                )
+            )
+            prints[table] = hashlib.sha256("\n".join(rows).encode()).hexdigest()
+    return prints
+
+
+@pytest.fixture
+def marts_fingerprint() -> Callable[..., dict[str, str]]:
+    """``fingerprint(url, schema="marts")``: compare a schema's tables before and after."""
+    return fingerprint

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
@@ -27,26 +26,6 @@ def pipeline(pg_server, tmp_path_factory):
     with stand_ins(settings) as demo_settings:
         result = run_pipeline(demo_settings, pg_server)
         yield demo_settings, pg_server, result
-
-
-def fingerprint(url: str, schema: str = "marts") -> dict[str, str]:
-    """A hash of every table's full contents in ``schema``, in a stable order."""
-    prints = {}
-    with psycopg.connect(url) as conn:
-        tables = conn.execute(
-            "select table_name from information_schema.tables"
-            " where table_schema = %s order by table_name",
-            [schema],
-        ).fetchall()
-        for (table,) in tables:
-            rows = sorted(map(repr, conn.execute(f'select * from "{schema}"."{table}"')))
-            prints[table] = hashlib.sha256("\n".join(rows).encode()).hexdigest()
-    return prints
-
-
-@pytest.fixture
-def marts_fingerprint() -> Callable[[str], dict[str, str]]:
-    return fingerprint
 
 
 @contextmanager

@@ -102,9 +102,17 @@ def test_totals_and_ministries(pipeline):
     }
 
 
+def _staging_table_oid(url: str) -> int:
+    """Postgres' id of the staged appeals table: kept by an incremental build, new after a
+    full refresh (which recreates the table)."""
+    with psycopg.connect(url) as conn:
+        return conn.execute("select 'staging.stg_dialog__appeals'::regclass::oid").fetchone()[0]
+
+
 def test_second_run_leaves_marts_unchanged(pipeline, marts_fingerprint):
     settings, url, _ = pipeline
     before = marts_fingerprint(url)
+    staging_table = _staging_table_oid(url)
     with psycopg.connect(url) as conn:
         raw_before = conn.execute("select count(*) from raw.dialog_appeals").fetchone()[0]
     run_pipeline(settings, url)
@@ -116,6 +124,12 @@ def test_second_run_leaves_marts_unchanged(pipeline, marts_fingerprint):
         ).fetchone()
     assert raw_after == raw_before
     assert ledger[0] >= 2 and ledger[0] == ledger[1]
+    assert marts_fingerprint(url) == before
+    assert _staging_table_oid(url) == staging_table  # the build was incremental
+
+    # the DAG's full_refresh param reaches dbt: the tables are rebuilt, the marts the same
+    run_pipeline(settings, url, ["warehouse_build"], conf={"full_refresh": True})
+    assert _staging_table_oid(url) != staging_table
     assert marts_fingerprint(url) == before
 
 
