@@ -9,15 +9,20 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterable, Mapping, Sequence
+from contextlib import nullcontext
 from typing import Any
 
 import psycopg
 from psycopg import sql
+from psycopg.pq import TransactionStatus
+
+# Built once: json.dumps with options builds a new encoder on every call.
+_CANONICAL = json.JSONEncoder(sort_keys=True, ensure_ascii=False, separators=(",", ":"))
 
 
 def canonical_json(payload: Mapping[str, Any]) -> str:
     """The one serialisation a content hash is taken of: sorted keys, compact, UTF-8 kept."""
-    return json.dumps(payload, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return _CANONICAL.encode(payload)
 
 
 def content_hash(payload: Mapping[str, Any]) -> str:
@@ -49,25 +54,32 @@ def insert_new_rows(
 
     COPY into a session-scoped temporary table, then one ``INSERT … SELECT … ON CONFLICT DO
     NOTHING``: fast for big batches, idempotent, and duplicates inside the batch are harmless.
-    Runs in one transaction (committed on exit unless the caller holds one open).
+    ``rows`` may be a generator: it is consumed while the COPY streams, so building the rows
+    overlaps with the server parsing those already sent. Runs in one transaction: the caller's
+    if it holds one open, else its own, committed on exit.
     """
-    rows = list(rows)
-    if not rows:
+    rows = iter(rows)
+    first = next(rows, None)
+    if first is None:
         return 0
     schema, name = table.split(".", 1)
     target = sql.Identifier(schema, name)
     stage = sql.Identifier(f"_stage_{schema}_{name}")
     cols = sql.SQL(", ").join(sql.Identifier(c) for c in columns)
-    with conn.transaction(), conn.cursor() as cur:
+    in_callers = conn.info.transaction_status != TransactionStatus.IDLE
+    with nullcontext() if in_callers else conn.transaction(), conn.cursor() as cur:
+        # One round trip. Each commit empties the stage (no new file, unlike TRUNCATE); the
+        # delete is for an earlier call in the same open transaction.
         cur.execute(
             sql.SQL(
-                "create temporary table if not exists {stage} (like {target}) on commit delete rows"
+                "create temporary table if not exists {stage} (like {target}) on commit delete "
+                "rows; delete from {stage}"
             ).format(stage=stage, target=target)
         )
-        cur.execute(sql.SQL("truncate {stage}").format(stage=stage))  # if inside a caller's tx
         with cur.copy(
             sql.SQL("copy {stage} ({cols}) from stdin").format(stage=stage, cols=cols)
         ) as copy:
+            copy.write_row(first)
             for row in rows:
                 copy.write_row(row)
         cur.execute(
