@@ -13,8 +13,9 @@ from contextlib import nullcontext
 from typing import Any
 
 import psycopg
-from psycopg import sql
-from psycopg.pq import TransactionStatus
+from psycopg import postgres, sql
+from psycopg.adapt import Dumper
+from psycopg.pq import Format, TransactionStatus
 
 # Built once: json.dumps with options builds a new encoder on every call.
 _CANONICAL = json.JSONEncoder(sort_keys=True, ensure_ascii=False, separators=(",", ":"))
@@ -44,6 +45,17 @@ def landing_connection(warehouse_url: str) -> psycopg.Connection:
     return conn
 
 
+class _JsonTextBinaryDumper(Dumper):
+    """A jsonb column's value given as JSON text (how every loader passes its payload), in COPY's
+    binary format: the version byte, then the text."""
+
+    format = Format.BINARY
+    oid = postgres.types["jsonb"].oid
+
+    def dump(self, obj: str) -> bytes:
+        return b"\x01" + obj.encode()
+
+
 def insert_new_rows(
     conn: psycopg.Connection,
     table: str,
@@ -54,9 +66,11 @@ def insert_new_rows(
 
     COPY into a session-scoped temporary table, then one ``INSERT … SELECT … ON CONFLICT DO
     NOTHING``: fast for big batches, idempotent, and duplicates inside the batch are harmless.
-    ``rows`` may be a generator: it is consumed while the COPY streams, so building the rows
-    overlaps with the server parsing those already sent. Runs in one transaction: the caller's
-    if it holds one open, else its own, committed on exit.
+    The COPY is binary (cheaper to write and to read than text), so each value must be of its
+    column's Python type (uuid.UUID, an aware datetime, int, str; a jsonb column takes its JSON
+    text). ``rows`` may be a generator: it is consumed while the COPY streams, so building the
+    rows overlaps with the server reading those already sent. Runs in one transaction: the
+    caller's if it holds one open, else its own, committed on exit.
     """
     rows = iter(rows)
     first = next(rows, None)
@@ -68,17 +82,28 @@ def insert_new_rows(
     cols = sql.SQL(", ").join(sql.Identifier(c) for c in columns)
     in_callers = conn.info.transaction_status != TransactionStatus.IDLE
     with nullcontext() if in_callers else conn.transaction(), conn.cursor() as cur:
-        # One round trip. Each commit empties the stage (no new file, unlike TRUNCATE); the
-        # delete is for an earlier call in the same open transaction.
+        # One round trip: the stage (each commit empties it, without a new file as TRUNCATE
+        # makes; the delete is for an earlier call in the same open transaction) and the
+        # columns' types, which the binary COPY needs.
         cur.execute(
             sql.SQL(
                 "create temporary table if not exists {stage} (like {target}) on commit delete "
-                "rows; delete from {stage}"
-            ).format(stage=stage, target=target)
+                "rows; delete from {stage}; select attname::text, atttypid::int from pg_attribute "
+                "where attrelid = {regclass}::regclass and attnum > 0 and not attisdropped"
+            ).format(stage=stage, target=target, regclass=sql.Literal(target.as_string(conn)))
         )
+        while cur.nextset():  # to the last statement's result
+            pass
+        types = dict(cur.fetchall())
+        if missing := [c for c in columns if c not in types]:
+            raise ValueError(f"{table} has no column {', '.join(missing)}")
+        cur.adapters.register_dumper(None, _JsonTextBinaryDumper)  # for this cursor only
         with cur.copy(
-            sql.SQL("copy {stage} ({cols}) from stdin").format(stage=stage, cols=cols)
+            sql.SQL("copy {stage} ({cols}) from stdin (format binary)").format(
+                stage=stage, cols=cols
+            )
         ) as copy:
+            copy.set_types([types[c] for c in columns])
             copy.write_row(first)
             for row in rows:
                 copy.write_row(row)
