@@ -7,6 +7,7 @@ twice adds nothing, and a changed one adds a row: the history stays, staging tak
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
 from collections.abc import Iterable, Mapping, Sequence
 from contextlib import nullcontext
@@ -82,34 +83,42 @@ def insert_new_rows(
     cols = sql.SQL(", ").join(sql.Identifier(c) for c in columns)
     in_callers = conn.info.transaction_status != TransactionStatus.IDLE
     with nullcontext() if in_callers else conn.transaction(), conn.cursor() as cur:
-        # One round trip: the stage (each commit empties it, without a new file as TRUNCATE
-        # makes; the delete is for an earlier call in the same open transaction) and the
-        # columns' types, which the binary COPY needs.
-        cur.execute(
-            sql.SQL(
-                "create temporary table if not exists {stage} (like {target}) on commit delete "
-                "rows; delete from {stage}; select attname::text, atttypid::int from pg_attribute "
-                "where attrelid = {regclass}::regclass and attnum > 0 and not attisdropped"
-            ).format(stage=stage, target=target, regclass=sql.Literal(target.as_string(conn)))
-        )
-        while cur.nextset():  # to the last statement's result
-            pass
-        types = dict(cur.fetchall())
+        types = _empty_stage(cur, stage, target)
         if missing := [c for c in columns if c not in types]:
             raise ValueError(f"{table} has no column {', '.join(missing)}")
         cur.adapters.register_dumper(None, _JsonTextBinaryDumper)  # for this cursor only
-        with cur.copy(
-            sql.SQL("copy {stage} ({cols}) from stdin (format binary)").format(
-                stage=stage, cols=cols
-            )
-        ) as copy:
-            copy.set_types([types[c] for c in columns])
-            copy.write_row(first)
-            for row in rows:
-                copy.write_row(row)
+        copy_in = sql.SQL("copy {stage} ({cols}) from stdin (format binary)")
+        with cur.copy(copy_in.format(stage=stage, cols=cols)) as copy:
+            copy.set_types([types[c][0] for c in columns])
+            for row in itertools.chain([first], rows):
+                try:
+                    copy.write_row(row)
+                except (TypeError, ValueError) as exc:  # no values in the message: personal data
+                    expected = ", ".join(f"{c} {types[c][1]}" for c in columns)
+                    raise TypeError(f"a row for {table} does not fit ({expected}): {exc}") from exc
         cur.execute(
             sql.SQL(
                 "insert into {target} ({cols}) select {cols} from {stage} on conflict do nothing"
             ).format(target=target, cols=cols, stage=stage)
         )
         return cur.rowcount
+
+
+def _empty_stage(
+    cur: psycopg.Cursor, stage: sql.Identifier, target: sql.Identifier
+) -> dict[str, tuple[int, str]]:
+    """Make the stage table (once per session) empty; returns the target's columns' types
+    (name → oid, SQL name), which the binary COPY needs. One round trip for all three."""
+    cur.execute(
+        sql.SQL(
+            # Each commit empties the stage without a new file, as TRUNCATE would make one; the
+            # delete is for an earlier batch in the same open transaction.
+            "create temporary table if not exists {stage} (like {target}) on commit delete rows;"
+            " delete from {stage};"
+            " select attname::text, atttypid::int, format_type(atttypid, null) from pg_attribute"
+            " where attrelid = {regclass}::regclass and attnum > 0 and not attisdropped"
+        ).format(stage=stage, target=target, regclass=sql.Literal(target.as_string(cur)))
+    )
+    while cur.nextset():  # to the last statement's result
+        pass
+    return {name: (oid, type_name) for name, oid, type_name in cur.fetchall()}
