@@ -54,6 +54,8 @@ class _JsonTextBinaryDumper(Dumper):
     oid = postgres.types["jsonb"].oid
 
     def dump(self, obj: str) -> bytes:
+        if not isinstance(obj, str):
+            raise TypeError(f"a jsonb value is taken as JSON text, not {type(obj).__name__}")
         return b"\x01" + obj.encode()
 
 
@@ -93,7 +95,7 @@ def insert_new_rows(
             for row in itertools.chain([first], rows):
                 try:
                     copy.write_row(row)
-                except (TypeError, ValueError) as exc:  # no values in the message: personal data
+                except (TypeError, ValueError, OverflowError) as exc:  # no values: personal data
                     expected = ", ".join(f"{c} {types[c][1]}" for c in columns)
                     raise TypeError(f"a row for {table} does not fit ({expected}): {exc}") from exc
         cur.execute(
@@ -111,7 +113,7 @@ def _empty_stage(
     (name → oid, SQL name), which the binary COPY needs. One round trip for all three."""
     cur.execute(
         sql.SQL(
-            # Each commit empties the stage without a new file, as TRUNCATE would make one; the
+            # Each commit empties the stage in place (TRUNCATE would make a new file); the
             # delete is for an earlier batch in the same open transaction.
             "create temporary table if not exists {stage} (like {target}) on commit delete rows;"
             " delete from {stage};"

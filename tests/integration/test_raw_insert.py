@@ -60,7 +60,7 @@ def test_rows_from_a_generator_land_once_with_every_value_intact(conn):
 def test_two_batches_in_one_caller_transaction_both_land_or_neither(conn):
     with conn.transaction():
         assert insert_new_rows(conn, TABLE, COLUMNS, [row(1), row(2)]) == 2
-        assert insert_new_rows(conn, TABLE, COLUMNS, [row(2), row(3)]) == 1  # 2 staged again
+        assert insert_new_rows(conn, TABLE, COLUMNS, [row(2), row(3)]) == 1  # 2 is there already
     assert [r[0] for r in stored(conn)] == [1, 2, 3]
     with pytest.raises(RuntimeError), conn.transaction():
         insert_new_rows(conn, TABLE, COLUMNS, [row(4)])
@@ -86,4 +86,7 @@ def test_a_value_of_the_wrong_type_or_an_unknown_column_is_a_clear_error(conn):
     bad[3] = "1"  # a bigint column given text
     with pytest.raises(TypeError, match=r"a row for raw.things does not fit \(.*thing_id bigint"):
         insert_new_rows(conn, TABLE, COLUMNS, [row(2), tuple(bad)])
+    bad[3], bad[5] = 1, {"id": 1}  # a jsonb column given a dict, not its JSON text
+    with pytest.raises(TypeError, match="a jsonb value is taken as JSON text, not dict"):
+        insert_new_rows(conn, TABLE, COLUMNS, [tuple(bad)])
     assert stored(conn) == []
