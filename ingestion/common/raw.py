@@ -109,7 +109,7 @@ def insert_new_rows(
 def _empty_stage(
     cur: psycopg.Cursor, stage: sql.Identifier, target: sql.Identifier
 ) -> dict[str, tuple[int, str]]:
-    """Make the stage table (once per session) empty; returns the target's columns' types
+    """Create the stage table (once per session) and empty it; returns the target's columns' types
     (name → oid, SQL name), which the binary COPY needs. One round trip for all three."""
     cur.execute(
         sql.SQL(
