@@ -15,6 +15,7 @@ and COPY in one transaction per batch of the landing's size.
 
 from __future__ import annotations
 
+import datetime as dt
 import itertools
 import json
 import subprocess
@@ -214,7 +215,7 @@ def rows_from_records(records_file: Path) -> tuple[list[tuple], float]:
         for line in lines:
             record = json.loads(line)
             blog_id, url, observed_at = (record.pop(k) for k in ANNOTATIONS)
-            observed = ObservedPage(blog_id, url, None, observed_at)
+            observed = ObservedPage(blog_id, url, None, dt.datetime.fromisoformat(observed_at))
             started = time.perf_counter()
             rows.append(appeal_row(load_id, observed, record))
             seconds += time.perf_counter() - started

@@ -155,11 +155,12 @@ def land_pages(
     conn: psycopg.Connection, load_id: uuid.UUID, pages: Sequence[ObservedPage]
 ) -> Landed:
     """Land the cards and rejects of some pages in one transaction (one commit per batch)."""
-    appeals = [
+    # a generator: the rows are built while the COPY streams them (see insert_new_rows)
+    appeals = (
         appeal_row(load_id, observed, record)
         for observed in pages
         for record in observed.page.cards
-    ]
+    )
     rejects = [
         _reject_row(load_id, observed, reject)
         for observed in pages

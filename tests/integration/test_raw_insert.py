@@ -1,0 +1,92 @@
+"""insert_new_rows, the one way rows reach raw, on a real Postgres: what its speed-ups (rows
+streamed into a binary COPY, no savepoint inside a caller's transaction) must not change."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+
+import pytest
+
+from ingestion.common.raw import canonical_json, content_hash, insert_new_rows, landing_connection
+
+TABLE = "raw.things"
+COLUMNS = ("load_id", "observed_at", "content_hash", "thing_id", "note", "payload")
+
+
+@pytest.fixture
+def conn(fresh_database):
+    with landing_connection(fresh_database) as connection:
+        connection.execute(
+            "create schema raw; create table raw.things (load_id uuid not null, observed_at "
+            "timestamptz not null, content_hash text not null, thing_id bigint not null, note "
+            "text, payload jsonb not null, primary key (thing_id, content_hash))"
+        )
+        yield connection
+
+
+def row(thing_id: int, **payload) -> tuple:
+    payload = {"id": thing_id, **payload}
+    observed_at = dt.datetime(2026, 11, 23, 5, 0, tzinfo=dt.UTC)
+    note = None if thing_id % 2 else f"note\t{thing_id}\n\\"
+    return (
+        uuid.uuid4(),
+        observed_at,
+        content_hash(payload),
+        thing_id,
+        note,
+        canonical_json(payload),
+    )
+
+
+def stored(conn) -> list[tuple]:
+    return conn.execute(
+        "select thing_id, note, payload, observed_at from raw.things order by thing_id"
+    ).fetchall()
+
+
+def test_rows_from_a_generator_land_once_with_every_value_intact(conn):
+    rows = [row(i, text='Қазақстан «ok» \\ "q"', n=None) for i in range(1, 2501)]
+    assert insert_new_rows(conn, TABLE, COLUMNS, (r for r in rows)) == 2500
+    assert insert_new_rows(conn, TABLE, COLUMNS, iter(rows)) == 0  # idempotent
+    assert insert_new_rows(conn, TABLE, COLUMNS, []) == 0
+    got = stored(conn)
+    assert [(t, n, p) for t, n, p, _ in got] == [
+        (r[3], r[4], {"id": r[3], "text": 'Қазақстан «ok» \\ "q"', "n": None}) for r in rows
+    ]
+    assert {o for *_, o in got} == {dt.datetime(2026, 11, 23, 5, 0, tzinfo=dt.UTC)}
+
+
+def test_two_batches_in_one_caller_transaction_both_land_or_neither(conn):
+    with conn.transaction():
+        assert insert_new_rows(conn, TABLE, COLUMNS, [row(1), row(2)]) == 2
+        assert insert_new_rows(conn, TABLE, COLUMNS, [row(2), row(3)]) == 1  # 2 is there already
+    assert [r[0] for r in stored(conn)] == [1, 2, 3]
+    with pytest.raises(RuntimeError), conn.transaction():
+        insert_new_rows(conn, TABLE, COLUMNS, [row(4)])
+        raise RuntimeError("the caller fails after the insert")
+    assert [r[0] for r in stored(conn)] == [1, 2, 3]
+
+
+def test_a_row_that_fails_midway_through_the_stream_leaves_nothing(conn):
+    def rows():
+        yield from (row(i) for i in range(1, 1001))
+        raise ValueError("the parser broke")
+
+    with pytest.raises(ValueError, match="the parser broke"):
+        insert_new_rows(conn, TABLE, COLUMNS, rows())
+    assert stored(conn) == []
+    assert insert_new_rows(conn, TABLE, COLUMNS, [row(1)]) == 1  # the connection still lands
+
+
+def test_a_value_of_the_wrong_type_or_an_unknown_column_is_a_clear_error(conn):
+    with pytest.raises(ValueError, match="raw.things has no column colour"):
+        insert_new_rows(conn, TABLE, (*COLUMNS, "colour"), [(*row(1), "red")])
+    bad = list(row(1))
+    bad[3] = "1"  # a bigint column given text
+    with pytest.raises(TypeError, match=r"a row for raw.things does not fit \(.*thing_id bigint"):
+        insert_new_rows(conn, TABLE, COLUMNS, [row(2), tuple(bad)])
+    bad[3], bad[5] = 1, {"id": 1}  # a jsonb column given a dict, not its JSON text
+    with pytest.raises(TypeError, match="a jsonb value is taken as JSON text, not dict"):
+        insert_new_rows(conn, TABLE, COLUMNS, [tuple(bad)])
+    assert stored(conn) == []
