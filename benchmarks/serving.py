@@ -30,6 +30,8 @@ def run(warehouse_url: str, runs: int) -> dict:
     with psycopg.connect(warehouse_url, autocommit=True) as conn:
         rows = conn.execute("select count(*) from marts.fct_appeals").fetchone()[0]
         params = _typical_filter(conn)
+        if not conn.execute(FILTERED, params).fetchall():
+            raise RuntimeError(f"the typical filtered query matches no appeal: {params}")
         return {
             "fct_appeals_rows": rows,
             "runs": runs,

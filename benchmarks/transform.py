@@ -50,7 +50,7 @@ from generate_series(%(first)s::bigint, %(last)s::bigint) as g
 join bench.templates as t on t.k = g %% %(templates)s
 cross join lateral (
     select %(first_question_id)s + g as question_id,
-        %(start)s::date + ((g - %(first)s) * %(days)s / %(count)s)::int as day
+        %(start)s::date + ((g - %(origin)s) * %(days)s / %(count)s)::int as day
 ) as ids
 cross join lateral (
     select ids.question_id, t.blog_id, t.payload || jsonb_build_object(
@@ -166,12 +166,12 @@ def load_templates(conn: psycopg.Connection) -> int:
     return len(rows)
 
 
-def generate(conn: psycopg.Connection, appeals: int, templates: int) -> int:
+def generate(conn: psycopg.Connection, appeals: int, templates: int, chunk: int = CHUNK) -> int:
     """The history: ``appeals`` appeals over SPAN_DAYS days, with the registry as blogs."""
     load_id = start_load(conn, SOURCE)
     land_blogs(conn, load_id, read_registry(REGISTRY_FILE), str(REGISTRY_FILE))
-    for first in range(0, appeals, CHUNK):
-        last = min(first + CHUNK, appeals) - 1
+    for first in range(0, appeals, chunk):
+        last = min(first + chunk, appeals) - 1
         conn.execute(
             GENERATE,
             {
@@ -183,10 +183,11 @@ def generate(conn: psycopg.Connection, appeals: int, templates: int) -> int:
                 "start": FIRST_DAY,
                 "days": SPAN_DAYS,
                 "count": appeals,
+                "origin": 0,  # days run over the whole history, not over each chunk
                 "observed_at": None,
             },
         )
-        if appeals > CHUNK:
+        if appeals > chunk:
             say(f"  {last + 1:,} of {appeals:,} appeals generated")
     conn.execute("analyze raw.dialog_appeals")
     finish_load(conn, load_id, "succeeded", {"generated": appeals})
@@ -207,6 +208,7 @@ def add_a_day(conn: psycopg.Connection, appeals: int, daily: int, templates: int
             "start": _day_after(SPAN_DAYS),
             "days": 0,
             "count": daily,
+            "origin": appeals,
             "observed_at": dt.datetime.now(dt.UTC),
         },
     ).rowcount

@@ -12,6 +12,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import psycopg
+
 ROOT = Path(__file__).resolve().parents[2]
 DLT_VENV = ROOT / ".tyndau" / "bench" / "dlt-venv"
 
@@ -103,3 +105,20 @@ def test_the_tiny_benchmark_writes_every_figure(tmp_path):
     # every target judged on a measured value
     assert len(results["targets"]) == 6
     assert all(t["value"] is not None and t["met"] in (True, False) for t in results["targets"])
+
+
+def test_generated_history_spans_six_years_whatever_the_chunks(fresh_database):
+    """The scale data is generated in chunks (progress lines); each chunk continues the dates."""
+    from benchmarks import transform
+    from tyndau.warehouse import ensure_raw_tables
+
+    ensure_raw_tables(fresh_database)
+    with psycopg.connect(fresh_database, autocommit=True) as conn:
+        templates = transform.load_templates(conn)
+        transform.generate(conn, 3000, templates, chunk=1000)
+        years = conn.execute(
+            "select extract(year from (payload ->> 'submitted_on')::date) as year, count(*)"
+            " from raw.dialog_appeals group by 1 order by 1"
+        ).fetchall()
+    assert [int(year) for year, _ in years] == list(range(2015, 2021))
+    assert min(count for _, count in years) >= 3000 // 6 - 10  # evenly spread
