@@ -19,8 +19,6 @@
     config(
         materialized='incremental',
         unique_key='question_id',
-        incremental_strategy='delete+insert',
-        on_schema_change='sync_all_columns',
         indexes=[
             {'columns': ['question_id'], 'unique': True},
             {'columns': ['refreshed_at']},

@@ -10,8 +10,6 @@
     config(
         materialized='incremental',
         unique_key='question_id',
-        incremental_strategy='delete+insert',
-        on_schema_change='append_new_columns',
         indexes=[
             {'columns': ['region_kato', 'submitted_on']},
             {'columns': ['gov_body_code', 'submitted_on']},
