@@ -8,8 +8,6 @@ blog's registry row changes owner.
 
 from __future__ import annotations
 
-import hashlib
-import json
 import uuid
 from datetime import UTC, datetime, timedelta
 
@@ -17,6 +15,7 @@ import psycopg
 from psycopg.types.json import Jsonb
 
 from expectations.gate import MARTS_GATE, URL_VARIABLE, gx_context
+from ingestion.common.raw import content_hash
 from tyndau.publish import publish_marts
 from tyndau.warehouse import ensure_raw_tables
 
@@ -83,10 +82,6 @@ DAY_1_APPEALS = [
 DAY_1_REWRITTEN = {1, 2, 3, 4, 5, 6, 7}
 
 
-def _hash(payload: dict) -> str:
-    return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
-
-
 def land(url: str, observed_at: datetime, appeals, blogs: dict) -> None:
     load_id = uuid.uuid4()
     with psycopg.connect(url) as conn:
@@ -94,7 +89,7 @@ def land(url: str, observed_at: datetime, appeals, blogs: dict) -> None:
             payload = {"blog_id": str(blog_id), **row}
             conn.execute(
                 "insert into raw.dialog_blogs values (%s, %s, 'blogs.csv', %s, %s, %s)",
-                (load_id, observed_at, _hash(payload), blog_id, Jsonb(payload)),
+                (load_id, observed_at, content_hash(payload), blog_id, Jsonb(payload)),
             )
         for blog_id, payload in appeals:
             conn.execute(
@@ -102,7 +97,7 @@ def land(url: str, observed_at: datetime, appeals, blogs: dict) -> None:
                 (
                     load_id,
                     observed_at,
-                    _hash(payload),
+                    content_hash(payload),
                     payload["question_id"],
                     blog_id,
                     Jsonb(payload),
