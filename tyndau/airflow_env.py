@@ -19,6 +19,11 @@ OPENDATA_CONN_ID = "tyndau_opendata"  # http: host = base URL, password = API ke
 ALERT_WEBHOOK_CONN_ID = "tyndau_alert_webhook"  # http: host = the URL alerts are POSTed to
 ALERT_SMTP_CONN_ID = "tyndau_alert_smtp"  # smtp: the server alert e-mails go through
 
+#: seconds a metadata write waits for SQLite's one writer (Airflow itself turns on write-ahead
+#: logging, so reads never wait). sqlite3's 5 s default is too short for Airflow's four components
+#: on a busy machine: a UI request once failed with "database is locked".
+SQLITE_BUSY_TIMEOUT = 60
+
 
 def airflow_environment(settings: Settings, warehouse_url: str) -> dict[str, str]:
     home = settings.airflow_home
@@ -38,7 +43,8 @@ def airflow_environment(settings: Settings, warehouse_url: str) -> dict[str, str
         "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
         "AIRFLOW__CORE__UNIT_TEST_MODE": "False",
         "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": (
-            settings.airflow_metadata_url or f"sqlite:///{home / 'airflow.db'}"
+            settings.airflow_metadata_url
+            or f"sqlite:///{home / 'airflow.db'}?timeout={SQLITE_BUSY_TIMEOUT}"
         ),
         "AIRFLOW__LOGGING__BASE_LOG_FOLDER": str(home / "logs"),
         # Cosmos runs `dbt ls` when it first parses warehouse_build: on a small, busy machine

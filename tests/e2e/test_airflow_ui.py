@@ -125,6 +125,11 @@ def test_login_see_dags_trigger_and_succeed(airflow_ui, fresh_database):
         page.get_by_role("button", name="Trigger").first.click()
         page.get_by_role("dialog").get_by_role("button", name="Trigger").click()
         expect(page.get_by_role("dialog")).to_have_count(0)
+        # the DAGs start paused; the dialog unpaused this one, else its run would wait forever
+        deadline = time.monotonic() + 60
+        while _api(base, "/api/v2/dags/complaints_ingest", token)["is_paused"]:
+            assert time.monotonic() < deadline, "the trigger dialog did not unpause the DAG"
+            time.sleep(2)
 
         manual_run = page.get_by_role("row").filter(has_text="manual__")
         deadline = time.monotonic() + 300
