@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import signal
 import sys
 from pathlib import Path
 
@@ -27,6 +28,13 @@ Where to look next:
 def _fail(message: str) -> None:
     click.secho(f"tyndau: {message}", fg="red", err=True)
     sys.exit(1)
+
+
+def _interruptible() -> None:
+    """Ctrl-C and `kill` raise KeyboardInterrupt, so a long-running command stops cleanly, even
+    when started in the background (where the shell has SIGINT ignored)."""
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -138,7 +146,6 @@ def airflow(port: int, host: str, component: str | None) -> None:
     TYNDAU_AIRFLOW_PASSWORD (unset: a password generated once and printed here). DAGs start
     paused: unpause one to put it on its schedule. Logs: <state dir>/logs/airflow/.
     """
-    import signal
     import time
 
     from tyndau.airflow_ui import (
@@ -161,10 +168,7 @@ def airflow(port: int, host: str, component: str | None) -> None:
         settings.require_sources()
     except ConfigError as error:
         click.secho(f"tyndau: warning: {error}", fg="yellow", err=True)
-    # Ctrl-C (even when started in the background, where it is ignored by default) and `kill`
-    # stop the components cleanly
-    signal.signal(signal.SIGINT, signal.default_int_handler)
-    signal.signal(signal.SIGTERM, signal.default_int_handler)
+    _interruptible()  # the components are stopped in order, whatever stops us
     try:
         url = resolve_url(settings)
         running = start_airflow(settings, url, port=port, host=host)
@@ -303,6 +307,7 @@ def docs(port: int, no_serve: bool) -> None:
     except OSError as error:
         _fail(f"cannot serve on port {port} ({error.strerror}): --port 0 takes any free port")
     click.echo(f"Serving both at {server_url(server)} (Ctrl-C stops)")
+    _interruptible()
     try:
         server.serve_forever()
     except KeyboardInterrupt:

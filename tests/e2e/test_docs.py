@@ -26,13 +26,6 @@ def _gate_suites() -> set[str]:
     return {definition["name"] for definition in checkpoint["validation_definitions"]}
 
 
-def _as_from_a_terminal() -> None:
-    """Give the child Ctrl-C's default action. A shell starts background jobs (a CI run under
-    `nohup … &`) with SIGINT ignored, and children inherit that: `tyndau docs` would never see
-    the Ctrl-C this test sends."""
-    signal.signal(signal.SIGINT, signal.SIG_DFL)
-
-
 def test_docs_builds_and_serves_dbt_docs_and_data_docs(pipeline):
     settings, url, result = pipeline
     env = os.environ | {"WAREHOUSE_URL": url, "TYNDAU_STATE_DIR": str(settings.state_dir)}
@@ -40,7 +33,6 @@ def test_docs_builds_and_serves_dbt_docs_and_data_docs(pipeline):
     proc = subprocess.Popen(
         [tyndau, "docs", "--port", "0"],
         env=env,
-        preexec_fn=_as_from_a_terminal,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
