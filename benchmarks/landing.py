@@ -223,8 +223,8 @@ def rows_from_records(records_file: Path) -> tuple[list[tuple], float]:
 
 
 def one_batch_load(warehouse_url: str, rows: list[tuple]) -> dict:
-    """The loader's ``insert_new_rows`` (COPY to a temporary table, INSERT … ON CONFLICT DO
-    NOTHING) with every row in one batch: what the load costs without per-batch commits."""
+    """The loader's ``insert_new_rows`` with every row in one batch, into an empty table (its
+    fast path: COPY straight in): what the load costs without per-batch commits."""
     with landing_connection(warehouse_url) as conn:
         conn.execute("create schema if not exists bench_copy")
         conn.execute(f"drop table if exists {COPY_TABLE}")

@@ -6,10 +6,12 @@ twice adds nothing, and a changed one adds a row: the history stays, staging tak
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import itertools
 import json
-from collections.abc import Iterable, Mapping, Sequence
+import uuid
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import nullcontext
 from typing import Any
 
@@ -34,6 +36,16 @@ def content_hash(payload: Mapping[str, Any]) -> str:
 
 def sha256_hex(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def raw_row(
+    load_id: uuid.UUID, observed_at: dt.datetime, source: str, payload: Mapping[str, Any], *key: Any
+) -> tuple:
+    """A row in the shape raw's tables share: (load_id, observed_at, source URL or file,
+    content_hash, *natural key, payload). The payload is serialised once, for both its hash and
+    its column: the one Python cost per landed row."""
+    text = canonical_json(payload)
+    return (load_id, observed_at, source, sha256_hex(text), *key, text)
 
 
 def landing_connection(warehouse_url: str) -> psycopg.Connection:
@@ -67,13 +79,17 @@ def insert_new_rows(
 ) -> int:
     """Append ``rows`` to ``schema.table``, skipping those already there; returns rows added.
 
-    COPY into a session-scoped temporary table, then one ``INSERT … SELECT … ON CONFLICT DO
-    NOTHING``: fast for big batches, idempotent, and duplicates inside the batch are harmless.
-    The COPY is binary (cheaper to write and to read than text), so each value must be of its
-    column's Python type (uuid.UUID, an aware datetime, int, str; a jsonb column takes its JSON
-    text). ``rows`` may be a generator: it is consumed while the COPY streams, so building the
-    rows overlaps with the server reading those already sent. Runs in one transaction: the
-    caller's if it holds one open, else its own, committed on exit.
+    The rows are COPYed straight into the table, in binary, while they are built: ``rows`` may be
+    a generator, and building them overlaps with the server storing those already sent. That is
+    the fast path, for rows the table does not hold yet (a first landing). A batch that meets a
+    row already there (a re-run, the boundary page of a daily crawl, a row twice in the batch) is
+    rolled back to its savepoint, and landed again through a stage: COPY into a session-scoped
+    temporary table, then ``INSERT … SELECT … ON CONFLICT DO NOTHING``. Either way the table's
+    unique key decides what is new, so landing stays idempotent under concurrent loaders too.
+
+    Each value must be of its column's Python type (uuid.UUID, an aware datetime, int, str; a
+    jsonb column takes its JSON text). The rows are kept until the batch is in (the fallback sends
+    them again). Runs in one transaction: the caller's if it holds one open, else its own.
     """
     rows = iter(rows)
     first = next(rows, None)
@@ -81,23 +97,23 @@ def insert_new_rows(
         return 0
     schema, name = table.split(".", 1)
     target = sql.Identifier(schema, name)
-    stage = sql.Identifier(f"_stage_{schema}_{name}")
-    cols = sql.SQL(", ").join(sql.Identifier(c) for c in columns)
+    sent: list[Sequence[Any]] = []
     in_callers = conn.info.transaction_status != TransactionStatus.IDLE
     with nullcontext() if in_callers else conn.transaction(), conn.cursor() as cur:
-        types = _empty_stage(cur, stage, target)
+        types = _column_types(cur, target)
         if missing := [c for c in columns if c not in types]:
             raise ValueError(f"{table} has no column {', '.join(missing)}")
         cur.adapters.register_dumper(None, _JsonTextBinaryDumper)  # for this cursor only
-        copy_in = sql.SQL("copy {stage} ({cols}) from stdin (format binary)")
-        with cur.copy(copy_in.format(stage=stage, cols=cols)) as copy:
-            copy.set_types([types[c][0] for c in columns])
-            for row in itertools.chain([first], rows):
-                try:
-                    copy.write_row(row)
-                except (TypeError, ValueError, OverflowError) as exc:  # no values: personal data
-                    expected = ", ".join(f"{c} {types[c][1]}" for c in columns)
-                    raise TypeError(f"a row for {table} does not fit ({expected}): {exc}") from exc
+        try:
+            with conn.transaction():  # the savepoint a batch that meets a known row returns to
+                _copy_rows(cur, table, target, columns, types, _kept(first, rows, sent))
+            return len(sent)
+        except psycopg.errors.UniqueViolation:
+            pass
+        stage = sql.Identifier(f"_stage_{schema}_{name}")
+        _empty_stage(cur, stage, target)
+        _copy_rows(cur, table, stage, columns, types, sent)
+        cols = sql.SQL(", ").join(sql.Identifier(c) for c in columns)
         cur.execute(
             sql.SQL(
                 "insert into {target} ({cols}) select {cols} from {stage} on conflict do nothing"
@@ -106,21 +122,52 @@ def insert_new_rows(
         return cur.rowcount
 
 
-def _empty_stage(
-    cur: psycopg.Cursor, stage: sql.Identifier, target: sql.Identifier
-) -> dict[str, tuple[int, str]]:
-    """Create the stage table (once per session) and empty it; returns the target's columns' types
-    (name → oid, SQL name), which the binary COPY needs. One round trip for all three."""
+def _kept(
+    first: Sequence[Any], rest: Iterator[Sequence[Any]], sent: list[Sequence[Any]]
+) -> Iterator[Sequence[Any]]:
+    """The rows, each added to ``sent`` as it goes."""
+    for row in itertools.chain([first], rest):
+        sent.append(row)
+        yield row
+
+
+def _copy_rows(
+    cur: psycopg.Cursor,
+    table: str,
+    into: sql.Identifier,
+    columns: Sequence[str],
+    types: dict[str, tuple[int, str]],
+    rows: Iterable[Sequence[Any]],
+) -> None:
+    cols = sql.SQL(", ").join(sql.Identifier(c) for c in columns)
+    statement = sql.SQL("copy {into} ({cols}) from stdin (format binary)")
+    with cur.copy(statement.format(into=into, cols=cols)) as copy:
+        copy.set_types([types[c][0] for c in columns])
+        for row in rows:
+            try:
+                copy.write_row(row)
+            except (TypeError, ValueError, OverflowError) as exc:  # no values: personal data
+                expected = ", ".join(f"{c} {types[c][1]}" for c in columns)
+                raise TypeError(f"a row for {table} does not fit ({expected}): {exc}") from exc
+
+
+def _column_types(cur: psycopg.Cursor, target: sql.Identifier) -> dict[str, tuple[int, str]]:
+    """The table's columns' types (name → oid, SQL name), which the binary COPY needs."""
+    cur.execute(
+        "select attname::text, atttypid::int, format_type(atttypid, null) from pg_attribute"
+        " where attrelid = %s::regclass and attnum > 0 and not attisdropped",
+        (target.as_string(cur),),
+    )
+    return {name: (oid, type_name) for name, oid, type_name in cur.fetchall()}
+
+
+def _empty_stage(cur: psycopg.Cursor, stage: sql.Identifier, target: sql.Identifier) -> None:
+    """Create the stage table (once per session) and empty it, in one round trip."""
     cur.execute(
         sql.SQL(
             # Each commit empties the stage in place (TRUNCATE would make a new file); the
             # delete is for an earlier batch in the same open transaction.
             "create temporary table if not exists {stage} (like {target}) on commit delete rows;"
-            " delete from {stage};"
-            " select attname::text, atttypid::int, format_type(atttypid, null) from pg_attribute"
-            " where attrelid = {regclass}::regclass and attnum > 0 and not attisdropped"
-        ).format(stage=stage, target=target, regclass=sql.Literal(target.as_string(cur)))
+            " delete from {stage}"
+        ).format(stage=stage, target=target)
     )
-    while cur.nextset():  # to the last statement's result
-        pass
-    return {name: (oid, type_name) for name, oid, type_name in cur.fetchall()}

@@ -19,7 +19,7 @@ from typing import Any
 import psycopg
 
 from ingestion.common.ledger import LEDGER_DDL, run_ddl
-from ingestion.common.raw import canonical_json, content_hash, insert_new_rows
+from ingestion.common.raw import canonical_json, insert_new_rows, raw_row
 from ingestion.complaints import columns as col
 from ingestion.complaints.parse import Report
 
@@ -127,39 +127,23 @@ def land_report(
             raise AlreadyLanded(file_hash)  # rolls the transaction back
         landed.replaced = replacements(conn, report)
         if report.kind == col.FIGURES:
-            rows = [
-                (
-                    load_id,
-                    observed_at,
-                    source_file,
-                    content_hash(record),
-                    file_hash,
-                    record["period"],
-                    record["gov_body_code"],
-                    record["applicant_type"],
-                    canonical_json(record),
-                )
-                for record in report.rows
-            ]
-            landed.rows_inserted = insert_new_rows(conn, "raw.complaints_rows", ROW_COLUMNS, rows)
+            table, columns, last_key = "raw.complaints_rows", ROW_COLUMNS, "applicant_type"
         else:
-            rows = [
-                (
-                    load_id,
-                    observed_at,
-                    source_file,
-                    content_hash(record),
-                    file_hash,
-                    record["period"],
-                    record["gov_body_code"],
-                    record["topic"],
-                    canonical_json(record),
-                )
-                for record in report.rows
-            ]
-            landed.rows_inserted = insert_new_rows(
-                conn, "raw.complaints_topics", TOPIC_COLUMNS, rows
+            table, columns, last_key = "raw.complaints_topics", TOPIC_COLUMNS, "topic"
+        rows = [
+            raw_row(
+                load_id,
+                observed_at,
+                source_file,
+                record,
+                file_hash,  # the key: file, period, body and the last key column
+                record["period"],
+                record["gov_body_code"],
+                record[last_key],
             )
+            for record in report.rows
+        ]
+        landed.rows_inserted = insert_new_rows(conn, table, columns, rows)
     return landed
 
 

@@ -16,7 +16,7 @@ import psycopg
 from psycopg.types.json import Jsonb
 
 from ingestion.common.ledger import LEDGER_DDL, run_ddl
-from ingestion.common.raw import canonical_json, content_hash, insert_new_rows, sha256_hex
+from ingestion.common.raw import insert_new_rows, raw_row, sha256_hex
 from ingestion.dialog.parse import ListingPage, Reject
 from ingestion.dialog.registry import Blog
 
@@ -135,19 +135,10 @@ def land_blogs(
 ) -> int:
     """Land the registry rows (as strings); returns the rows added."""
     observed_at = observed_at or now()
-    rows = []
-    for blog in blogs:
-        payload = blog.as_payload()
-        rows.append(
-            (
-                load_id,
-                observed_at,
-                source_file,
-                content_hash(payload),
-                blog.blog_id,
-                canonical_json(payload),
-            )
-        )
+    rows = [
+        raw_row(load_id, observed_at, source_file, blog.as_payload(), blog.blog_id)
+        for blog in blogs
+    ]
     return insert_new_rows(conn, "raw.dialog_blogs", BLOG_COLUMNS, rows)
 
 
@@ -225,17 +216,9 @@ def walk_states(conn: psycopg.Connection) -> dict[int, WalkState]:
 
 
 def appeal_row(load_id: uuid.UUID, observed: ObservedPage, record: dict) -> tuple:
-    """raw.dialog_appeals' row (APPEAL_COLUMNS) of one card: the payload serialised once, for
-    the column and its hash (the loader's one Python cost per appeal)."""
-    payload = canonical_json(record)
-    return (
-        load_id,
-        observed.observed_at,
-        observed.url,
-        sha256_hex(payload),
-        record["question_id"],
-        observed.blog_id,
-        payload,
+    """raw.dialog_appeals' row (APPEAL_COLUMNS) of one card."""
+    return raw_row(
+        load_id, observed.observed_at, observed.url, record, record["question_id"], observed.blog_id
     )
 
 

@@ -16,7 +16,7 @@ from typing import Any
 import psycopg
 
 from ingestion.common.ledger import LEDGER_DDL, run_ddl
-from ingestion.common.raw import canonical_json, content_hash, insert_new_rows
+from ingestion.common.raw import insert_new_rows, raw_row
 from ingestion.opendata import api
 
 SOURCE = "opendata"
@@ -64,9 +64,7 @@ def now() -> dt.datetime:
 
 def land_datasets(conn: psycopg.Connection, load_id: uuid.UUID, entries: Iterable[Observed]) -> int:
     """Catalogue entries as read (responsible contacts included: raw keeps what was seen)."""
-    rows = [
-        (*_head(load_id, e), e.payload[api.DATASET_KEY], canonical_json(e.payload)) for e in entries
-    ]
+    rows = [_row(load_id, e, e.payload[api.DATASET_KEY]) for e in entries]
     return insert_new_rows(conn, "raw.opendata_datasets", DATASET_COLUMNS, rows)
 
 
@@ -74,7 +72,7 @@ def land_mappings(
     conn: psycopg.Connection, load_id: uuid.UUID, entries: Iterable[tuple[str, Observed]]
 ) -> int:
     """(apiUri, its mapping) pairs; the payload is ``{"mappings": {version: {properties}}}``."""
-    rows = [(*_head(load_id, e), uri, canonical_json(e.payload)) for uri, e in entries]
+    rows = [_row(load_id, e, uri) for uri, e in entries]
     return insert_new_rows(conn, "raw.opendata_mappings", MAPPING_COLUMNS, rows)
 
 
@@ -82,9 +80,7 @@ def land_passports(
     conn: psycopg.Connection, load_id: uuid.UUID, entries: Iterable[tuple[str, str, Observed]]
 ) -> int:
     """(apiUri, version, passport) triples."""
-    rows = [
-        (*_head(load_id, e), uri, version, canonical_json(e.payload)) for uri, version, e in entries
-    ]
+    rows = [_row(load_id, e, uri, version) for uri, version, e in entries]
     return insert_new_rows(conn, "raw.opendata_passports", PASSPORT_COLUMNS, rows)
 
 
@@ -99,16 +95,7 @@ def land_records(
     observed_at: dt.datetime,
 ) -> int:
     rows = [
-        (
-            load_id,
-            observed_at,
-            url,
-            content_hash(record),
-            api_uri,
-            version,
-            str(record[key]),
-            canonical_json(record),
-        )
+        raw_row(load_id, observed_at, url, record, api_uri, version, str(record[key]))
         for record in records
     ]
     return insert_new_rows(conn, "raw.opendata_records", RECORD_COLUMNS, rows)
@@ -148,5 +135,5 @@ def record_watermark(conn: psycopg.Connection, api_uri: str, version: str) -> st
     return row[0] if row else None
 
 
-def _head(load_id: uuid.UUID, observed: Observed) -> tuple:
-    return load_id, observed.observed_at, observed.url, content_hash(observed.payload)
+def _row(load_id: uuid.UUID, observed: Observed, *key: str) -> tuple:
+    return raw_row(load_id, observed.observed_at, observed.url, observed.payload, *key)

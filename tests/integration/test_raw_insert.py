@@ -1,10 +1,13 @@
 """insert_new_rows, the one way rows reach raw, on a real Postgres: what its speed-ups (rows
-streamed into a binary COPY, no savepoint inside a caller's transaction) must not change."""
+streamed into a binary COPY straight into the table, a stage only for batches that meet known
+rows) must not change."""
 
 from __future__ import annotations
 
 import datetime as dt
+import time
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
@@ -90,3 +93,32 @@ def test_a_value_of_the_wrong_type_or_an_unknown_column_is_a_clear_error(conn):
     with pytest.raises(TypeError, match="a jsonb value is taken as JSON text, not dict"):
         insert_new_rows(conn, TABLE, COLUMNS, [tuple(bad)])
     assert stored(conn) == []
+
+
+def _stage_exists(conn) -> bool:
+    return conn.execute("select to_regclass('pg_temp._stage_raw_things')").fetchone()[0] is not None
+
+
+def test_new_rows_are_copied_straight_in_and_known_ones_go_through_the_stage(conn):
+    assert insert_new_rows(conn, TABLE, COLUMNS, [row(1), row(2)]) == 2
+    assert not _stage_exists(conn)  # the fast path: no stage, no INSERT … ON CONFLICT
+    assert insert_new_rows(conn, TABLE, COLUMNS, [row(3), row(1), row(4)]) == 2
+    assert _stage_exists(conn)
+    assert insert_new_rows(conn, TABLE, COLUMNS, [row(5), row(5, note="same id, new")]) == 2
+    assert insert_new_rows(conn, TABLE, COLUMNS, [row(6), row(6)]) == 1  # twice in one batch
+    assert [r[0] for r in stored(conn)] == [1, 2, 3, 4, 5, 5, 6]
+
+
+def test_two_loaders_landing_the_same_new_rows_at_once_land_each_row_once(conn, fresh_database):
+    """The second loader's COPY waits on the first's uncommitted keys, then meets them and
+    falls back: no error, nothing twice."""
+    with landing_connection(fresh_database) as other, ThreadPoolExecutor(1) as pool:
+        with conn.transaction():
+            assert insert_new_rows(conn, TABLE, COLUMNS, [row(i) for i in range(1, 11)]) == 10
+            second = pool.submit(
+                insert_new_rows, other, TABLE, COLUMNS, [row(i) for i in range(5, 16)]
+            )
+            time.sleep(0.5)
+            assert not second.done()  # waiting for the first loader to commit
+        assert second.result(timeout=30) == 5
+    assert [r[0] for r in stored(conn)] == list(range(1, 16))
