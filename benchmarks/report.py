@@ -116,21 +116,22 @@ def _landing(f: dict | None) -> list[str]:
         "|---|---:|---:|",
         *(f"| {k} | {sec[k]} | {rate[k]:,} |" for k in ("fetch", "parse", "load")),
         f"| end to end | {sec['total']} | {rate['end_to_end']:,} |",
-        f"| reference: `COPY` of the same rows, one stream | {f['copy']['seconds']} | "
-        f"{f['copy']['rows_per_second']:,} |",
     ]
     # the breakdown of the load step (results files from before it have none)
     if "load_row_building" in sec:
-        one_batch, batched = f["load_in_one_batch"], f["copy"]["in_batches"]
-        lines[-1:-1] = [
+        one_batch = f["load_in_one_batch"]
+        lines += [
             f"| — of which building rows in Python (canonical JSON, hash) | "
             f"{sec['load_row_building']} | |",
             f"| the same load (`insert_new_rows`) with all rows in one batch | "
             f"{one_batch['seconds']} | {one_batch['rows_per_second']:,} |",
         ]
+    lines += _copy_lines(f["copy"])
+    if "load_row_building" in sec:
+        batched = f["copy"]["in_batches"]
         lines.append(
             f"| reference: `COPY` of the same rows, one transaction per "
-            f"{batched['rows_per_batch']} rows | {batched['seconds']} | "
+            f"{batched['rows_per_batch']} rows{_format(f['copy'])} | {batched['seconds']} | "
             f"{batched['rows_per_second']:,} |"
         )
     dlt = f.get("dlt")
@@ -140,13 +141,32 @@ def _landing(f: dict | None) -> list[str]:
                 f"| peer: dlt {dlt['version']} ({fmt}, append) | {d['seconds']['total']} | "
                 f"{d['rows_per_second']:,} |"
             )
+    by_format = ", ".join(
+        f"{fmt}: {ratio}" for fmt, ratio in f.get("load_vs_copy_by_format", {}).items()
+    )
     lines += [
         "",
-        f"Load vs COPY: {f['load_vs_copy']} (vs COPY in the same batches: "
-        f"{f.get('load_vs_copy_in_batches', 'not measured')}); load vs dlt: {f['load_vs_dlt']}.",
+        f"Load vs COPY: {f['load_vs_copy']}{_format(f['copy'])}"
+        f"{f' (by format: {by_format})' if by_format else ''}; vs COPY in the same batches: "
+        f"{f.get('load_vs_copy_in_batches', 'not measured')}; load vs dlt: {f['load_vs_dlt']}.",
         "",
     ]
     return lines
+
+
+def _copy_lines(copy: dict) -> list[str]:
+    """The one-stream COPY references: each format's (results files from before have one)."""
+    streams = {fmt: c["one_stream"] for fmt, c in copy.get("by_format", {}).items()}
+    streams = streams or {"": copy}
+    return [
+        f"| reference: `COPY` of the same rows, one stream{f' ({fmt})' if fmt else ''} | "
+        f"{c['seconds']} | {c['rows_per_second']:,} |"
+        for fmt, c in streams.items()
+    ]
+
+
+def _format(copy: dict) -> str:
+    return f" ({copy['format']}, the faster format)" if "format" in copy else ""
 
 
 def _transform(f: dict | None) -> list[str]:

@@ -58,6 +58,14 @@ def test_the_tiny_benchmark_writes_every_figure(tmp_path):
     assert 900 <= appeals <= 1100 and landing["pages"] >= appeals / 10
     assert all(landing["seconds"][step] > 0 for step in ("fetch", "parse", "load"))
     assert landing["copy"]["rows"] == landing["copy"]["in_batches"]["rows"] == appeals
+    copy_by_format = landing["copy"]["by_format"]
+    assert {
+        (fmt, streams["one_stream"]["rows"], streams["in_batches"]["rows"])
+        for fmt, streams in copy_by_format.items()
+    } == {("text", appeals, appeals), ("binary", appeals, appeals)}
+    # the reference is the faster of COPY's formats
+    fastest = max(copy_by_format.values(), key=lambda c: c["one_stream"]["rows_per_second"])
+    assert landing["copy"]["rows_per_second"] == fastest["one_stream"]["rows_per_second"]
     assert landing["load_in_one_batch"]["rows"] == appeals
     assert 0 < landing["seconds"]["load_row_building"] < landing["seconds"]["load"]
     assert {f: d["rows"] for f, d in landing["dlt"]["by_format"].items()} == {
