@@ -140,7 +140,8 @@ def insert_new_rows(
             pass
         stage = sql.Identifier(f"_stage_{schema}_{name}")
         _empty_stage(cur, stage, target)
-        _copy_rows(cur, table, stage, columns, types, sent)
+        # the rows sent, then any the rejected COPY had not taken yet
+        _copy_rows(cur, table, stage, columns, types, itertools.chain(sent, rows))
         cols = sql.SQL(", ").join(sql.Identifier(c) for c in columns)
         cur.execute(
             sql.SQL(

@@ -122,3 +122,13 @@ def test_two_loaders_landing_the_same_new_rows_at_once_land_each_row_once(conn, 
             assert not second.done()  # waiting for the first loader to commit
         assert second.result(timeout=30) == 5
     assert [r[0] for r in stored(conn)] == list(range(1, 16))
+
+
+def test_a_big_batch_that_meets_a_known_row_early_still_lands_every_new_row(conn):
+    """The server rejects the COPY at the first known row while megabytes are still to come:
+    whatever the loader had not sent yet lands through the fallback too."""
+    text = "Қазақстан " * 200  # about 2 kB a row: the batch outgrows every socket buffer
+    assert insert_new_rows(conn, TABLE, COLUMNS, [row(1, text=text)]) == 1
+    rows = (row(i, text=text) for i in range(1, 20_001))  # 1 is known, 2…20000 are new
+    assert insert_new_rows(conn, TABLE, COLUMNS, rows) == 19_999
+    assert conn.execute("select count(distinct thing_id) from raw.things").fetchone() == (20_000,)
