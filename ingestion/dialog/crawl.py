@@ -9,8 +9,8 @@ that stayed broken, and what it leaves *owed* to the next walk (see ``BlogWalk.r
 
 Page drift. The listing is ordered newest first, so an appeal arriving during a walk pushes
 every card one place down: the last card of page N shows up again as the first of page N+1.
-Such a card is read twice and landed once (raw is keyed on question id and content hash; the
-two readings are the same observation). Nothing is skipped by an insertion. A *withdrawn*
+Such a card is read twice and landed once (raw is keyed on registration number and content
+hash; the two readings are the same observation). Nothing is skipped by an insertion. A *withdrawn*
 appeal would pull the cards up instead, and the first card of the next page would then be
 missed by this walk; the sandbox does not simulate withdrawals and the portal's behaviour is
 unknown, so the crawler does not try to detect it: the next walk that reaches the card lands
@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from typing import NamedTuple
 
 from ingestion.common.http import FetchError, PoliteSession
+from ingestion.dialog.load import TO_THE_END
 from ingestion.dialog.parse import ListingPage, is_complete_page, parse_listing
 
 log = logging.getLogger(__name__)
@@ -56,7 +57,7 @@ class IncrementalStop:
     """When a blog's crawl may stop early: after the first page on which every appeal is
     already known in the same state (status, rating), is no longer pending, and was submitted
     more than ``lookback_days`` before the blog's newest appeal; and not before the walk has
-    read down to question id ``reach_id`` (what earlier walks left owed, see ``BlogWalk``).
+    read past submission date ``reach_on`` (what earlier walks left owed, see ``BlogWalk``).
 
     The window is anchored on the newest appeal of the blog (page 1), not on the wall clock, so
     it means "the last N days of activity" on the live portal, on a frozen archive and on a
@@ -79,10 +80,10 @@ class IncrementalStop:
     for a full refresh.
     """
 
-    #: question ids → the last landed state of those raw holds (asked once per page read)
-    known: Callable[[Collection[int]], Mapping[int, State]]
+    #: registration numbers → the last landed state of those raw holds (asked once per page)
+    known: Callable[[Collection[str]], Mapping[str, State]]
     lookback_days: int = 90
-    reach_id: int | None = None  # read down to this question id first (0: to the end)
+    reach_on: dt.date | None = None  # read past this submission date first (TO_THE_END: all)
 
     def is_settled(self, page: ListingPage, newest: dt.date | None) -> bool:
         if newest is None or not page.cards or page.rejects:
@@ -93,14 +94,23 @@ class IncrementalStop:
             for card in page.cards
         ):
             return False
-        known = self.known([card["question_id"] for card in page.cards])
-        return all(known.get(card["question_id"]) == appeal_state(card) for card in page.cards)
+        known = self.known([card["number"] for card in page.cards])
+        return all(known.get(card["number"]) == appeal_state(card) for card in page.cards)
 
-    def has_reached(self, lowest_id: int | None) -> bool:
-        """Whether a walk that has read down to ``lowest_id`` owes nothing more."""
-        if self.reach_id is None:
-            return True
-        return lowest_id is not None and self.reach_id > 0 and lowest_id <= self.reach_id
+    def has_reached(self, lowest_on: dt.date | None) -> bool:
+        """Whether a walk that has read down to ``lowest_on`` owes nothing more."""
+        return self.reach_on is None or _read_past(lowest_on, self.reach_on)
+
+
+def _read_past(lowest_on: dt.date | None, reach_on: dt.date) -> bool:
+    """Whether a walk whose oldest card read is ``lowest_on`` has read every card submitted on
+    ``reach_on`` or later: it has seen an older one (strictly: cards of one day may stand on
+    either side of a page boundary)."""
+    return lowest_on is not None and lowest_on < reach_on
+
+
+def submitted_dates(page: ListingPage) -> list[dt.date]:
+    return [dt.date.fromisoformat(card["submitted_on"]) for card in page.cards]
 
 
 @dataclass
@@ -109,36 +119,38 @@ class BlogWalk:
 
     A page that stays broken is a gap in what raw knows. The next walk must read past it before
     it may stop early, or the appeals it held are never landed: the gap is remembered as the
-    first (highest) question id of the next page read after it, or 0 ("to the end") when no
-    page was read after it. Page numbers are not remembered: by the next run new appeals have
-    pushed the cards further down, but question ids stay where they are.
+    newest submission date of the next page read after it (the next walk must read past it), or
+    ``TO_THE_END`` when no page was read after it. Page numbers are not remembered: by the next
+    run new appeals have pushed the cards further down, but submission dates stay where they
+    are. (Question ids would be finer, but pending and rejected cards show none, and
+    follow-ups' registration numbers are older than their place in the listing.)
     """
 
     blog_id: int
     pages_fetched: int = 0
     stop_reason: str = "interrupted"  # until the walk ends normally
     failed: list[tuple[int, str]] = field(default_factory=list)  # (page number, reason)
-    lowest_id: int | None = None  # the lowest question id read
+    lowest_on: dt.date | None = None  # the oldest submission date read
     reached_end: bool = False  # read to the end of the listing
-    owed: list[int] = field(default_factory=list)  # gaps, as ids to read down to (0: the end)
+    owed: list[dt.date] = field(default_factory=list)  # gaps, as dates to read past
 
     def read(self, page: ListingPage) -> None:
         self.pages_fetched += 1
-        ids = [card["question_id"] for card in page.cards]
-        if ids:
-            self.lowest_id = min(ids + ([self.lowest_id] if self.lowest_id is not None else []))
+        dates = submitted_dates(page)
+        if dates:
+            self.lowest_on = min(dates + ([self.lowest_on] if self.lowest_on else []))
 
-    def fulfils(self, reach_id: int) -> bool:
-        """Whether this walk read everything a walk owing ``reach_id`` had to read."""
-        if self.reached_end:
-            return True
-        return reach_id > 0 and self.lowest_id is not None and self.lowest_id <= reach_id
+    def fulfils(self, reach_on: dt.date) -> bool:
+        """Whether this walk read everything a walk owing ``reach_on`` had to read."""
+        return self.reached_end or _read_past(self.lowest_on, reach_on)
 
-    def reach_after(self, reach_before: int | None, last_lowest_id: int | None) -> int | None:
-        """What the next walk must read down to (0: to the end; None: nothing owed).
+    def reach_after(
+        self, reach_before: dt.date | None, last_lowest_on: dt.date | None
+    ) -> dt.date | None:
+        """What the next walk must read past (``TO_THE_END``: all; None: nothing owed).
 
-        ``reach_before`` is what this walk owed (0 for a blog never walked to completion), and
-        ``last_lowest_id`` how deep the previous walk read. The new gaps of this walk, and the
+        ``reach_before`` is what this walk owed (``TO_THE_END`` for a blog never walked to
+        completion), and ``last_lowest_on`` how deep the previous walk read. The new gaps of this walk, and the
         old debt unless this walk paid it, are owed. A walk that read nothing at all (its first
         page stayed broken) owes the depth of the previous walk: what that walk watched for
         changes must be watched again.
@@ -146,8 +158,8 @@ class BlogWalk:
         owed = list(self.owed)
         if reach_before is not None and not self.fulfils(reach_before):
             owed.append(reach_before)
-        if self.lowest_id is None and not self.reached_end:
-            owed.append(last_lowest_id if last_lowest_id is not None else 0)
+        if self.lowest_on is None and not self.reached_end:
+            owed.append(last_lowest_on if last_lowest_on is not None else TO_THE_END)
         return min(owed) if owed else None
 
 
@@ -189,7 +201,7 @@ class DialogCrawler:
         """Yield ``(url, page)`` for pages 1..totalPages of one blog (an empty page ends it too).
 
         ``stop`` (incremental mode) ends the walk after the first settled page once the walk has
-        read down to ``stop.reach_id``. A page that stays broken is recorded in
+        read past ``stop.reach_on``. A page that stays broken is recorded in
         ``failed_pages`` and skipped; if the pager total is not known yet (page 1), the blog
         ends there, since its extent is unknown. ``walk`` (also ``self.last_walk``) is filled
         in as the walk goes: its ``stop_reason`` stays "interrupted" unless the walk ends.
@@ -199,7 +211,7 @@ class DialogCrawler:
         self.ensure_language()
         total: int | None = None
         newest: dt.date | None = None
-        previous_ids: list[int] | None = None
+        previous_numbers: list[str] | None = None
         gap_open = False  # a page failed and no page has been read after it yet
         page_no = 1
         while True:
@@ -219,23 +231,23 @@ class DialogCrawler:
             total = page.total_pages or total
             walk.read(page)
             if gap_open and page.cards:
-                walk.owed.append(max(card["question_id"] for card in page.cards))
+                walk.owed.append(max(submitted_dates(page)))
                 gap_open = False
             yield url, page
             if page.is_empty:
                 walk.stop_reason, walk.reached_end = f"empty page {page_no}", True
                 break
-            ids = [card["question_id"] for card in page.cards]
-            if total is None and ids == previous_ids:
+            numbers = [card["number"] for card in page.cards]
+            if total is None and numbers == previous_numbers:
                 log.warning("%s repeats the previous page and has no pager: stopping", url)
                 walk.stop_reason, walk.reached_end = f"repeated page {page_no}", True
                 break
-            previous_ids = ids
+            previous_numbers = numbers
             if page_no == 1 and page.cards:
-                newest = max(dt.date.fromisoformat(c["submitted_on"]) for c in page.cards)
+                newest = max(submitted_dates(page))
             if (
                 stop is not None
-                and stop.has_reached(walk.lowest_id)
+                and stop.has_reached(walk.lowest_on)
                 and stop.is_settled(page, newest)
             ):
                 log.info(
@@ -244,8 +256,8 @@ class DialogCrawler:
                 walk.stop_reason = f"settled page {page_no}"
                 break
             page_no += 1
-        if gap_open and walk.lowest_id is not None:
-            walk.owed.append(0)  # nothing read after the gap: the next walk goes to the end
+        if gap_open and walk.lowest_on is not None:
+            walk.owed.append(TO_THE_END)  # nothing read after the gap: the next walk goes on
 
     def _fetch_page(self, url: str) -> ListingPage | None:
         try:

@@ -5,6 +5,7 @@ This is what the Airflow task calls (it must not import Airflow); the CLI and te
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import uuid
 from collections.abc import Callable
@@ -20,6 +21,7 @@ from ingestion.common.raw import landing_connection
 from ingestion.dialog.crawl import BlogWalk, DialogCrawler, FailedPage, IncrementalStop
 from ingestion.dialog.load import (
     SOURCE,
+    TO_THE_END,
     ObservedPage,
     WalkRecord,
     WalkState,
@@ -204,7 +206,7 @@ class _Landing:
         finally:  # an interrupted walk is reported too, as "interrupted"
             requests = self.session.stats.requests - requests_before
             cards = report.cards_seen - before[1]
-            self._record(blog, walk, state, requests, cards, reach_after=state.reach_id)
+            self._record(blog, walk, state, requests, cards, reach_after=state.reach_on)
         record = WalkRecord(
             blog_id=blog.blog_id,
             full_refresh=self.options.full_refresh,
@@ -212,11 +214,11 @@ class _Landing:
             requests=requests,
             stop_reason=walk.stop_reason,
             failed_pages=walk.failed[:_MAX_FAILED_PAGES_PER_BLOG],
-            lowest_id=walk.lowest_id if walk.lowest_id is not None else state.lowest_id,
-            reach_id=walk.reach_after(state.reach_id, state.lowest_id),
+            lowest_on=walk.lowest_on if walk.lowest_on is not None else state.lowest_on,
+            reach_on=walk.reach_after(state.reach_on, state.lowest_on),
         )
         self._flush(record)
-        self._record(blog, walk, state, requests, cards, reach_after=record.reach_id)
+        self._record(blog, walk, state, requests, cards, reach_after=record.reach_on)
         _record_http(report, self.session)
         record_progress(self.conn, report.load_id, report.as_stats())
         after = (report.pages_fetched, report.cards_seen, report.rejects, len(report.failed_pages))
@@ -235,7 +237,7 @@ class _Landing:
         state: WalkState,
         requests: int,
         cards: int,
-        reach_after: int | None,
+        reach_after: dt.date | None,
     ) -> None:
         """The blog's entry in the ledger's stats."""
         self.report.per_blog[str(blog.blog_id)] = {
@@ -245,17 +247,17 @@ class _Landing:
             "stop": walk.stop_reason,  # "interrupted" unless the walk ended
             "failed_pages": [list(f) for f in walk.failed[:_MAX_FAILED_PAGES_PER_BLOG]],
             "failed_pages_total": len(walk.failed),
-            # The question id the walk had to read down to, and the next one has to (0: to the
-            # end of the listing; null: nothing owed).
-            "reach_before": state.reach_id,
-            "reach_after": reach_after,
+            # The submission date the walk had to read past, and the next one has to ("end":
+            # to the end of the listing; null: nothing owed).
+            "reach_before": _position(state.reach_on),
+            "reach_after": _position(reach_after),
         }
 
     def _stop_rule(self, blog: Blog, state: WalkState) -> IncrementalStop | None:
         if self.options.full_refresh:
             return None
         known = partial(known_states, self.conn)
-        return IncrementalStop(known, self.options.lookback_days, reach_id=state.reach_id)
+        return IncrementalStop(known, self.options.lookback_days, reach_on=state.reach_on)
 
     def _flush(self, walk: WalkRecord | None = None) -> None:
         """Land the pending pages (and a finished walk's record): one transaction."""
@@ -274,6 +276,10 @@ class _Landing:
             self._flush()
         except Exception:  # the error that interrupted the run matters more
             log.exception("could not land the last %d pages", len(self.pending))
+
+
+def _position(reach_on: dt.date | None) -> str | None:
+    return None if reach_on is None else "end" if reach_on == TO_THE_END else reach_on.isoformat()
 
 
 def _record_http(report: LoadReport, session: PoliteSession) -> None:

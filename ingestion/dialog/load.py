@@ -1,8 +1,10 @@
 """Land Open Dialogue observations in ``raw``: appeals, rejected cards, the blog registry.
 
 Append-only: a row is (natural key, content hash) → landing the same observation again adds
-nothing; a changed appeal (status, rating, views) adds a row. The dbt staging models build on
-exactly the DDL below.
+nothing; a changed appeal (status, answers, rating, views) adds a row. An appeal's natural key
+is its registration number (``754733``, ``754733/1``): the one field every card carries, pending
+and rejected ones included; ``question_id`` is known only once a card is answered. The dbt
+staging models build on exactly the DDL below.
 """
 
 from __future__ import annotations
@@ -22,11 +24,33 @@ from ingestion.dialog.registry import Blog
 
 SOURCE = "dialog"
 
+_KEY_ON_NUMBER = """
+do $$
+begin
+    if exists (
+        select from information_schema.columns where table_schema = 'raw'
+        and table_name = 'dialog_appeals' and column_name = 'number'
+    ) then
+        return;
+    end if;
+    alter table raw.dialog_appeals add column number text;
+    update raw.dialog_appeals set number = regexp_replace(payload ->> 'number', '^№\\s*', '');
+    alter table raw.dialog_appeals alter column number set not null,
+        alter column question_id drop not null,
+        drop constraint dialog_appeals_pkey,
+        add primary key (number, content_hash);
+end
+$$
+"""
+
 DIALOG_DDL = (
     "create table if not exists raw.dialog_appeals (load_id uuid not null, observed_at "
-    "timestamptz not null, source_url text not null, content_hash text not null, question_id "
-    "bigint not null, blog_id bigint not null, payload jsonb not null, primary key "
-    "(question_id, content_hash))",
+    "timestamptz not null, source_url text not null, content_hash text not null, number text "
+    "not null, question_id bigint, blog_id bigint not null, payload jsonb not null, primary key "
+    "(number, content_hash))",
+    # A warehouse from before the registration number was the key (keyed on question_id, which
+    # every landed row then had): every payload carries its number, so no observation is lost.
+    _KEY_ON_NUMBER,
     # dbt's incremental staging picks the appeals observed since its last build
     "create index if not exists dialog_appeals_observed_at on raw.dialog_appeals (observed_at)",
     "create table if not exists raw.dialog_blogs (load_id uuid not null, observed_at "
@@ -39,7 +63,11 @@ DIALOG_DDL = (
     "create table if not exists raw.dialog_walks (load_id uuid not null, blog_id bigint not "
     "null, walked_at timestamptz not null, full_refresh boolean not null, pages_fetched integer "
     "not null, requests integer not null, stop_reason text not null, failed_pages jsonb not "
-    "null, lowest_id bigint, reach_id bigint, primary key (load_id, blog_id))",
+    "null, lowest_id bigint, reach_id bigint, lowest_on date, reach_on date, primary key "
+    "(load_id, blog_id))",
+    # walks recorded before positions were dates (lowest_id, reach_id: question ids) migrate
+    "alter table raw.dialog_walks add column if not exists lowest_on date",
+    "alter table raw.dialog_walks add column if not exists reach_on date",
 )
 
 APPEAL_COLUMNS = (
@@ -47,6 +75,7 @@ APPEAL_COLUMNS = (
     "observed_at",
     "source_url",
     "content_hash",
+    "number",
     "question_id",
     "blog_id",
     "payload",
@@ -64,6 +93,8 @@ WALK_COLUMNS = (
     "failed_pages",
     "lowest_id",
     "reach_id",
+    "lowest_on",
+    "reach_on",
 )
 
 
@@ -85,17 +116,23 @@ class Landed:
     rejects: int = 0
 
 
+#: A walk's position in a listing is a submission date (the listing is newest first): question
+#: ids are missing on pending and rejected cards, and follow-ups' numbers are out of order.
+#: Owing ``TO_THE_END`` means reading to the end of the listing: no card is older than it.
+TO_THE_END = dt.date.min
+
+
 @dataclass(frozen=True)
 class WalkRecord:
     """A finished walk over one blog, landed in ``raw.dialog_walks`` with its last pages.
 
-    It is what the next run of the blog starts from: ``reach_id`` is the question id the next
-    walk must read down to before it may stop early (0: to the end of the listing; None:
-    nothing owed), ``lowest_id`` how deep this walk read. A blog with no walk at all has never
-    been read to completion (e.g. its first walk was killed): its next walk goes to the end,
-    whatever raw already holds of it. Written in the same transaction as the walk's last pages,
-    so a recorded walk is a landed one; a killed walk leaves no record and the previous one
-    stands.
+    It is what the next run of the blog starts from: ``reach_on`` is the submission date the
+    next walk must read past (to a card submitted before it) before it may stop early
+    (``TO_THE_END``: to the end of the listing; None: nothing owed), ``lowest_on`` how deep this
+    walk read. A blog with no walk at all has never been read to completion (e.g. its first walk
+    was killed): its next walk goes to the end, whatever raw already holds of it. Written in the
+    same transaction as the walk's last pages, so a recorded walk is a landed one; a killed walk
+    leaves no record and the previous one stands.
     """
 
     blog_id: int
@@ -104,8 +141,8 @@ class WalkRecord:
     requests: int
     stop_reason: str
     failed_pages: list[tuple[int, str]]  # (page number, reason)
-    lowest_id: int | None
-    reach_id: int | None
+    lowest_on: dt.date | None
+    reach_on: dt.date | None
     walked_at: dt.datetime | None = None
 
 
@@ -113,8 +150,8 @@ class WalkRecord:
 class WalkState:
     """Where the next walk of a blog starts from (from its latest ``WalkRecord``)."""
 
-    reach_id: int | None = 0  # never walked: to the end
-    lowest_id: int | None = None
+    reach_on: dt.date | None = TO_THE_END  # never walked: to the end
+    lowest_on: dt.date | None = None
 
 
 def ensure_raw_schema(conn: psycopg.Connection) -> None:
@@ -164,18 +201,18 @@ def land_pages(
 
 
 def known_states(
-    conn: psycopg.Connection, question_ids: Collection[int]
-) -> dict[int, tuple[str, str | None]]:
-    """The latest (status, rating) in raw of each of ``question_ids`` raw holds: what
-    ``IncrementalStop`` compares a page with. Asked page by page (the primary key's index), so a
-    walk's memory does not grow with the blog's history."""
+    conn: psycopg.Connection, numbers: Collection[str]
+) -> dict[str, tuple[str, str | None]]:
+    """The latest (status, rating) in raw of each of ``numbers`` (registration numbers) raw
+    holds: what ``IncrementalStop`` compares a page with. Asked page by page (the primary key's
+    index), so a walk's memory does not grow with the blog's history."""
     rows = conn.execute(
-        "select distinct on (question_id) question_id, payload->>'status', payload->>'rating' "
-        "from raw.dialog_appeals where question_id = any(%s) "
-        "order by question_id, observed_at desc",
-        (list(question_ids),),
+        "select distinct on (number) number, payload->>'status', payload->>'rating' "
+        "from raw.dialog_appeals where number = any(%s) "
+        "order by number, observed_at desc",
+        (list(numbers),),
     ).fetchall()
-    return {question_id: (status, rating) for question_id, status, rating in rows}
+    return {number: (status, rating) for number, status, rating in rows}
 
 
 def land_walk(
@@ -199,26 +236,41 @@ def land_walk(
                 walk.requests,
                 walk.stop_reason,
                 Jsonb([list(failed) for failed in walk.failed_pages]),
-                walk.lowest_id,
-                walk.reach_id,
+                None,  # lowest_id, reach_id: positions of walks recorded before dates
+                None,
+                walk.lowest_on,
+                walk.reach_on,
             ),
         )
     return landed
 
 
 def walk_states(conn: psycopg.Connection) -> dict[int, WalkState]:
-    """Each walked blog → where its next walk starts from (its latest recorded walk)."""
+    """Each walked blog → where its next walk starts from (its latest recorded walk). A walk
+    recorded before positions were dates, owing a question id, owes the end: its debt cannot
+    be placed on the listing any more, and one walk to the end pays it."""
     rows = conn.execute(
-        "select distinct on (blog_id) blog_id, reach_id, lowest_id from raw.dialog_walks "
-        "order by blog_id, walked_at desc"
+        "select distinct on (blog_id) blog_id, reach_on, lowest_on, reach_id "
+        "from raw.dialog_walks order by blog_id, walked_at desc"
     ).fetchall()
-    return {blog_id: WalkState(reach_id, lowest_id) for blog_id, reach_id, lowest_id in rows}
+    return {
+        blog_id: WalkState(
+            TO_THE_END if reach_on is None and reach_id is not None else reach_on, lowest_on
+        )
+        for blog_id, reach_on, lowest_on, reach_id in rows
+    }
 
 
 def appeal_row(load_id: uuid.UUID, observed: ObservedPage, record: dict) -> tuple:
     """raw.dialog_appeals' row (APPEAL_COLUMNS) of one card."""
     return raw_row(
-        load_id, observed.observed_at, observed.url, record, record["question_id"], observed.blog_id
+        load_id,
+        observed.observed_at,
+        observed.url,
+        record,
+        record["number"],
+        record["question_id"],
+        observed.blog_id,
     )
 
 
