@@ -14,9 +14,10 @@ from ingestion.dialog.crawl import (
     DialogCrawler,
     FailedPage,
     IncrementalStop,
+    UnrecognisedListing,
     crawl_blog,
 )
-from ingestion.dialog.land import LoadReport, Progress, land_dialog
+from ingestion.dialog.land import LandingCheckFailed, LoadReport, Progress, land_dialog
 from ingestion.dialog.load import ensure_raw_schema
 from ingestion.dialog.parse import ListingPage, Reject, parse_listing
 from ingestion.dialog.registry import Blog, RegistryError, read_registry
@@ -27,6 +28,7 @@ __all__ = [
     "DialogCrawler",
     "FailedPage",
     "IncrementalStop",
+    "LandingCheckFailed",
     "ListingPage",
     "LoadReport",
     "Progress",
@@ -37,4 +39,5 @@ __all__ = [
     "land_dialog",
     "parse_listing",
     "read_registry",
+    "UnrecognisedListing",
 ]

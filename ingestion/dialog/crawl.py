@@ -27,13 +27,27 @@ from typing import NamedTuple
 
 from ingestion.common.http import FetchError, PoliteSession
 from ingestion.dialog.load import TO_THE_END
-from ingestion.dialog.parse import ListingPage, is_complete_page, parse_listing
+from ingestion.dialog.parse import CARD_DESCRIPTION, ListingPage, is_complete_page, parse_listing
 
 log = logging.getLogger(__name__)
 
 # Endpoints [seen]; the base URL is configuration (the portal or the sandbox).
 LISTING_PATH = "/blogs/{blog_id}/questions?page={page}"
 CHANGE_LANGUAGE_PATH = "/application/changelang?lang=ru"
+
+
+class UnrecognisedListing(RuntimeError):
+    """A page that should hold appeals holds no card the parser recognises: the portal's markup
+    has changed (or the blog has no appeal at all). Never read as the end of a listing."""
+
+    def __init__(self, url: str, page_no: int):
+        self.url, self.page_no = url, page_no
+        super().__init__(
+            f"{url}: no appeal card found on page {page_no}, which should hold appeals "
+            f"(looked for {CARD_DESCRIPTION}). The portal's markup may have changed: "
+            "`tyndau probe dialog` shows what matched. A blog without any appeal looks the "
+            "same: remove it from the registry."
+        )
 
 
 class FailedPage(NamedTuple):
@@ -150,8 +164,8 @@ class BlogWalk:
         """What the next walk must read past (``TO_THE_END``: all; None: nothing owed).
 
         ``reach_before`` is what this walk owed (``TO_THE_END`` for a blog never walked to
-        completion), and ``last_lowest_on`` how deep the previous walk read. The new gaps of this walk, and the
-        old debt unless this walk paid it, are owed. A walk that read nothing at all (its first
+        completion), and ``last_lowest_on`` how deep the previous walk read. The new gaps of
+        this walk, and the old debt unless this walk paid it, are owed. A walk that read nothing at all (its first
         page stayed broken) owes the depth of the previous walk: what that walk watched for
         changes must be watched again.
         """
@@ -233,6 +247,9 @@ class DialogCrawler:
             if gap_open and page.cards:
                 walk.owed.append(max(submitted_dates(page)))
                 gap_open = False
+            if page.is_empty and (page_no == 1 or (total is not None and page_no < total)):
+                walk.stop_reason = f"unrecognised page {page_no}"
+                raise UnrecognisedListing(url, page_no)
             yield url, page
             if page.is_empty:
                 walk.stop_reason, walk.reached_end = f"empty page {page_no}", True

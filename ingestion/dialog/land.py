@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import uuid
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from functools import partial
@@ -18,7 +19,13 @@ import psycopg
 from ingestion.common.http import HttpConfig, PoliteSession
 from ingestion.common.ledger import record_progress, recorded_load, start_load
 from ingestion.common.raw import landing_connection
-from ingestion.dialog.crawl import BlogWalk, DialogCrawler, FailedPage, IncrementalStop
+from ingestion.dialog.crawl import (
+    BlogWalk,
+    DialogCrawler,
+    FailedPage,
+    IncrementalStop,
+    UnrecognisedListing,
+)
 from ingestion.dialog.load import (
     SOURCE,
     TO_THE_END,
@@ -38,6 +45,12 @@ from ingestion.dialog.registry import Blog, read_registry
 log = logging.getLogger(__name__)
 
 DEFAULT_LOOKBACK_DAYS = 90
+#: A landing in which more of the cards read are rejected fails (after landing the rest): the
+#: portal's markup has probably changed under the parser.
+DEFAULT_MAX_REJECT_SHARE = 0.02
+#: Blogs in a row whose first page holds no recognisable card before the run gives up: one is
+#: an empty or wrong blog, several are a redesign, and crawling on would cost hours for nothing.
+_UNRECOGNISED_BLOGS_TO_ABORT = 3
 DEFAULT_BATCH_PAGES = 100  # pages per commit: ~1,000 appeals, what a killed run re-reads
 _MAX_FAILED_PAGES_IN_LEDGER = 200  # the ledger row stays small; the report has them all
 _MAX_FAILED_PAGES_PER_BLOG = 50
@@ -63,6 +76,26 @@ class LoadReport:
     http: dict = field(default_factory=dict)
     #: blog_id (as text, a JSON key) → what its walk did: see ``_Landing._record``.
     per_blog: dict[str, dict] = field(default_factory=dict)
+    reject_reasons: dict[str, int] = field(default_factory=dict)  # reason → cards
+    answered_seen: int = 0  # answered cards read…
+    rated_seen: int = 0  # …and those carrying a rating ([assumed] markup)
+    unrecognised: list[str] = field(default_factory=list)  # why, per blog without a card
+
+    @property
+    def reject_share(self) -> float:
+        return self.rejects / self.cards_seen if self.cards_seen else 0.0
+
+    @property
+    def ratings_note(self) -> str | None:
+        """Said when answered cards were read but none carried a rating: the rating markup is
+        [assumed], and satisfaction figures built on no rating would be a ranking of zeros."""
+        if self.answered_seen and not self.rated_seen:
+            return (
+                f"no rating on any of the {self.answered_seen} answered cards read: the "
+                "rating markup (ingestion/dialog/selectors.py, [assumed]) may not match the "
+                "portal; satisfaction figures stay null"
+            )
+        return None
 
     def as_stats(self) -> dict:
         """The figures for the ledger's ``stats`` column (JSON)."""
@@ -70,7 +103,14 @@ class LoadReport:
         stats["load_id"] = str(self.load_id)
         stats["failed_pages_total"] = len(self.failed_pages)
         stats["failed_pages"] = [list(p) for p in self.failed_pages[:_MAX_FAILED_PAGES_IN_LEDGER]]
+        stats["reject_reasons"] = dict(Counter(self.reject_reasons).most_common(20))
+        stats["ratings_note"] = self.ratings_note
         return stats
+
+    def commonest_rejects(self, top: int = 3) -> str:
+        return "; ".join(
+            f"{reason} ({n})" for reason, n in Counter(self.reject_reasons).most_common(top)
+        )
 
     @property
     def stop_reasons(self) -> dict[int, str]:
@@ -109,6 +149,7 @@ def land_dialog(
     batch_pages: int = DEFAULT_BATCH_PAGES,
     http_config: HttpConfig | None = None,
     progress: Callable[[Progress], None] | None = None,
+    max_reject_share: float = DEFAULT_MAX_REJECT_SHARE,
 ) -> LoadReport:
     """Crawl every blog of the registry at ``base_url`` and land what is seen in ``raw``.
 
@@ -123,10 +164,13 @@ def land_dialog(
     next walk) goes to ``report.per_blog``, the ledger row's ``stats`` and ``raw.dialog_walks``.
 
     Pages that stay broken after retries are listed in ``failed_pages`` and do not fail the
-    run; the next run picks them up. Any other error marks the ledger row 'failed' and is
-    re-raised. A run killed outright leaves its ledger row 'running' (nothing reads that row
-    back) and what it landed stays: raw is append-only and keyed on content, so running again
-    lands exactly what an uninterrupted run would have.
+    run; the next run picks them up. What fails the run, after everything else has landed
+    (:class:`LandingCheckFailed`): a blog whose first page (or a page before the pager's
+    last) holds no recognisable card, and more than ``max_reject_share`` of the cards read
+    rejected. Any other error marks the ledger row 'failed' and is re-raised. A run killed
+    outright leaves its ledger row 'running' (nothing reads that row back) and what it landed
+    stays: raw is append-only and keyed on content, so running again lands exactly what an
+    uninterrupted run would have.
     """
     if batch_pages < 1:
         raise ValueError("batch_pages must be at least 1")
@@ -150,6 +194,7 @@ def land_dialog(
             report.blog_rows_inserted = land_blogs(conn, load_id, blogs, str(blogs_file))
             landing = _Landing(conn, session, report, base_url, options)
             landing.run(blogs, walk_states(conn))
+            _check_landing(report, max_reject_share)
     log.info(
         "dialog load %s succeeded: %d blogs, %d pages, %d requests, %d cards, %d new rows, "
         "%d rejects, %d failed pages",
@@ -178,10 +223,24 @@ class _Landing:
         self.pending: list[ObservedPage] = []  # pages read, not yet landed
 
     def run(self, blogs: list[Blog], states: dict[int, WalkState]) -> None:
+        unrecognised_in_a_row = 0
         try:
             self.crawler.ensure_language()  # before the first blog: its figures are its own
             for number, blog in enumerate(blogs, start=1):
-                self._land_blog(blog, number, len(blogs), states.get(blog.blog_id, WalkState()))
+                state = states.get(blog.blog_id, WalkState())
+                try:
+                    self._land_blog(blog, number, len(blogs), state)
+                except UnrecognisedListing as exc:  # the others still land; the run fails
+                    log.error("blog %s: %s", blog.blog_id, exc)
+                    self.report.unrecognised.append(f"blog {blog.blog_id}: {exc}")
+                    unrecognised_in_a_row += 1
+                    if unrecognised_in_a_row >= _UNRECOGNISED_BLOGS_TO_ABORT:
+                        raise LandingCheckFailed(
+                            f"{unrecognised_in_a_row} blogs in a row without a recognisable "
+                            f"card: the portal's markup has changed. {exc}"
+                        ) from None
+                    continue
+                unrecognised_in_a_row = 0
                 self.report.blogs += 1
         finally:
             self._flush_quietly()  # keep what was read before an interruption
@@ -198,6 +257,12 @@ class _Landing:
                 report.pages_fetched += 1
                 report.cards_seen += len(page.cards) + len(page.rejects)
                 report.rejects += len(page.rejects)
+                for reject in page.rejects:
+                    reasons = report.reject_reasons
+                    reasons[reject.reason] = reasons.get(reject.reason, 0) + 1
+                answered = [c for c in page.cards if c["status"] == "answered"]
+                report.answered_seen += len(answered)
+                report.rated_seen += sum(c["rating"] is not None for c in answered)
                 if len(self.pending) >= self.options.batch_pages:
                     self._flush()
                 if self.options.progress is not None:
@@ -276,6 +341,24 @@ class _Landing:
             self._flush()
         except Exception:  # the error that interrupted the run matters more
             log.exception("could not land the last %d pages", len(self.pending))
+
+
+class LandingCheckFailed(RuntimeError):
+    """The landing finished, but what it read says the portal no longer reads as expected."""
+
+
+def _check_landing(report: LoadReport, max_reject_share: float) -> None:
+    problems = list(report.unrecognised)
+    if report.reject_share > max_reject_share:
+        problems.append(
+            f"{report.rejects} of {report.cards_seen} cards rejected "
+            f"({report.reject_share:.1%}, more than {max_reject_share:.1%}); commonest: "
+            f"{report.commonest_rejects()}"
+        )
+    if report.ratings_note:
+        log.warning("dialog landing: %s", report.ratings_note)
+    if problems:
+        raise LandingCheckFailed("; ".join(problems))
 
 
 def _position(reach_on: dt.date | None) -> str | None:

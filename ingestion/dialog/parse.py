@@ -1,36 +1,53 @@
 """Turn one Open Dialogue listing page into appeal records. Pure: text in, records out.
 
-A card that cannot be read becomes a :class:`Reject` (reason + the card's HTML) and the rest of
-the page still parses: one odd card must not cost the other nine, nor pass silently.
+Built on what public scrapers of the live portal show (SOURCES.md section 1), and on lxml: a
+card is the element holding a ``ul.blog-info`` whose items carry the known icons, whatever the
+wrapper's class; its fields are read the way each variant the evidence shows writes them.
+Every name the parser looks for stands in ``selectors``.
+
+A card that cannot be read, or whose markup contradicts itself (two info lists, two calendar
+items, an answer block and a status sentence), becomes a :class:`Reject` (reason + the card's
+HTML) and the rest of the page still parses: one odd card must not cost the other nine, nor
+pass silently as a first-or-last pick.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import re
+from collections import Counter
 from dataclasses import dataclass, field
 
-from bs4 import BeautifulSoup, CData, NavigableString, Tag
+import lxml.html
+from lxml import etree
 
 from ingestion.dialog import selectors as sel
 
 #: The keys of every record, in a stable order (the payload landed in raw.dialog_appeals).
 RECORD_KEYS = (
-    "question_id",
     "number",
+    "question_id",
     "applicant",
     "text",
     "category",
     "submitted_on",
     "views",
     "status",
+    "answers",
     "responder",
     "answered_on",
-    "answer_text",
+    "last_answered_on",
     "rating",
     "rejected_on",
 )
+#: The keys of each of a record's answers, in page order.
+ANSWER_KEYS = ("responder", "answered_on", "text", "rating")
 PARAGRAPH_SEPARATOR = "\n\n"
+#: What a card is recognised by, for the error that names a page without any.
+CARD_DESCRIPTION = (
+    f"an element holding a ul.{sel.INFO_LIST_CLASS} whose items carry the icons "
+    + ", ".join(f"i.{icon}" for icon in sel.INFO_ICONS)
+)
 
 
 @dataclass(frozen=True)
@@ -43,120 +60,189 @@ class Reject:
 
 @dataclass
 class ListingPage:
-    """One parsed listing page."""
+    """One parsed listing page. ``variants`` (when asked for) says, per card read, which form
+    each field took: what ``tyndau probe dialog`` tallies."""
 
     source_url: str
     total_pages: int | None
     cards: list[dict] = field(default_factory=list)
     rejects: list[Reject] = field(default_factory=list)
     complete: bool = True
+    variants: list[dict[str, str]] = field(default_factory=list)
+    card_elements: int = 0  # elements recognised as cards, readable or not
 
     @property
     def is_empty(self) -> bool:
-        """A page past the end: no card at all, readable or not."""
-        return not self.cards and not self.rejects
+        """No card at all, readable or not: past the end, or a page the parser cannot read."""
+        return self.card_elements == 0
 
 
 class CardError(ValueError):
     """Why one card is malformed; becomes the reason of its Reject."""
 
 
+_PAGE_END_TEXT = re.compile(sel.PAGE_END_PATTERN.pattern.decode(), re.IGNORECASE)
+
+
 def is_complete_page(html: str | bytes) -> bool:
-    """True when the page arrived whole: it ends with </html> and holds the footer.
+    """True when the page arrived whole: it ends with ``</html>`` (the one end of a page that is
+    [seen]; a body shorter than its Content-Length is caught by the HTTP session).
 
     Cheap on purpose (no parsing): it is the HTTP session's validator, run on every response.
     """
+    pattern = sel.PAGE_END_PATTERN if isinstance(html, bytes) else _PAGE_END_TEXT
+    return bool(pattern.search(html[-256:]))
+
+
+# -- finding things: XPath compiled once ---------------------------------------------------------
+
+
+def _has_class(name: str) -> str:
+    return f"contains(concat(' ', normalize-space(@class), ' '), ' {name} ')"
+
+
+_INFO_LISTS = etree.XPath(f"//ul[{_has_class(sel.INFO_LIST_CLASS)}]")
+_ICONS_IN = etree.XPath(".//i[@class]")
+_SCRIPTS = etree.XPath("//script/text()")
+_ANSWER_BLOCKS = etree.XPath(f"//*[{_has_class(sel.ANSWER_BLOCK_CLASS)}]")
+_ANSWER_BLOCKS_IN = etree.XPath(f".//*[{_has_class(sel.ANSWER_BLOCK_CLASS)}]")
+_READMORE_IN = etree.XPath(f".//a[{_has_class(sel.READMORE_CLASS)}][@href]/@href")
+_ONCLICKS_IN = etree.XPath(".//@onclick")
+_ANSWER_PARTS_IN = etree.XPath(
+    f".//*[self::{sel.PARAGRAPH_TAG} or {_has_class(sel.ANSWER_INFO_CLASS)}"
+    f" or {_has_class(sel.ANSWER_RATING_CLASS)}]"
+)
+_ANSWER_COUNT_IN = etree.XPath(".//h4//text()")
+_ANSWER_COUNT = re.compile(r"\((\d+)\)")
+
+
+def _classes(element) -> list[str]:
+    return (element.get("class") or "").split()
+
+
+def _is_visible(element) -> bool:
+    """Whether the element stands in the shown page: not inside <noscript>, <template> or a
+    container hidden by attribute or style."""
+    for node in element.iterancestors():
+        if node.tag in sel.HIDING_TAGS or node.get("hidden") is not None:
+            return False
+        style = node.get("style")
+        if style and sel.HIDDEN_STYLE.search(style):
+            return False
+    return True
+
+
+def _icons(li) -> set[str]:
+    return {name for i in _ICONS_IN(li) for name in _classes(i) if name in sel.INFO_ICONS}
+
+
+# -- the page -----------------------------------------------------------------------------------
+
+
+def parse_listing(html: str | bytes, source_url: str, *, describe: bool = False) -> ListingPage:
+    """Parse a listing page: pager total, one record per readable card, one reject per other.
+
+    ``describe=True`` also fills ``page.variants`` (one dict per record), for the probe.
+    """
     if isinstance(html, bytes):
         html = html.decode("utf-8", errors="replace")
-    return bool(sel.PAGE_END_PATTERN.search(html) and sel.FOOTER_PATTERN.search(html))
-
-
-def parse_listing(html: str | bytes, source_url: str) -> ListingPage:
-    """Parse a listing page: pager total, one record per readable card, one reject per other."""
-    soup = BeautifulSoup(html, "lxml")
+    root = lxml.html.document_fromstring(html.replace("\x00", "\ufffd") or "<html></html>")
     page = ListingPage(
-        source_url=source_url,
-        total_pages=_total_pages(soup),
-        complete=is_complete_page(html),
+        source_url=source_url, total_pages=_total_pages(root), complete=is_complete_page(html)
     )
-    cards = soup.select(sel.CARD)
-    detached = _detached_answer_blocks(soup, cards)
-    for card in cards:
+    cards = _cards(root)
+    page.card_elements = len(cards)
+    detached: dict[str, list] = {}  # answer blocks outside every card, by their HTML id
+    for block in _ANSWER_BLOCKS(root):
+        # (lxml hands out the same proxy for a node while one is alive: the cards' are)
+        in_a_card = any(node in cards for node in block.iterancestors())
+        if not in_a_card and (block.get("id") or "").strip():
+            detached.setdefault(block.get("id").strip(), []).append(block)
+    claimed: set[str] = set()
+    for card, lists in cards.items():
+        variants: dict[str, str] = {}
         try:
-            page.cards.append(parse_card(card, detached))
+            record = _card(card, lists, detached, claimed, variants)
         except CardError as exc:
-            page.rejects.append(Reject(str(exc), str(card)))
+            page.rejects.append(Reject(str(exc), _html(card)))
+            continue
         except Exception as exc:  # a parser bug must not cost the rest of the page
-            page.rejects.append(Reject(f"parser error: {type(exc).__name__}: {exc}", str(card)))
+            reason = f"parser error: {type(exc).__name__}: {exc}"
+            page.rejects.append(Reject(reason, _html(card)))
+            continue
+        page.cards.append(record)
+        if describe:
+            page.variants.append(variants)
+    for block_id, blocks in detached.items():
+        if block_id not in claimed and any(_answer_infos(b) for b in blocks):
+            reason = f"answer block #{block_id} belongs to no card on the page"
+            page.rejects.extend(Reject(reason, _html(b)) for b in blocks)
     return page
 
 
-def parse_card(card: Tag, detached_answers: dict[str, Tag] | None = None) -> dict:
-    """One card → one record (keys: RECORD_KEYS); raises CardError when it is malformed."""
-    question_id = _question_id(card)
-    info = _info_items(card)
-    record = {
-        "question_id": question_id,
-        "number": _number(info.get(sel.NUMBER_ICON)),
-        "applicant": _applicant(card),
-        "text": _appeal_text(card),
-        "category": _required(info.get(sel.CATEGORY_ICON), "category"),
-        "submitted_on": _date(info.get(sel.SUBMITTED_ICON), "submitted_on"),
-        "views": _views(info.get(sel.VIEWS_ICON)),
-    }
-    answer = card.select_one(sel.ANSWER_BLOCK)
-    if answer is None and detached_answers:
-        answer = detached_answers.get(str(question_id))
-    record.update(_status(card, answer))
-    return {key: record[key] for key in RECORD_KEYS}
-
-
-# -- page-level pieces --------------------------------------------------------------------------
-
-
-def _total_pages(soup: BeautifulSoup) -> int | None:
-    for script in soup.find_all("script"):
-        match = sel.TOTAL_PAGES_PATTERN.search(script.get_text())
+def _total_pages(root) -> int | None:
+    for script in _SCRIPTS(root):
+        match = sel.TOTAL_PAGES_PATTERN.search(script)
         if match:
             return int(match.group(1))
     return None
 
 
-def _detached_answer_blocks(soup: BeautifulSoup, cards: list[Tag]) -> dict[str, Tag]:
-    """Answer blocks standing outside any card, by their HTML id (the question id)."""
-    inside = {id(block) for card in cards for block in card.select(sel.ANSWER_BLOCK)}
-    return {
-        block["id"].strip(): block
-        for block in soup.select(sel.ANSWER_BLOCK)
-        if id(block) not in inside and block.get("id")
+def _cards(root) -> dict:
+    """Each visible card → its info lists (more than one is a conflict, judged per card)."""
+    cards: dict = {}
+    for info in _INFO_LISTS(root):
+        if not any(_icons(li) for li in info.iterchildren("li")):
+            continue  # some other list styled alike: not a card
+        card = info.getparent()
+        if card is not None and _is_visible(info):
+            cards.setdefault(card, []).append(info)
+    return cards
+
+
+def _html(element) -> str:
+    return lxml.html.tostring(element, encoding="unicode", with_tail=False)
+
+
+# -- one card -----------------------------------------------------------------------------------
+
+
+def _card(card, lists, detached, claimed: set[str], variants: dict[str, str]) -> dict:
+    if len(lists) > 1:
+        raise CardError(f"conflicting markup: {len(lists)} info lists in one card")
+    info = _info_items(lists[0])
+    number, variants["number"] = _number(info.get(sel.NUMBER_ICON))
+    question_id = _question_id(card)
+    blocks = _ANSWER_BLOCKS_IN(card)
+    variants["answers"] = "inside the card" if blocks else "none"
+    if question_id is not None and str(question_id) in detached:
+        if blocks:
+            raise CardError("conflicting markup: answer blocks inside and after the card")
+        blocks = detached[str(question_id)]
+        claimed.add(str(question_id))
+        variants["answers"] = "after the card"
+    own_text, status_sentences, variants["text"] = _own_text(card, lists[0], blocks)
+    record = {
+        "number": number,
+        "question_id": question_id,
+        "applicant": _applicant(card),
+        "text": own_text,
+        "category": _required(info.get(sel.CATEGORY_ICON), "category"),
+        "submitted_on": _date(info.get(sel.SUBMITTED_ICON), "submitted_on"),
+        "views": _views(info.get(sel.VIEWS_ICON)),
+        **_status(blocks, status_sentences, variants),
     }
+    return {key: record[key] for key in RECORD_KEYS}
 
 
-# -- card fields --------------------------------------------------------------------------------
-
-
-def _question_id(card: Tag) -> int:
-    link = card.select_one(sel.READMORE_LINK)
-    if link is None:
-        raise CardError("missing question_id: no readmore link")
-    href = link["href"].strip()
-    match = sel.QUESTION_ID_IN_HREF.search(href)
-    if not match:
-        raise CardError(f"missing question_id: no id at the end of href {href!r}")
-    return int(match.group(1))
-
-
-def _info_items(card: Tag) -> dict[str, str]:
-    """The items of ul.blog-info, keyed by the selector of the icon they hold."""
-    info = card.select_one(sel.INFO_LIST)
-    if info is None:
-        raise CardError("missing required field: no blog-info list")
-    icons = (sel.NUMBER_ICON, sel.CATEGORY_ICON, sel.SUBMITTED_ICON, sel.VIEWS_ICON)
+def _info_items(info) -> dict[str, str]:
+    """The items of the info list, keyed by the icon they hold; an icon twice is a conflict."""
     items: dict[str, str] = {}
-    for li in info.find_all("li"):
-        for icon in icons:
-            if li.select_one(icon) is not None:
-                items[icon] = li.get_text().strip()
+    for li in info.iterchildren("li"):
+        for icon in _icons(li):
+            if icon in items:
+                raise CardError(f"conflicting markup: two info items with i.{icon}")
+            items[icon] = li.text_content().strip()
     return items
 
 
@@ -166,32 +252,79 @@ def _required(value: str | None, name: str) -> str:
     return value
 
 
-def _number(value: str | None) -> str:
+def _number(value: str | None) -> tuple[str, str]:
     value = _required(value, "number")
-    if not sel.NUMBER_PATTERN.match(value):
+    match = sel.NUMBER_PATTERN.match(value)
+    if not match:
         raise CardError(f"bad number {value!r}")
-    return value
+    return match.group(1), "with №" if value.startswith("№") else "plain"
 
 
-def _applicant(card: Tag) -> str | None:
-    heading = card.select_one(sel.APPLICANT)
-    name = heading.get_text().strip() if heading else ""
+def _question_id(card) -> int | None:
+    """From the readmore link's href, the showAnswers call, or an inner answer block's id; all
+    that are present must agree. None on pending and rejected cards, which show none."""
+    found = set()
+    for href in _READMORE_IN(card):
+        match = sel.QUESTION_ID_IN_HREF.search(href.strip())
+        if not match:
+            raise CardError(f"missing question_id: no id at the end of href {href.strip()!r}")
+        found.add(int(match.group(1)))
+    for onclick in _ONCLICKS_IN(card):
+        found.update(int(m) for m in sel.SHOW_ANSWERS_CALL.findall(onclick))
+    for block in _ANSWER_BLOCKS_IN(card):
+        if (block.get("id") or "").strip().isdigit():
+            found.add(int(block.get("id")))
+    if len(found) > 1:
+        raise CardError(f"conflicting markup: question ids {sorted(found)} in one card")
+    return found.pop() if found else None
+
+
+def _applicant(card) -> str | None:
+    heading = card.find(sel.APPLICANT_TAG)
+    name = heading.text_content().strip() if heading is not None else ""
     return name or None
 
 
-def _appeal_text(card: Tag) -> str:
-    """The card's own paragraphs before the info list, joined; written text kept exactly."""
-    paragraphs = []
-    for child in card.children:
-        if not isinstance(child, Tag):
-            continue
-        if child.css.match(sel.INFO_LIST):
-            break
-        if child.name == sel.TEXT_PARAGRAPH_TAG:
-            paragraphs.append(_text(child))
-    if not paragraphs:
-        raise CardError("missing required field: text")
-    return PARAGRAPH_SEPARATOR.join(paragraphs)
+def _own_text(card, info, blocks) -> tuple[str | None, list[str], str]:
+    """The card's own text and its status sentences: whatever it holds besides the applicant,
+    the info list, links, buttons and answers, bare or in paragraphs, before or after the info
+    list. A chunk holding a status sentence is the status, not the appeal's text."""
+    skip = {id(info), *map(id, blocks)}
+    heading = card.find(sel.APPLICANT_TAG)
+    if heading is not None:
+        skip.add(id(heading))
+    chunks: list[tuple[str, str]] = []  # (form, text)
+    after_info = False
+
+    def bare(text: str | None) -> None:
+        if text and text.strip():
+            chunks.append(("bare", text.strip()))
+
+    bare(card.text)
+    for child in card:
+        if child is info:
+            after_info = True
+        elif (
+            id(child) not in skip
+            and isinstance(child.tag, str)
+            and child.tag not in sel.NOT_TEXT_TAGS
+            and not _ANSWER_BLOCKS_IN(child)
+        ):
+            if child.tag == sel.PARAGRAPH_TAG:
+                chunks.append(("p" if not after_info else "p after", _text(child)))
+            elif child.text_content().strip():
+                chunks.append(("element", _text(child).strip()))
+        if child.tail and child.tail.strip():
+            chunks.append(("bare" if not after_info else "bare after", child.tail.strip()))
+    sentences = [
+        text
+        for _, text in chunks
+        if sel.PENDING_SENTENCE.search(text) or sel.REJECTED_SENTENCE.search(text)
+    ]
+    own = [(form, text) for form, text in chunks if text not in sentences]
+    forms = sorted({form for form, _ in own})
+    text = PARAGRAPH_SEPARATOR.join(text for _, text in own) or None
+    return text, sentences, ", ".join(forms) or "none"
 
 
 def _views(value: str | None) -> int:
@@ -207,6 +340,10 @@ def _date(value: str | None, name: str) -> str:
     match = sel.DATE_PATTERN.fullmatch(_required(value, name).strip())
     if not match:
         raise CardError(f"bad date in {name}: {value!r}")
+    return _iso(match, name, value)
+
+
+def _iso(match: re.Match, name: str, value: str | None) -> str:
     day, month, year = (int(part) for part in match.groups())
     try:
         return dt.date(year, month, day).isoformat()
@@ -217,99 +354,139 @@ def _date(value: str | None, name: str) -> str:
 # -- status -------------------------------------------------------------------------------------
 
 _NO_OUTCOME = {
+    "answers": [],
     "responder": None,
     "answered_on": None,
-    "answer_text": None,
+    "last_answered_on": None,
     "rating": None,
     "rejected_on": None,
 }
 
 
-def _status(card: Tag, answer: Tag | None) -> dict:
-    """Exactly one of: an answer block, a pending status line, a rejected one (with a date)."""
-    lines = card.select(sel.STATUS_LINE)
-    if answer is not None and lines:
-        raise CardError("conflicting status forms: an answer block and a status line")
-    if len(lines) > 1:
-        raise CardError("conflicting status forms: several status lines")
-    if answer is not None:
-        return _answered(answer)
-    if not lines:
-        raise CardError("missing required field: status")
-    return _unanswered(_squash(lines[0].get_text()))
+def _status(blocks, sentences: list[str], variants: dict[str, str]) -> dict:
+    """Exactly one of: answers, a pending sentence, a rejected one (with its date)."""
+    answers = [answer for block in blocks for answer in _answers(block)]
+    if blocks and not answers:
+        raise CardError(f"missing required field: an answer block without span.{_INFO}")
+    pending = [s for s in sentences if sel.PENDING_SENTENCE.search(s)]
+    rejected = {m for s in sentences for m in sel.REJECTED_SENTENCE.findall(s)}
+    if answers and sentences:
+        raise CardError("conflicting status forms: an answer block and a status sentence")
+    if pending and rejected:
+        raise CardError("conflicting status forms: pending and rejected sentences")
+    if len(rejected) > 1:
+        raise CardError(f"conflicting status forms: rejected on {sorted(rejected)}")
+    variants["status"] = "answer block" if answers else "sentence" if sentences else "none"
+    if answers:
+        variants["answer count"] = "one" if len(answers) == 1 else "several"
+        ratings = [a["rating"] for a in answers if a["rating"] is not None]
+        return {
+            **_NO_OUTCOME,
+            "status": "answered",
+            "answers": answers,
+            "responder": answers[0]["responder"],
+            "answered_on": answers[0]["answered_on"],
+            "last_answered_on": answers[-1]["answered_on"],
+            "rating": ratings[-1] if ratings else None,
+        }
+    if rejected:
+        (day,) = rejected
+        match = sel.DATE_PATTERN.fullmatch(day)
+        return {**_NO_OUTCOME, "status": "rejected", "rejected_on": _iso(match, "rejected_on", day)}
+    if pending:
+        return {**_NO_OUTCOME, "status": "pending"}
+    raise CardError("missing required field: status (no answer block, no status sentence)")
 
 
-def _answered(block: Tag) -> dict:
-    info = block.select_one(sel.ANSWER_INFO)
-    if info is None:
-        raise CardError("missing required field: answer-info")
-    info_text = _squash(info.get_text())
+_INFO = sel.ANSWER_INFO_CLASS
+
+
+def _answer_infos(block) -> list:
+    return [e for e in _ANSWER_PARTS_IN(block) if sel.ANSWER_INFO_CLASS in _classes(e)]
+
+
+def _answers(block) -> list[dict]:
+    """The answers of one block, in order. Each answer's paragraphs stand before its
+    answer-info ([seen]) or, in the older layout, after it; a rating follows its answer."""
+    parts = _ANSWER_PARTS_IN(block)
+    infos = [e for e in parts if sel.ANSWER_INFO_CLASS in _classes(e)]
+    if not infos:
+        return []
+    info_first = parts[0] is infos[0]
+    answers: list[dict] = []
+    paragraphs: list[str] = []
+    for part in parts:
+        classes = _classes(part)
+        if sel.ANSWER_INFO_CLASS in classes:
+            if info_first and answers:
+                answers[-1]["text"] = PARAGRAPH_SEPARATOR.join(paragraphs) or None
+                paragraphs = []
+            answers.append(_answer(part, paragraphs if not info_first else []))
+            if not info_first:
+                paragraphs = []
+        elif sel.ANSWER_RATING_CLASS in classes:
+            if not answers or answers[-1]["rating"] is not None:
+                raise CardError("conflicting markup: a rating without its own answer")
+            answers[-1]["rating"] = _rating(part)
+        elif not any(sel.ANSWER_INFO_CLASS in _classes(a) for a in part.iterancestors()):
+            paragraphs.append(_text(part))
+    if info_first:
+        answers[-1]["text"] = PARAGRAPH_SEPARATOR.join(paragraphs) or None
+    elif paragraphs:
+        raise CardError("conflicting markup: answer paragraphs after the last answer-info")
+    stated = _stated_count(block)
+    if stated is not None and stated != len(answers):
+        raise CardError(f"the answer block says {stated} answers, {len(answers)} found")
+    return answers
+
+
+def _answer(info, paragraphs: list[str]) -> dict:
+    info_text = _squash(info.text_content())
     dates = list(sel.DATE_PATTERN.finditer(info_text))
     if not dates:
         raise CardError(f"bad date in answered_on: {info_text!r}")
-    last = dates[-1]
-    responder = info_text[: last.start()].strip()
+    first = dates[0]  # "15.03.2020" or "15.03.2020, 10:42"
+    responder = info_text[: first.start()].strip(" ,")
     return {
-        **_NO_OUTCOME,
-        "status": "answered",
         "responder": responder or None,
-        "answered_on": _date(last.group(0), "answered_on"),
-        "answer_text": _answer_text(block),
-        "rating": _rating(block),
+        "answered_on": _iso(first, "answered_on", info_text),
+        "text": PARAGRAPH_SEPARATOR.join(paragraphs) or None,
+        "rating": None,
     }
 
 
-def _answer_text(block: Tag) -> str | None:
-    body = block.select_one(sel.ANSWER_TEXT)
-    container = body if body is not None else block
-    paragraphs = container.find_all(sel.TEXT_PARAGRAPH_TAG)
-    if paragraphs:
-        return PARAGRAPH_SEPARATOR.join(_text(p) for p in paragraphs)
-    if body is not None:
-        return _text(body)
-    return None
+def _stated_count(block) -> int | None:
+    """«Ответы (2)»: the count the block's heading states, if it states one."""
+    heading = "".join(_ANSWER_COUNT_IN(block))
+    match = _ANSWER_COUNT.search(heading)
+    return int(match.group(1)) if match else None
 
 
-def _rating(block: Tag) -> str | None:
-    element = block.select_one(sel.ANSWER_RATING)
-    if element is None:
-        return None
+def _rating(element) -> str:
     value = (element.get(sel.RATING_ATTRIBUTE) or "").strip().lower()
     if value not in sel.RATING_VALUES:
         raise CardError(f"unknown rating {value!r}")
     return value
 
 
-def _unanswered(line: str) -> dict:
-    lowered = line.lower()
-    if lowered.startswith(sel.PENDING_PREFIX):
-        return {**_NO_OUTCOME, "status": "pending"}
-    if lowered.startswith(sel.REJECTED_PREFIX):
-        match = sel.DATE_PATTERN.search(line)
-        if not match:
-            raise CardError(f"bad date in rejected_on: {line!r}")
-        return {
-            **_NO_OUTCOME,
-            "status": "rejected",
-            "rejected_on": _date(match.group(0), "rejected_on"),
-        }
-    raise CardError(f"unknown status {line!r}")
-
-
 # -- text helpers -------------------------------------------------------------------------------
 
 
-def _text(tag: Tag) -> str:
-    """Text of an element exactly as written: entities decoded, tags dropped, <br> → newline."""
-    parts = []
-    for node in tag.descendants:
-        if isinstance(node, Tag):
-            if node.name == "br":
-                parts.append("\n")
-        elif type(node) in (NavigableString, CData):  # not comments, not doctype
-            parts.append(str(node))
+def _text(element) -> str:
+    """Text of an element exactly as written: entities decoded, tags dropped, <br> → newline,
+    comments left out."""
+    parts = [element.text or ""] if isinstance(element.tag, str) else []
+    for child in element:
+        if isinstance(child.tag, str):
+            parts.append("\n" if child.tag == "br" else _text(child))
+        parts.append(child.tail or "")
     return "".join(parts)
 
 
 def _squash(text: str) -> str:
     return " ".join(text.split())
+
+
+def reject_reasons(pages: list[ListingPage], top: int = 3) -> list[tuple[str, int]]:
+    """The commonest reasons of the pages' rejects, with their counts."""
+    return Counter(r.reason for p in pages for r in p.rejects).most_common(top)

@@ -3,17 +3,24 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date
+from dataclasses import dataclass
+from datetime import date, timedelta
 from functools import cache
 from pathlib import Path
 
 import jinja2
 
+from sandbox.dialog.markup import EVIDENCED, LEGACY, Markup, teaser
 from sandbox.dialog.scenario import Appeal, Blog
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 CARDS_PER_PAGE = 10
 RATING_LABELS = {"positive": "Удовлетворен", "negative": "Не удовлетворен"}
+EXTRA_ANSWER = (
+    "Дополнительно сообщаем, что по вашему обращению проведена повторная проверка; "
+    "о её результатах вы будете уведомлены письменно.",
+)
+EXTRA_ANSWER_DAYS = 4
 # robots.txt of dialog.egov.kz [seen], with the sandbox's crawl delay.
 DISALLOWED_PREFIXES = ("/search", "/blogs/search/", "/blogs/all-questions")
 NBSP = "\u00a0"
@@ -53,27 +60,98 @@ def page_slice(appeals: Sequence[Appeal], page: int) -> Sequence[Appeal]:
     return appeals[start : start + CARDS_PER_PAGE]
 
 
-def render_listing(blog: Blog, appeals: Sequence[Appeal], page: int) -> str:
-    """Page `page` (from 1) of a blog whose appeals, newest first, are `appeals`."""
+@dataclass(frozen=True)
+class AnswerView:
+    responder: str | None
+    answered_on: date
+    paragraphs: tuple[str, ...]
+    rating: str | None
+
+
+@dataclass(frozen=True)
+class CardView:
+    """What one card shows under a markup: its text and its answers."""
+
+    appeal: Appeal
+    text: tuple[str, ...]  # paragraphs (bare runs of text, in the "bare" form)
+    answers: tuple[AnswerView, ...]
+
+
+def card_view(blog: Blog, appeal: Appeal, markup: Markup, today: date) -> CardView:
+    """Pending and rejected cards hold only the portal's status sentence; answered ones their
+    text (a teaser, under the evidenced markup) and every answer, the rated one first."""
+    if markup.legacy:
+        return CardView(appeal, appeal.text, ())
+    if appeal.status != "answered":
+        return CardView(appeal, (status_sentence(blog, appeal),), ())
+    text = (teaser(appeal.text),) if markup.teaser else appeal.text
+    answers = [AnswerView(appeal.responder, appeal.answered_on, appeal.answer_text, appeal.rating)]
+    every = markup.extra_answer_every
+    if every and appeal.question_id % every == 0:
+        later = min(appeal.answered_on + timedelta(days=EXTRA_ANSWER_DAYS), today)
+        answers.append(AnswerView(appeal.responder, later, EXTRA_ANSWER, None))
+    return CardView(appeal, text, tuple(answers))
+
+
+def status_sentence(blog: Blog, appeal: Appeal) -> str:
+    """The text of a pending or rejected card [seen]."""
+    where = (
+        f"Обращение с регистрационным номером {appeal.number}, направленное в Блог "
+        f"{blog.gov_body_name_ru},"
+    )
+    if appeal.status == "rejected":
+        return f"{where} отклонено ГО {format_date(appeal.rejected_on)}"
+    return f"{where} находится на рассмотрении у ГО"
+
+
+def card_template(markup: Markup) -> str:
+    return "_card_legacy.html" if markup.legacy else "_card.html"
+
+
+def render_listing(
+    blog: Blog,
+    appeals: Sequence[Appeal],
+    page: int,
+    markup: Markup = EVIDENCED,
+    today: date | None = None,
+) -> str:
+    """Page `page` (from 1) of a blog whose appeals, newest first, are `appeals`; past the last
+    page, an empty listing or (markup.past_end == "last") the last page again."""
+    total = total_pages(len(appeals))
+    if page > total and markup.past_end == "last":
+        page = total
+    today = today or date.max
+    cards = [card_view(blog, a, markup, today) for a in page_slice(appeals, page)]
     return (
         environment()
         .get_template("listing.html")
         .render(
             blog=blog,
-            appeals=page_slice(appeals, page),
+            cards=cards,
             page=page,
-            total_pages=total_pages(len(appeals)),
+            total_pages=total,
+            markup=markup,
+            card_template=card_template(markup),
         )
     )
 
 
-def render_card(appeal: Appeal) -> str:
-    card = environment().get_template("_card.html").module.question_card
-    return str(card(appeal))
+def render_card(
+    appeal: Appeal, markup: Markup = EVIDENCED, blog: Blog | None = None, today: date = date.max
+) -> str:
+    """One card (and, under the evidenced markup, its answer block after it)."""
+    blog = blog or Blog(appeal.blog_id, "", "Блог", "akimat", None)
+    card = environment().get_template(card_template(markup)).module.question_card
+    return str(card(card_view(blog, appeal, markup, today), markup))
 
 
 def render_question(blog: Blog, appeal: Appeal) -> str:
-    return environment().get_template("question.html").render(blog=blog, appeal=appeal)
+    view = card_view(blog, appeal, LEGACY, date.max)
+    return (
+        environment()
+        .get_template("question.html")
+        .render(blog=blog, appeal=appeal, card=view, markup=LEGACY)
+    )
 
 
 def render_blogs(blogs: Sequence[Blog]) -> str:

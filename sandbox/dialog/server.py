@@ -16,6 +16,7 @@ from enum import Enum
 from urllib.parse import parse_qs, urlsplit
 
 from sandbox.dialog import evolve, render
+from sandbox.dialog.markup import EVIDENCED, Markup
 from sandbox.dialog.scenario import Scenario, build_scenario
 from sandbox.http import BackgroundSandbox
 
@@ -24,8 +25,7 @@ log = logging.getLogger(__name__)
 LISTING_PATH = re.compile(r"/blogs/(\d+)/questions/?")
 QUESTION_PATH = re.compile(r"/blogs/all-questions/(\d+)/?")
 HTML = "text/html; charset=utf-8"
-CARD_START = '<div class="col-xs-12 question-card">'
-CARD_LINK = '<a class="readmore"'
+CARD_MARK = "<li><i class="  # inside every card, whatever its markup
 
 
 @dataclass(frozen=True)
@@ -42,6 +42,7 @@ class Knobs:
     drift_every: int = 0  # every N listing requests a new appeal tops a blog; 0 = off
     drift_blog_ids: tuple[int, ...] = ()  # blogs drift may hit; empty = any blog
     fault_seed: int = 0  # seeds the fault and drift decisions: runs are reproducible
+    markup: Markup = EVIDENCED  # the card's shape: sandbox/dialog/markup.py
 
     def __post_init__(self) -> None:
         rates = (self.error_rate, self.rate_limit_rate, self.slow_rate, self.truncate_rate)
@@ -173,7 +174,9 @@ class DialogSandbox(BackgroundSandbox):
                     headers=(retry,),
                     fault=fault,
                 )
-            html = render.render_listing(self.scenario.blog(blog_id), appeals, page)
+            html = render.render_listing(
+                self.scenario.blog(blog_id), appeals, page, self.knobs.markup, self.scenario.today
+            )
             if fault is Fault.TRUNCATE:
                 html = _truncate(html, self._rng)
         delay = self.knobs.slow_seconds if fault is Fault.SLOW else 0.0
@@ -222,9 +225,9 @@ def _html(
 
 
 def _truncate(html: str, rng: random.Random) -> str:
-    """Cut the page off inside one of its cards, before its link (mid-document if it has none)."""
-    starts = [m.start() for m in re.finditer(re.escape(CARD_START), html)]
-    if not starts:
+    """Cut the page off inside one of its cards (mid-document if it has none)."""
+    marks = [m.start() for m in re.finditer(re.escape(CARD_MARK), html)]
+    if not marks:
         return html[: len(html) // 2]
-    start = rng.choice(starts) + len(CARD_START)
-    return html[: rng.randrange(start, html.index(CARD_LINK, start))]
+    start = rng.choice(marks)
+    return html[: rng.randrange(start, start + len(CARD_MARK) + 20)]

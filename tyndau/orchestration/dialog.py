@@ -42,6 +42,7 @@ def land_appeals(full_refresh: bool = False) -> dict:
         "rows_inserted": report.rows_inserted,
         "rejects": report.rejects,
         "failed_pages": len(report.failed_pages),
+        "ratings": report.ratings_note or f"{report.rated_seen} rated answers",
         # why each blog's walk stopped: shows an operator what an incremental run skipped
         "stops": {str(blog): why for blog, why in report.stop_reasons.items()},
     }
