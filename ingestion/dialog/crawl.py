@@ -165,9 +165,9 @@ class BlogWalk:
 
         ``reach_before`` is what this walk owed (``TO_THE_END`` for a blog never walked to
         completion), and ``last_lowest_on`` how deep the previous walk read. The new gaps of
-        this walk, and the old debt unless this walk paid it, are owed. A walk that read nothing at all (its first
-        page stayed broken) owes the depth of the previous walk: what that walk watched for
-        changes must be watched again.
+        this walk, and the old debt unless this walk paid it, are owed. A walk that read
+        nothing at all (its first page stayed broken) owes the depth of the previous walk:
+        what that walk watched for changes must be watched again.
         """
         owed = list(self.owed)
         if reach_before is not None and not self.fulfils(reach_before):
