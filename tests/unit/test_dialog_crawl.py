@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pytest
+
 from ingestion.common.http import FetchError
 from ingestion.dialog.crawl import (
     CHANGE_LANGUAGE_PATH,
@@ -11,8 +13,10 @@ from ingestion.dialog.crawl import (
     DialogCrawler,
     FailedPage,
     IncrementalStop,
+    UnrecognisedListing,
     crawl_blog,
 )
+from ingestion.dialog.load import TO_THE_END
 
 BASE = "http://portal.test"
 
@@ -35,7 +39,7 @@ def card(question_id: int, submitted: dt.date, status: str = "находится
 
 def page(cards: list[str], total: int | None, *, truncated: bool = False) -> str:
     pager = f"<script>init({{ totalPages: {total} }});</script>" if total is not None else ""
-    html = f"<html><body>{''.join(cards)}<footer>©</footer>{pager}</body></html>"
+    html = f"<html><body>{''.join(cards)}{pager}</body></html>"
     return html[: len(html) // 2] if truncated else html
 
 
@@ -85,19 +89,38 @@ def test_walks_every_page_and_sets_the_language_once():
     first = list(crawler.crawl_blog(7))
     second = list(crawler.crawl_blog(8))
     assert crawled_urls(first) == [url(7, 1), url(7, 2), url(7, 3)]
-    assert [c["question_id"] for _, p in first for c in p.cards] == [30, 29, 28, 27, 26]
+    assert [c["number"] for _, p in first for c in p.cards] == ["30", "29", "28", "27", "26"]
     assert crawled_urls(second) == [url(8, 1)]
     assert session.requested[0] == BASE + CHANGE_LANGUAGE_PATH
     assert session.requested.count(BASE + CHANGE_LANGUAGE_PATH) == 1
     assert crawler.failed_pages == []
 
 
-def test_an_empty_page_ends_the_blog_before_the_pager_total():
+def test_a_page_before_the_pagers_last_without_cards_is_an_error_not_the_end():
     answers = blog_pages(7, [[30, 29], [28]], total=5)
     answers[url(7, 3)] = page([], 5)
+    walk = BlogWalk(7)
+    pages = crawl_blog(ScriptedSession(answers), BASE, 7, walk=walk)
+    assert crawled_urls([next(pages), next(pages)]) == [url(7, 1), url(7, 2)]
+    with pytest.raises(UnrecognisedListing, match=r"page=3: no appeal card found on page 3"):
+        next(pages)
+    assert walk.stop_reason == "unrecognised page 3" and not walk.reached_end
+
+
+@pytest.mark.parametrize("total", [None, 1, 4])
+def test_a_first_page_without_cards_is_an_error_naming_what_was_looked_for(total):
+    markup = '<div class="row"><ul class="question-meta"><li>754733</li></ul></div>'
+    session = ScriptedSession({url(7, 1): page([markup], total)})
+    with pytest.raises(UnrecognisedListing) as raised:
+        list(crawl_blog(session, BASE, 7))
+    assert raised.value.url == url(7, 1) and "ul.blog-info" in str(raised.value)
+    assert "i.fa-pencil" in str(raised.value) and url(7, 2) not in session.requested
+
+
+def test_an_empty_page_past_a_pagerless_listing_ends_the_blog():
+    answers = {url(7, 1): page([card(30, DAY)], None), url(7, 2): page([], None)}
     pages = list(crawl_blog(ScriptedSession(answers), BASE, 7))
-    assert crawled_urls(pages) == [url(7, 1), url(7, 2), url(7, 3)]
-    assert pages[-1][1].is_empty
+    assert crawled_urls(pages) == [url(7, 1), url(7, 2)] and pages[-1][1].is_empty
 
 
 def test_a_total_that_grows_during_the_crawl_is_followed():
@@ -155,12 +178,17 @@ def ten_pages(blog_id: int):
 
 
 def known(ids, state=("rejected", None)):
-    return dict.fromkeys(ids, state)
+    return dict.fromkeys(map(str, ids), state)
 
 
 def lookup(states):
-    """What IncrementalStop asks raw for, answered from ``states``."""
-    return lambda ids: {i: states[i] for i in ids if i in states}
+    """What IncrementalStop asks raw for (by registration number), answered from ``states``."""
+    return lambda numbers: {n: states[n] for n in numbers if n in states}
+
+
+def day_of(question_id: int, newest: int = 100) -> dt.date:
+    """The submission date of card ``question_id`` in ``blog_pages`` / ``ten_pages``."""
+    return DAY - dt.timedelta(days=newest - question_id)
 
 
 def test_incremental_stops_at_the_first_page_of_known_settled_appeals():
@@ -185,7 +213,7 @@ def test_incremental_with_nothing_known_is_a_full_crawl():
 def test_a_page_with_rejects_is_never_settled():
     answers = ten_pages(7)
     bad = card(0, DAY).replace("/blogs/all-questions/0", "/nowhere/")
-    answers[url(7, 5)] = answers[url(7, 5)].replace("<footer>", bad + "<footer>")
+    answers[url(7, 5)] = answers[url(7, 5)].replace("<script>", bad + "<script>")
     stop = IncrementalStop(lookup(known(range(1, 96))), lookback_days=30)
     assert len(list(crawl_blog(ScriptedSession(answers), BASE, 7, stop=stop))) == 6
 
@@ -199,7 +227,8 @@ def test_a_page_with_an_old_pending_appeal_is_never_settled():
 
 def test_a_page_showing_a_change_is_never_settled():
     # 55 was pending when last landed and is rejected now: pages further down may hold more
-    stop = IncrementalStop(lookup({**known(range(1, 96)), 55: ("pending", None)}), lookback_days=30)
+    states = {**known(range(1, 96)), "55": ("pending", None)}
+    stop = IncrementalStop(lookup(states), lookback_days=30)
     assert len(list(crawl_blog(ScriptedSession(ten_pages(7)), BASE, 7, stop=stop))) == 6
 
 
@@ -220,10 +249,12 @@ def test_a_walk_says_why_it_stopped():
     ended, _ = walk_of(blog_pages(7, [[30, 29], [28]]))
     assert ended.stop_reason == "end of listing" and ended.reached_end
     assert ended.pages_fetched == 2
-    assert ended.lowest_id == 28 and ended.owed == []
+    assert ended.lowest_on == day_of(28, newest=30) and ended.owed == []
 
-    answers = blog_pages(7, [[30, 29], [28]], total=5)
-    answers[url(7, 3)] = page([], 5)
+    answers = {
+        u: html.replace("totalPages: 2", "") for u, html in blog_pages(7, [[30], [29]]).items()
+    }
+    answers[url(7, 3)] = page([], None)
     assert walk_of(answers)[0].stop_reason == "empty page 3"
 
     failed, pages = walk_of({url(7, 1): broken(7, 1)})
@@ -232,7 +263,7 @@ def test_a_walk_says_why_it_stopped():
         [(1, "HTTP 503, after 5 attempts")],
         [],
     )
-    assert failed.lowest_id is None and not failed.reached_end
+    assert failed.lowest_on is None and not failed.reached_end
 
     stop = IncrementalStop(lookup(known(range(1, 96))), lookback_days=30)
     assert walk_of(ten_pages(7), stop)[0].stop_reason == "settled page 5"
@@ -256,31 +287,33 @@ def test_a_broken_page_is_owed_as_the_first_id_read_after_it():
     walk, pages = walk_of(answers)
     assert crawled_urls(pages) == [url(7, 1), url(7, 4)]
     assert [n for n, _ in walk.failed] == [2, 3]
-    assert walk.owed == [24]  # cards 28..25 lie above 24: read down to 24 and they are read
-    assert walk.reach_after(None, None) == 24
+    # cards 28..25 lie above 24: read past 24's day and they are read
+    assert walk.owed == [day_of(24, newest=30)]
+    assert walk.reach_after(None, None) == day_of(24, newest=30)
 
 
 def test_a_broken_last_page_is_owed_to_the_end():
     answers = blog_pages(7, [[30, 29], [28, 27]])
     answers[url(7, 2)] = broken(7, 2)
     walk, _ = walk_of(answers)
-    assert walk.stop_reason == "end of listing" and walk.owed == [0]
-    assert walk.reach_after(None, None) == 0
+    assert walk.stop_reason == "end of listing" and walk.owed == [TO_THE_END]
+    assert walk.reach_after(None, None) == TO_THE_END
 
 
 def test_an_incremental_walk_does_not_stop_before_what_it_owes():
     # Pages 5.. are settled, but an earlier walk could not read the cards above id 25.
-    stop = IncrementalStop(lookup(known(range(1, 96))), lookback_days=30, reach_id=25)
+    stop = IncrementalStop(lookup(known(range(1, 96))), lookback_days=30, reach_on=day_of(25))
     walk, pages = walk_of(ten_pages(7), stop)
     assert len(pages) == 8 and walk.stop_reason == "settled page 8"  # page 8: ids 30..21
-    assert walk.lowest_id == 21 and walk.reach_after(25, 51) is None  # paid
+    assert walk.lowest_on == day_of(21)
+    assert walk.reach_after(day_of(25), day_of(51)) is None  # paid
 
 
 def test_an_incremental_walk_owing_everything_goes_to_the_end():
-    stop = IncrementalStop(lookup(known(range(1, 96))), lookback_days=30, reach_id=0)
+    stop = IncrementalStop(lookup(known(range(1, 96))), lookback_days=30, reach_on=TO_THE_END)
     walk, pages = walk_of(ten_pages(7), stop)
     assert len(pages) == 10 and walk.stop_reason == "end of listing"
-    assert walk.reach_after(0, None) is None
+    assert walk.reach_after(TO_THE_END, None) is None
 
 
 def test_a_debt_not_paid_is_carried_and_new_gaps_are_added():
@@ -288,15 +321,17 @@ def test_a_debt_not_paid_is_carried_and_new_gaps_are_added():
     answers[url(7, 3)] = broken(7, 3)  # ids 80..71, owed as 70 (the first of page 4)
     stop = IncrementalStop(lookup(known(range(1, 96))), lookback_days=30)
     walk, _ = walk_of(answers, stop)
-    assert walk.stop_reason == "settled page 5" and walk.owed == [70]
-    assert walk.reach_after(None, None) == 70
-    assert walk.reach_after(5, 51) == 5  # an older debt, deeper down, still stands
-    assert walk.reach_after(50, 51) == 50  # and so does one just below where the walk stopped
-    assert walk.reach_after(60, 51) == 70  # paid: 51 <= 60; the new gap remains
+    d = day_of
+    assert walk.stop_reason == "settled page 5" and walk.owed == [d(70)]
+    assert walk.reach_after(None, None) == d(70)
+    assert walk.reach_after(d(5), d(51)) == d(5)  # an older debt, deeper down, still stands
+    assert walk.reach_after(d(50), d(51)) == d(50)  # and one just below where the walk stopped
+    assert walk.reach_after(d(51), d(51)) == d(51)  # and one on its last day (strictly past)
+    assert walk.reach_after(d(60), d(51)) == d(70)  # paid: read past 60; the new gap remains
 
 
 def test_a_walk_that_read_nothing_owes_the_depth_of_the_previous_one():
     walk, _ = walk_of({url(7, 1): broken(7, 1)})
-    assert walk.reach_after(None, 51) == 51
-    assert walk.reach_after(None, None) == 0  # never read: to the end
-    assert walk.reach_after(40, 51) == 40
+    assert walk.reach_after(None, day_of(51)) == day_of(51)
+    assert walk.reach_after(None, None) == TO_THE_END  # never read: to the end
+    assert walk.reach_after(day_of(40), day_of(51)) == day_of(40)
