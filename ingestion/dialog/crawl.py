@@ -58,12 +58,13 @@ class FailedPage(NamedTuple):
 
 
 #: What of an appeal can still change once it is settled (views change forever: ignored).
-State = tuple[str, str | None]
+State = tuple[str, str | None, int]
 
 
 def appeal_state(record: Mapping) -> State:
-    """The part of an appeal an incremental crawl watches for changes: status and rating."""
-    return record["status"], record["rating"]
+    """The part of an appeal an incremental crawl watches for changes: status, rating and
+    how many answers it has."""
+    return record["status"], record["rating"], len(record["answers"])
 
 
 @dataclass(frozen=True)

@@ -202,17 +202,19 @@ def land_pages(
 
 def known_states(
     conn: psycopg.Connection, numbers: Collection[str]
-) -> dict[str, tuple[str, str | None]]:
-    """The latest (status, rating) in raw of each of ``numbers`` (registration numbers) raw
-    holds: what ``IncrementalStop`` compares a page with. Asked page by page (the primary key's
-    index), so a walk's memory does not grow with the blog's history."""
+) -> dict[str, tuple[str, str | None, int]]:
+    """The latest (status, rating, answer count) in raw of each of ``numbers`` (registration
+    numbers) raw holds: what ``IncrementalStop`` compares a page with (an observation from
+    before answers were listed counts none, so it is seen anew once). Asked page by page (the
+    primary key's index), so a walk's memory does not grow with the blog's history."""
     rows = conn.execute(
-        "select distinct on (number) number, payload->>'status', payload->>'rating' "
+        "select distinct on (number) number, payload->>'status', payload->>'rating', "
+        "coalesce(jsonb_array_length(payload->'answers'), -1) "
         "from raw.dialog_appeals where number = any(%s) "
         "order by number, observed_at desc",
         (list(numbers),),
     ).fetchall()
-    return {number: (status, rating) for number, status, rating in rows}
+    return {number: (status, rating, answers) for number, status, rating, answers in rows}
 
 
 def land_walk(

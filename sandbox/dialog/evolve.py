@@ -15,9 +15,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import timedelta
 
+from sandbox.dialog.markup import EVIDENCED, Markup
 from sandbox.dialog.people import make_person
 from sandbox.dialog.phrases import category_weights
-from sandbox.dialog.render import CARDS_PER_PAGE
+from sandbox.dialog.render import CARDS_PER_PAGE, card_view
 from sandbox.dialog.scenario import (
     FIRST_DAY,
     REJECTED_SHARE_OF_UNANSWERED,
@@ -105,8 +106,8 @@ def _grow_views_and_ratings(rng: random.Random, scenario: Scenario, appeals: lis
 #: Requests any run makes whatever changed: robots.txt and the language switch.
 FIXED_REQUESTS = 2
 
-#: A blog's listing, newest first: (question id, status, rating) of every card.
-ListingStates = dict[int, list[tuple[int, str, str | None]]]
+#: A blog's listing, newest first: (number, status, rating, answers shown) of every card.
+ListingStates = dict[int, list[tuple[str, str, str | None, int]]]
 
 
 @dataclass(frozen=True)
@@ -115,27 +116,33 @@ class DailyMinimum:
 
     requests: int
     deepest: dict[int, int]  # blog_id → deepest page holding a new or changed appeal (≥ 1)
-    changed: frozenset[int]  # question ids new or changed (status or rating)
+    changed: frozenset[str]  # registration numbers new or changed (status, rating, answers)
 
 
-def listing_states(scenario: Scenario, blog_ids: Iterable[int]) -> ListingStates:
+def listing_states(
+    scenario: Scenario, blog_ids: Iterable[int], markup: Markup = EVIDENCED
+) -> ListingStates:
     """What an incremental crawl watches on each blog's listing, to compare before and after."""
-    return {
-        b: [(a.question_id, a.status, a.rating) for a in scenario.appeals_by_blog[b]]
-        for b in blog_ids
-    }
+    states = {}
+    for b in blog_ids:
+        blog = scenario.blog(b)
+        states[b] = [
+            (a.number, a.status, a.rating, len(card_view(blog, a, markup, scenario.today).answers))
+            for a in scenario.appeals_by_blog[b]
+        ]
+    return states
 
 
 def daily_minimum(before: ListingStates, after: ListingStates) -> DailyMinimum:
     """Per blog, the deepest page of the new listing holding a new appeal or one whose status or
     rating changed (page 1 at least: a crawler must look to know), plus the fixed requests."""
-    changed: set[int] = set()
+    changed: set[str] = set()
     deepest: dict[int, int] = {}
     for blog_id, cards in after.items():
-        old = {qid: state for qid, *state in before[blog_id]}
+        old = {number: state for number, *state in before[blog_id]}
         deepest[blog_id] = 1
-        for position, (qid, *state) in enumerate(cards):
-            if old.get(qid) != state:
-                changed.add(qid)
+        for position, (number, *state) in enumerate(cards):
+            if old.get(number) != state:
+                changed.add(number)
                 deepest[blog_id] = position // CARDS_PER_PAGE + 1
     return DailyMinimum(FIXED_REQUESTS + sum(deepest.values()), deepest, frozenset(changed))

@@ -24,6 +24,7 @@ EXTRA_ANSWER_DAYS = 4
 # robots.txt of dialog.egov.kz [seen], with the sandbox's crawl delay.
 DISALLOWED_PREFIXES = ("/search", "/blogs/search/", "/blogs/all-questions")
 NBSP = "\u00a0"
+PARAGRAPH_SEPARATOR = "\n\n"  # how a record joins a text's paragraphs
 
 
 @cache
@@ -80,17 +81,53 @@ class CardView:
 def card_view(blog: Blog, appeal: Appeal, markup: Markup, today: date) -> CardView:
     """Pending and rejected cards hold only the portal's status sentence; answered ones their
     text (a teaser, under the evidenced markup) and every answer, the rated one first."""
-    if markup.legacy:
-        return CardView(appeal, appeal.text, ())
     if appeal.status != "answered":
-        return CardView(appeal, (status_sentence(blog, appeal),), ())
+        text = appeal.text if markup.legacy else (status_sentence(blog, appeal),)
+        return CardView(appeal, text, ())
     text = (teaser(appeal.text),) if markup.teaser else appeal.text
     answers = [AnswerView(appeal.responder, appeal.answered_on, appeal.answer_text, appeal.rating)]
     every = markup.extra_answer_every
-    if every and appeal.question_id % every == 0:
-        later = min(appeal.answered_on + timedelta(days=EXTRA_ANSWER_DAYS), today)
+    later = appeal.answered_on + timedelta(days=EXTRA_ANSWER_DAYS)
+    if every and appeal.question_id % every == 0 and later <= today:  # it comes days later
         answers.append(AnswerView(appeal.responder, later, EXTRA_ANSWER, None))
     return CardView(appeal, text, tuple(answers))
+
+
+def card_record(view: CardView, markup: Markup) -> dict:
+    """The record a card shows, in the shape the warehouse lands (the tests' ground truth):
+    what a parser must make of the card, and nothing the card does not show."""
+    appeal = view.appeal
+
+    def day(value: date | None) -> str | None:
+        return value.isoformat() if value else None
+
+    answers = [
+        {
+            "responder": answer.responder,
+            "answered_on": day(answer.answered_on),
+            "text": PARAGRAPH_SEPARATOR.join(answer.paragraphs) or None,
+            "rating": answer.rating if markup.ratings else None,
+        }
+        for answer in view.answers
+    ]
+    ratings = [answer["rating"] for answer in answers if answer["rating"]]
+    shows_text = markup.legacy or appeal.status == "answered"
+    return {
+        "number": appeal.number,
+        "question_id": appeal.question_id if markup.legacy or answers else None,
+        "applicant": appeal.applicant,
+        "text": PARAGRAPH_SEPARATOR.join(view.text) if shows_text else None,
+        "category": appeal.category,
+        "submitted_on": day(appeal.submitted_on),
+        "views": appeal.views,
+        "status": appeal.status,
+        "answers": answers,
+        "responder": answers[0]["responder"] if answers else None,
+        "answered_on": answers[0]["answered_on"] if answers else None,
+        "last_answered_on": answers[-1]["answered_on"] if answers else None,
+        "rating": ratings[-1] if ratings else None,
+        "rejected_on": day(appeal.rejected_on),
+    }
 
 
 def status_sentence(blog: Blog, appeal: Appeal) -> str:

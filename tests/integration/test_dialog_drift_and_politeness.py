@@ -6,18 +6,19 @@ import psycopg
 
 from ingestion.common.http import PROJECT_URL
 from ingestion.dialog import land_dialog
-from ingestion.dialog.parse import PARAGRAPH_SEPARATOR
+from sandbox.dialog.markup import EVIDENCED
+from sandbox.dialog.render import card_record, card_view
 from sandbox.dialog.scenario import build_scenario, write_registry
 from sandbox.dialog.server import DialogSandbox, Knobs
 
 DRIFTING, STEADY = 100033, 32792  # 351 appeals (36 pages), 75 (8 pages)
 
 
-def landed(url: str, blog_id: int) -> list[tuple[int, dict]]:
-    """Every row raw holds for a blog's appeals: (question id, payload)."""
+def landed(url: str, blog_id: int) -> list[tuple[str, dict]]:
+    """Every row raw holds for a blog's appeals: (registration number, payload)."""
     with psycopg.connect(url) as conn:
         return conn.execute(
-            "select question_id, payload from raw.dialog_appeals where blog_id = %s",
+            "select number, payload from raw.dialog_appeals where blog_id = %s",
             (blog_id,),
         ).fetchall()
 
@@ -27,22 +28,23 @@ def test_appeals_arriving_during_a_crawl_are_neither_lost_nor_doubled(fresh_data
     withdraw appeals, which would pull cards up and let one be skipped: see ``crawl``.)"""
     registry = write_registry(tmp_path / "blogs.csv", (DRIFTING, STEADY))
     scenario = build_scenario()
-    at_start = {a.question_id: a for a in scenario.appeals_by_blog[DRIFTING]}
+    at_start = {a.number: a for a in scenario.appeals_by_blog[DRIFTING]}
     drift = Knobs(drift_every=4, drift_blog_ids=(DRIFTING,), fault_seed=7)
     with DialogSandbox(scenario, knobs=drift) as portal:
         report = land_dialog(fresh_database, portal.base_url, registry)
-    arrived = [a for a in scenario.appeals_by_blog[DRIFTING] if a.question_id not in at_start]
+    arrived = [a for a in scenario.appeals_by_blog[DRIFTING] if a.number not in at_start]
     assert len(arrived) >= 5, "too little drift to prove anything"
 
     rows = landed(fresh_database, DRIFTING)
     ids = [qid for qid, _ in rows]
     assert len(ids) == len(set(ids))  # landed once
     assert set(at_start) <= set(ids)  # none of the appeals there at the start was lost
-    assert set(ids) <= set(at_start) | {a.question_id for a in arrived}
-    for qid, payload in rows:
-        if qid in at_start:
-            assert payload["status"] == at_start[qid].status
-            assert payload["text"] == PARAGRAPH_SEPARATOR.join(at_start[qid].text)
+    assert set(ids) <= set(at_start) | {a.number for a in arrived}
+    blog = scenario.blog(DRIFTING)
+    for number, payload in rows:
+        if number in at_start:
+            view = card_view(blog, at_start[number], EVIDENCED, scenario.today)
+            assert payload == card_record(view, EVIDENCED)
     detail = report.per_blog[str(DRIFTING)]
     assert detail["stop"] == "end of listing" and detail["failed_pages"] == []
     assert detail["cards_seen"] > len(ids)  # some cards were seen twice
@@ -51,7 +53,7 @@ def test_appeals_arriving_during_a_crawl_are_neither_lost_nor_doubled(fresh_data
         land_dialog(fresh_database, calm.base_url, registry)
     ids = [qid for qid, _ in landed(fresh_database, DRIFTING)]
     assert len(ids) == len(set(ids))
-    assert set(ids) == {a.question_id for a in scenario.appeals_by_blog[DRIFTING]}
+    assert set(ids) == {a.number for a in scenario.appeals_by_blog[DRIFTING]}
 
 
 def test_the_crawler_reads_robots_first_keeps_the_crawl_delay_and_says_who_it_is(

@@ -16,8 +16,9 @@ import pytest
 from ingestion.common.http import HttpConfig
 from ingestion.common.ledger import finish_load, record_progress, start_load
 from ingestion.common.raw import content_hash
-from ingestion.dialog import land_dialog
+from ingestion.dialog import LandingCheckFailed, land_dialog
 from ingestion.dialog.load import (
+    TO_THE_END,
     ObservedPage,
     ensure_raw_schema,
     known_states,
@@ -80,11 +81,12 @@ def test_schema_is_idempotent_and_exactly_as_agreed(conn):
         "order by table_name"
     ).fetchall()
     assert dict(columns) == {
-        "dialog_appeals": "load_id,observed_at,source_url,content_hash,question_id,blog_id,payload",
+        "dialog_appeals": "load_id,observed_at,source_url,content_hash,number,question_id,"
+        "blog_id,payload",
         "dialog_blogs": "load_id,observed_at,source_file,content_hash,blog_id,payload",
         "dialog_rejects": "load_id,observed_at,source_url,reason,fragment,content_hash",
         "dialog_walks": "load_id,blog_id,walked_at,full_refresh,pages_fetched,requests,"
-        "stop_reason,failed_pages,lowest_id,reach_id",
+        "stop_reason,failed_pages,lowest_id,reach_id,lowest_on,reach_on",
         "load_ledger": "load_id,source,started_at,finished_at,status,stats,error",
     }
 
@@ -117,42 +119,44 @@ def test_landing_the_same_page_twice_adds_nothing(conn):
     second = land_pages(conn, uuid.uuid4(), [observed(page), observed(page)])
     assert (first.appeals, second.appeals) == (10, 0)
     assert count(conn, "dialog_appeals") == 10
-    ids = [c["question_id"] for c in page.cards]
-    assert known_states(conn, ids) == {
-        c["question_id"]: (c["status"], c["rating"]) for c in page.cards
+    numbers = [c["number"] for c in page.cards]
+    assert known_states(conn, numbers) == {
+        c["number"]: (c["status"], c["rating"], len(c["answers"])) for c in page.cards
     }
-    assert known_states(conn, [1]) == {}
+    assert known_states(conn, ["1"]) == {}
 
 
 def test_a_changed_appeal_adds_a_row_and_keeps_the_old_one(conn):
     page = fixture_page("listing_normal.html")
     land_pages(conn, uuid.uuid4(), [observed(page)])
-    pending = next(c for c in page.cards if c["question_id"] == 754734)
+    pending = next(c for c in page.cards if c["number"] == "754734")
+    answer = {"responder": "Тест Т. Т.", "answered_on": "2021-03-19", "text": "Ответ."}
     answered = {
         **pending,
         "status": "answered",
+        "answers": [{**answer, "rating": None}],
         "responder": "Тест Т. Т.",
         "answered_on": "2021-03-19",
-        "answer_text": "Ответ.",
+        "last_answered_on": "2021-03-19",
         "views": 45,
     }
     changed = ListingPage(URL, 3, cards=[answered])
     assert land_pages(conn, uuid.uuid4(), [observed(changed)]).appeals == 1
     rows = conn.execute(
         "select payload->>'status', content_hash from raw.dialog_appeals "
-        "where question_id = 754734 order by observed_at"
+        "where number = '754734' order by observed_at"
     ).fetchall()
     assert [r[0] for r in rows] == ["pending", "answered"]
     assert rows[1][1] == content_hash(answered)
     assert count(conn, "dialog_appeals") == 11
-    assert known_states(conn, [754734]) == {754734: ("answered", None)}  # the latest observation
+    assert known_states(conn, ["754734"]) == {"754734": ("answered", None, 1)}  # the latest
 
 
 def test_payload_round_trips_exactly_through_postgres(conn):
     page = fixture_page("listing_tricky_text.html")
     land_pages(conn, uuid.uuid4(), [observed(page)])
-    stored = dict(conn.execute("select question_id, payload from raw.dialog_appeals").fetchall())
-    assert stored == {c["question_id"]: c for c in page.cards}
+    stored = dict(conn.execute("select number, payload from raw.dialog_appeals").fetchall())
+    assert stored == {c["number"]: c for c in page.cards}
     assert conn.execute("select to_regclass('raw.dialog_appeals')").fetchone()[0]  # still here
 
 
@@ -162,8 +166,8 @@ def test_control_characters_and_a_nul_land_without_failing_the_batch(conn):
     html = html.replace("Құрметті әкім!", "Құрметті әкім!" + odd, 1)
     page = parse_listing(html, URL)
     assert land_pages(conn, uuid.uuid4(), [observed(page)]).appeals == 3
-    stored = dict(conn.execute("select question_id, payload from raw.dialog_appeals").fetchall())
-    assert stored == {c["question_id"]: c for c in page.cards}
+    stored = dict(conn.execute("select number, payload from raw.dialog_appeals").fetchall())
+    assert stored == {c["number"]: c for c in page.cards}
     assert any("\ufffd\x01\x1f\u200b\ufeff😀\\u0000" in c["text"] for c in stored.values())
 
 
@@ -172,7 +176,7 @@ def test_rejects_are_landed_once(conn):
     load_id = uuid.uuid4()
     landed = land_pages(conn, load_id, [observed(page)])
     again = land_pages(conn, uuid.uuid4(), [observed(page)])
-    assert (landed.appeals, landed.rejects, again.rejects) == (2, 7, 0)
+    assert (landed.appeals, landed.rejects, again.rejects) == (3, 6, 0)
     reasons = [
         r[0]
         for r in conn.execute(
@@ -181,7 +185,7 @@ def test_rejects_are_landed_once(conn):
     ]
     assert "bad date in submitted_on: '31.02.2020'" in reasons
     fragment = conn.execute(
-        "select fragment from raw.dialog_rejects where reason like 'unknown status%%'"
+        "select fragment from raw.dialog_rejects where reason like 'missing required field: st%%'"
     ).fetchone()[0]
     assert "передано в другой государственный орган" in fragment
 
@@ -279,7 +283,11 @@ def portal():
             ),
             "/application/changelang?lang=ru": (302, ""),
             "/blogs/294912/questions?page=1": saved("listing_normal.html"),
-            "/blogs/294912/questions?page=2": saved("listing_malformed.html"),
+            # (its pager says 57 pages: here the blog has 3)
+            "/blogs/294912/questions?page=2": (
+                200,
+                saved("listing_malformed.html")[1].replace("totalPages: 57", "totalPages: 3"),
+            ),
             "/blogs/294912/questions?page=3": saved("listing_truncated.html"),
             "/blogs/32772/questions?page=1": (404, "no such blog"),
         }
@@ -312,11 +320,12 @@ def test_land_dialog_end_to_end(conn, warehouse_url, portal, registry):
         http_config=FAST,
         full_refresh=True,
         progress=seen.append,
+        max_reject_share=1,  # the malformed page is a third of the cards: landed all the same
     )
     assert report.blogs == 2 and report.blog_rows_inserted == 2
-    assert report.pages_fetched == 3  # 1, 2 and the empty 4; 3 stayed truncated
-    assert report.cards_seen == 19 and report.rejects == 7
-    assert report.rows_inserted == 12 and report.reject_rows_inserted == 7
+    assert report.pages_fetched == 2  # 1 and 2; 3, the pager's last, stayed truncated
+    assert report.cards_seen == 19 and report.rejects == 6
+    assert report.rows_inserted == 13 and report.reject_rows_inserted == 6
     failed = dict(report.failed_pages)
     assert set(failed) == {
         portal.base_url + "/blogs/294912/questions?page=3",
@@ -326,40 +335,52 @@ def test_land_dialog_end_to_end(conn, warehouse_url, portal, registry):
     assert "404" in failed[portal.base_url + "/blogs/32772/questions?page=1"]
     assert report.requests_made == len(portal.requested)
     assert portal.requested[:2] == ["/robots.txt", "/application/changelang?lang=ru"]
-    assert [p.page_url.rsplit("=", 1)[1] for p in seen] == ["1", "2", "4"]
+    assert [p.page_url.rsplit("=", 1)[1] for p in seen] == ["1", "2"]
 
     status, stats = conn.execute(
         "select status, stats from raw.load_ledger where load_id = %s", (report.load_id,)
     ).fetchone()
     assert status == "succeeded"
-    assert stats["rows_inserted"] == 12 and stats["failed_pages_total"] == 2
+    assert stats["rows_inserted"] == 13 and stats["failed_pages_total"] == 2
+    assert stats["reject_reasons"]["bad views 'много'"] == 1
     kostanay, justice = stats["per_blog"]["294912"], stats["per_blog"]["32772"]
-    assert kostanay["stop"] == "empty page 4" and kostanay["pages_fetched"] == 3
+    assert kostanay["stop"] == "end of listing" and kostanay["pages_fetched"] == 2
     assert [page for page, _ in kostanay["failed_pages"]] == [3]
     assert justice["stop"] == "failed page 1" and justice["pages_fetched"] == 0
     # Nothing was read after page 3, and blog 32772 was never read: both are owed to the end.
-    assert (kostanay["reach_before"], kostanay["reach_after"]) == (0, 0)
-    assert (justice["reach_before"], justice["reach_after"]) == (0, 0)
+    assert (kostanay["reach_before"], kostanay["reach_after"]) == ("end", "end")
+    assert (justice["reach_before"], justice["reach_after"]) == ("end", "end")
     assert kostanay["requests"] + justice["requests"] == report.requests_made - 2
     walks = conn.execute(
-        "select blog_id, stop_reason, pages_fetched, lowest_id, reach_id, failed_pages "
+        "select blog_id, stop_reason, pages_fetched, lowest_on, reach_on, failed_pages "
         "from raw.dialog_walks order by blog_id"
     ).fetchall()
     assert [w[:5] for w in walks] == [
-        (32772, "failed page 1", 0, None, 0),
-        (294912, "empty page 4", 3, 612002, 0),
+        (32772, "failed page 1", 0, None, TO_THE_END),
+        (294912, "end of listing", 2, dt.date(2020, 11, 2), TO_THE_END),
     ]
     assert walks[1][5][0][0] == 3 and "validation" in walks[1][5][0][1]
     assert conn.execute("select count(distinct load_id) from raw.dialog_appeals").fetchone()[0] == 1
 
-    again = land_dialog(
-        warehouse_url, portal.base_url, registry, http_config=FAST, full_refresh=True
+    with pytest.raises(
+        LandingCheckFailed, match=r"6 of 19 cards rejected \(31.6%, more than 2.0%\)"
+    ):
+        land_dialog(warehouse_url, portal.base_url, registry, http_config=FAST, full_refresh=True)
+    again = conn.execute(
+        "select status, error, stats from raw.load_ledger order by started_at desc limit 1"
+    ).fetchone()
+    assert again[0] == "failed" and "commonest: " in again[1]
+    assert (again[2]["rows_inserted"], again[2]["reject_rows_inserted"]) == (0, 0)
+    assert count(conn, "dialog_appeals") == 13
+
+
+def test_incremental_landing_stops_at_known_settled_pages(conn, warehouse_url, tmp_path):
+    registry = tmp_path / "kostanay.csv"
+    registry.write_text(
+        "blog_id,gov_body_code,gov_body_name_ru,body_type,region_kato\n"
+        "294912,AKM39,Акимат Костанайской области,akimat,39\n",
+        encoding="utf-8",
     )
-    assert (again.rows_inserted, again.reject_rows_inserted, again.blog_rows_inserted) == (0, 0, 0)
-    assert count(conn, "dialog_appeals") == 12
-
-
-def test_incremental_landing_stops_at_known_settled_pages(conn, warehouse_url, registry):
     normal = (FIXTURES / "listing_normal.html").read_text(encoding="utf-8")
 
     def older(prefix: str, year: str) -> tuple[int, str]:
@@ -377,17 +398,17 @@ def test_incremental_landing_stops_at_known_settled_pages(conn, warehouse_url, r
     )
     try:
         first = land_dialog(warehouse_url, portal.base_url, registry, http_config=FAST)
-        # blog 32772 is one empty page here; nothing known yet: a full crawl
-        assert first.pages_fetched == 3 + 1 and first.rows_inserted == 30
+        # nothing known yet: a full crawl
+        assert first.pages_fetched == 3 and first.rows_inserted == 30
         before = len(portal.requested)
         second = land_dialog(warehouse_url, portal.base_url, registry, http_config=FAST)
         # page 1 holds recent appeals; page 2 only known, settled ones a year older: stop there
-        assert second.pages_fetched == 2 + 1 and second.rows_inserted == 0
+        assert second.pages_fetched == 2 and second.rows_inserted == 0
         assert "/blogs/294912/questions?page=3" not in portal.requested[before:]
         full = land_dialog(
             warehouse_url, portal.base_url, registry, http_config=FAST, full_refresh=True
         )
-        assert full.pages_fetched == 3 + 1 and full.full_refresh
+        assert full.pages_fetched == 3 and full.full_refresh
     finally:
         portal.close()
 

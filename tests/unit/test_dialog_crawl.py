@@ -177,7 +177,7 @@ def ten_pages(blog_id: int):
     }
 
 
-def known(ids, state=("rejected", None)):
+def known(ids, state=("rejected", None, 0)):
     return dict.fromkeys(map(str, ids), state)
 
 
@@ -227,7 +227,7 @@ def test_a_page_with_an_old_pending_appeal_is_never_settled():
 
 def test_a_page_showing_a_change_is_never_settled():
     # 55 was pending when last landed and is rejected now: pages further down may hold more
-    states = {**known(range(1, 96)), "55": ("pending", None)}
+    states = {**known(range(1, 96)), "55": ("pending", None, 0)}
     stop = IncrementalStop(lookup(states), lookback_days=30)
     assert len(list(crawl_blog(ScriptedSession(ten_pages(7)), BASE, 7, stop=stop))) == 6
 
