@@ -268,9 +268,8 @@ class OpendataSandbox(BackgroundSandbox):
             return _disguised(404, f"Dataset {api_uri}/{version} not found")
         try:
             source = json.loads(query.get("source", ["{}"])[0])
-            total, hits = search(
-                self._published_records.get((api_uri, version), []), source, self.knobs.result_window
-            )
+            records = self._published_records.get((api_uri, version), [])
+            total, hits = search(records, source, self.knobs.result_window)
         except (ValueError, QueryError) as error:  # JSONDecodeError is a ValueError
             return _disguised(400, f"Invalid source: {error}")
         return _json(200, {"totalCount": total, "data": hits} if detailed else hits)
