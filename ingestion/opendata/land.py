@@ -399,6 +399,13 @@ class _Landing:
         figures: dict[str, Any] = {
             "key": key,
             "modification_field": since_field,
+            "modification_field_from": (
+                "watch file"
+                if item.modified_field
+                else "mapping or passport"
+                if since_field
+                else None
+            ),
             "since": since,
             "read": 0,
             "total": None,
