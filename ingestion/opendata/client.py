@@ -89,6 +89,8 @@ class Exchange:
     status: int | None  # None: no HTTP answer (timeout, refused connection)
     body: str | None  # the answer's text, when there was one to read
     reason: str | None = None  # why it failed, when it did
+    sent_key: bool = False  # the request carried the key (shown as apiKey=***)
+    form: tuple[tuple[str, str], ...] = ()  # a POST's form fields
 
 
 # Which endpoint answered, as the client and the probe name them.
@@ -373,11 +375,11 @@ class OpendataClient:
             else:
                 response = self.session.post_form(target, form, validate=acceptable)
         except _Permanent as error:
-            self._observe(method, url, 200, last_body, str(error))
+            self._observe(method, url, 200, last_body, str(error), keyed, form)
             raise OpendataError(f"{url}: {error}") from None
         except FetchError as error:
             reason = redact(error.reason, self._secrets())
-            self._observe(method, url, error.status, last_body, reason)
+            self._observe(method, url, error.status, last_body, reason, keyed, form)
             if error.status in gone_statuses:
                 raise _Gone(reason) from None
             if error.status == 403:
@@ -394,15 +396,24 @@ class OpendataClient:
                 reason = f"{problems[-1]} ({reason})"
             raise OpendataError(f"{url}: {reason}") from None
         text = response.content.decode("utf-8", errors="replace")
-        self._observe(method, url, response.status_code, [text], None)
+        self._observe(method, url, response.status_code, [text], None, keyed, form)
         return parse(decode(text))
 
     def _observe(
-        self, method: str, url: str, status: int | None, body: list[str], reason: str | None
+        self,
+        method: str,
+        url: str,
+        status: int | None,
+        body: list[str],
+        reason: str | None,
+        keyed: bool = False,
+        form: Mapping[str, str] | None = None,
     ) -> None:
         if self.observer is not None:
             text = redact(body[-1], self._secrets()) if body else None
-            self.observer(Exchange(method, url, status, text, reason))
+            self.observer(
+                Exchange(method, url, status, text, reason, keyed, tuple((form or {}).items()))
+            )
 
     def _with_key(self, url: str) -> str:
         joiner = "&" if "?" in url else "?"
