@@ -37,7 +37,6 @@ DATASET_KEY = "apiUri"  # [seen]
 DETAILED_TOTAL = "totalCount"  # [seen]
 DETAILED_ITEMS = "data"  # [seen]
 ERROR_KEYS = frozenset({"code", "message"})  # an error in disguise: HTTP 200 with these [seen]
-CATALOGUE_FIELDS = ("apiUri", "nameRu", "createdDate", "modifiedDate", "owner.fullnameRu")
 # Passport fields [assumed: the passport page shows both]; values as in SOURCES.md. Any other
 # value is recorded as seen and counted apart ("unknown periodicity"), never a failed load.
 PASSPORT_PERIODICITY = "periodicity"
