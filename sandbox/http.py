@@ -24,7 +24,20 @@ class SandboxHandler(BaseHTTPRequestHandler):
 
     def do_GET(self) -> None:  # noqa: N802 - the name http.server dispatches to
         sandbox: BackgroundSandbox = self.server.sandbox  # type: ignore[attr-defined]
-        response = sandbox.handle(self.path, self.headers.get("User-Agent", ""))
+        self._respond(sandbox, sandbox.handle(self.path, self.headers.get("User-Agent", "")))
+
+    def do_POST(self) -> None:  # noqa: N802 - the name http.server dispatches to
+        """A sandbox that serves form POSTs implements `handle_post(path, body, user_agent)`."""
+        sandbox: BackgroundSandbox = self.server.sandbox  # type: ignore[attr-defined]
+        length = int(self.headers.get("Content-Length") or 0)
+        body = self.rfile.read(length) if length else b""
+        handle_post = getattr(sandbox, "handle_post", None)
+        if handle_post is None:
+            self.send_error(405)
+            return
+        self._respond(sandbox, handle_post(self.path, body, self.headers.get("User-Agent", "")))
+
+    def _respond(self, sandbox: BackgroundSandbox, response) -> None:
         if getattr(response, "delay", 0):
             sandbox.wait(response.delay)
         has_body = response.status != 204

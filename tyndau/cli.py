@@ -316,5 +316,85 @@ def docs(port: int, no_serve: bool) -> None:
         server.server_close()
 
 
+@main.group()
+def probe() -> None:
+    """Check a live portal against what tyndau assumes of it (SOURCES.md).
+
+    Each probe reads a handful of pages politely, prints field by field how many items each
+    expected field matched and in which variant, lists what it could not read and why, saves
+    the answers under <state dir>/probe/<timestamp>/ (they may hold personal data: they stay
+    there, never in a repository), and exits 1 when a required field matched nothing. Its
+    printout is what to send back to get the [assumed] parts corrected.
+    """
+
+
+@probe.command("opendata")
+@click.option(
+    "--base-url",
+    help="The open-data portal (default: OPENDATA_BASE_URL, e.g. https://data.egov.kz).",
+)
+@click.option(
+    "--dataset",
+    "api_uri",
+    metavar="API_URI",
+    help="The dataset whose mapping, passport and one record are read (default: the first "
+    "dataset of the catalogue page).",
+)
+@click.option(
+    "--version",
+    metavar="VERSION",
+    help="Its version, e.g. v2 or data (default: the latest the mapping names; without a key, v1).",
+)
+@click.option(
+    "--count",
+    type=click.IntRange(1, 100),
+    default=10,
+    show_default=True,
+    help="Datasets on the catalogue page read.",
+)
+@click.option(
+    "--delay",
+    type=click.FloatRange(0),
+    default=1.0,
+    show_default=True,
+    help="Seconds between two requests (on top of robots.txt's Crawl-delay).",
+)
+def probe_opendata_command(
+    base_url: str | None, api_uri: str | None, version: str | None, count: int, delay: float
+) -> None:
+    """One catalogue page, one mapping, one passport and one record of data.egov.kz.
+
+    The key comes from OPENDATA_API_KEY only (never an option: it would show in the process
+    list) and is shown as *** everywhere: printout, saved answers, errors. Without a key the
+    mapping is skipped and the record is asked from /api/detailed keyless. Prints per request
+    the URL, HTTP status and which endpoint answered (GET getdatasets or POST getdatasetsre;
+    /api/detailed with the key or keyless), then which fields of SOURCES.md section 2 were
+    present or missing: totalCount, datasets[].apiUri, nameRu, createdDate, modifiedDate,
+    owner.fullnameRu; the versions; the passport's fields, periodicity, archived and field
+    types; the record count; the date formats seen and any unknown periodicity.
+    """
+    from ingestion.opendata.parse import redact
+    from tyndau.probe.opendata import probe_opendata
+
+    settings = load_settings()
+    url = (base_url or settings.opendata_base_url or "").rstrip("/")
+    if not url:
+        _fail("no portal to probe: set OPENDATA_BASE_URL or give --base-url")
+    secrets = (settings.opendata_api_key,) if settings.opendata_api_key else ()
+    try:
+        code = probe_opendata(
+            url,
+            settings.opendata_api_key,
+            settings.state_dir,
+            api_uri=api_uri,
+            version=version,
+            count=count,
+            delay=delay,
+        )
+    except Exception as error:  # the key must not reach a traceback either
+        _fail(f"probe failed: {redact(f'{type(error).__name__}: {error}', secrets)}")
+    sys.exit(code)
+
+
 if __name__ == "__main__":
     main()

@@ -24,7 +24,7 @@ import re
 import threading
 import time
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from urllib.parse import urljoin, urlsplit
 from urllib.robotparser import RobotFileParser
@@ -248,6 +248,21 @@ class PoliteSession:
             url = urljoin(url, response.headers["Location"])
         raise self._failure(url, f"more than {MAX_REDIRECTS} redirects", None, 1)
 
+    def post_form(
+        self, url: str, form: Mapping[str, str], *, validate: Validator | None = None
+    ) -> requests.Response:
+        """POST ``form`` (URL-encoded) to ``url`` with the same politeness and retries as a GET.
+
+        Only for reads that an API serves as a form POST (a search, a catalogue page): such a
+        request changes nothing, so retrying it is as safe as retrying a GET. Redirects are
+        not followed. Raises FetchError like :meth:`get`.
+        """
+        response = self._get_allowed(url, validate, form=form)
+        if response.status_code >= 400:
+            status = response.status_code
+            raise self._failure(url, f"HTTP {status} {response.reason}", status, 1)
+        return response
+
     def fetch_text(self, url: str, validate: Validator | None = None) -> str:
         """The body of ``url`` as text; ``validate(text) -> bool`` rejects e.g. truncated pages,
         which are then retried like a 5xx within the same budget."""
@@ -297,20 +312,30 @@ class PoliteSession:
         log.info("robots.txt of %s read; crawl delay %.2f s", origin, gate.delay)
         return _HostPolicy(robots, gate)
 
-    def _get_allowed(self, url: str, validate: Validator | None) -> requests.Response:
+    def _get_allowed(
+        self, url: str, validate: Validator | None, form: Mapping[str, str] | None = None
+    ) -> requests.Response:
         host = self._host(url)
         if not host.robots.can_fetch(ROBOTS_AGENT, url):
             with self._stats_lock:
                 self._stats.refused_by_robots += 1
             raise DisallowedByRobots(url, host.refusal)
-        return self._send(url, host.gate, validate)
+        return self._send(url, host.gate, validate, form)
 
     # -- the retry loop ---------------------------------------------------------------------
 
-    def _send(self, url: str, gate: _HostGate, validate: Validator | None) -> requests.Response:
-        """One logical GET: attempts until success or the budget (attempts, seconds) is spent.
+    def _send(
+        self,
+        url: str,
+        gate: _HostGate,
+        validate: Validator | None,
+        form: Mapping[str, str] | None = None,
+    ) -> requests.Response:
+        """One logical GET (a form POST when ``form`` is given): attempts until success or the
+        budget (attempts, seconds) is spent.
 
-        Redirects are returned, not followed, so that the caller can check each hop.
+        Redirects are returned, not followed, so that the caller can check each hop. The retry
+        policy is asked as for a GET even for a form POST: only read-only POSTs come here.
         """
         cfg = self.config
         retry = cfg.retry_policy()
@@ -319,7 +344,7 @@ class PoliteSession:
         while True:
             self._wait_for_gate(gate)
             attempts += 1
-            response, error = self._attempt(url, deadline)
+            response, error = self._attempt(url, deadline, form)
             status = response.status_code if response is not None else None
             if response is not None:
                 has_retry_after = "Retry-After" in response.headers
@@ -358,7 +383,7 @@ class PoliteSession:
             time.sleep(wait)
 
     def _attempt(
-        self, url: str, deadline: float
+        self, url: str, deadline: float, form: Mapping[str, str] | None = None
     ) -> tuple[requests.Response | None, Exception | None]:
         """Send one request; a transport failure comes back as a urllib3 error, not raised.
 
@@ -370,7 +395,12 @@ class PoliteSession:
         with self._stats_lock:
             self._stats.requests += 1
         try:
-            response = self._session.get(url, timeout=timeout, allow_redirects=False)
+            if form is None:
+                response = self._session.get(url, timeout=timeout, allow_redirects=False)
+            else:
+                response = self._session.post(
+                    url, data=dict(form), timeout=timeout, allow_redirects=False
+                )
         except (requests.Timeout, requests.ConnectionError) as exc:
             return None, _as_urllib3_error(exc)
         except (

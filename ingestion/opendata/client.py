@@ -4,7 +4,10 @@ Every request goes through the polite session (robots.txt, crawl delay, retries 
 on top of it the client
 
 * sends the API key only where the API wants it (``/api/…``) and never shows it: URLs in
-  messages, logs and raw rows carry ``apiKey=***`` or no key at all;
+  messages, logs and raw rows carry ``apiKey=***`` or no key at all; with no key configured
+  it still reads records through ``/api/detailed``, which has answered keyless;
+* reads the catalogue by ``GET getdatasets`` and, when that answers 404 or 405, by the form
+  ``POST getdatasetsre`` (a newer public client's) from then on;
 * treats an error in disguise (HTTP 200 with ``{code, message}``) and a 204 as failures, never
   as data: transient ones are retried like a 5xx, client errors (4xx codes) fail at once;
 * reads records by a *range on a sorted key* with ``from: 0`` — never deep offsets, which the
@@ -77,6 +80,29 @@ class RecordPage:
     records: list[dict]
 
 
+@dataclass(frozen=True)
+class Exchange:
+    """One request as the client ended it, for an observer (the probe): never the key."""
+
+    method: str  # GET or POST
+    url: str  # without the key
+    status: int | None  # None: no HTTP answer (timeout, refused connection)
+    body: str | None  # the answer's text, when there was one to read
+    reason: str | None = None  # why it failed, when it did
+    sent_key: bool = False  # the request carried the key (shown as apiKey=***)
+    form: tuple[tuple[str, str], ...] = ()  # a POST's form fields
+
+
+# Which endpoint answered, as the client and the probe name them.
+CATALOGUE_GET = "GET getdatasets"
+CATALOGUE_POST = "POST getdatasetsre"
+RECORDS_KEYED = "/api/detailed with the key"
+RECORDS_KEYLESS = "/api/detailed keyless"
+
+# How a request carries the key: never, when one is configured, or always (else AuthError).
+_NO_KEY, _KEY_IF_ANY, _KEY_REQUIRED = "no key", "key if any", "key required"
+
+
 @dataclass
 class RecordsRead:
     """Filled in while :meth:`OpendataClient.iter_records` walks a dataset."""
@@ -97,6 +123,7 @@ class OpendataClient:
         *,
         session: PoliteSession | None = None,
         http_config: HttpConfig | None = None,
+        observer: Callable[[Exchange], None] | None = None,
     ):
         self.base_url = base_url.rstrip("/")
         self._api_key = api_key or None
@@ -104,6 +131,8 @@ class OpendataClient:
             _guard_logs(self._api_key)
         self._own_session = session is None
         self.session = session if session is not None else PoliteSession(http_config)
+        self.observer = observer  # sees every request's end (key-free)
+        self.catalogue_variant: str | None = None  # set by the first catalogue page read
 
     def __repr__(self) -> str:  # never the key
         return f"OpendataClient({self.base_url!r}, api_key={'***' if self._api_key else None})"
@@ -126,13 +155,40 @@ class OpendataClient:
 
     # --- the catalogue ---------------------------------------------------------------------
 
+    @property
+    def has_key(self) -> bool:
+        return self._api_key is not None
+
+    @property
+    def records_variant(self) -> str:
+        return RECORDS_KEYED if self._api_key else RECORDS_KEYLESS
+
     def catalogue_url(self, page: int, count: int) -> str:
+        """The URL a catalogue page is read from; for the POST variant, with its form written
+        as a query string (what raw rows record as the page's source)."""
+        if self.catalogue_variant == CATALOGUE_POST:
+            form = urlencode(_fallback_form(page, count))
+            return f"{self.base_url}{api.CATALOGUE_FALLBACK_PATH}?{form}"
         params = {"page": page, "count": count, **api.CATALOGUE_PARAMS}
         return f"{self.base_url}{api.CATALOGUE_PATH}?{urlencode(params)}"
 
     def catalogue_page(self, page: int, count: int = api.CATALOGUE_PAGE_SIZE) -> CataloguePage:
-        url = self.catalogue_url(page, count)
-        return self._parsed(url, parse_catalogue_page, keyed=False)
+        """One page: by GET getdatasets, or by POST getdatasetsre once GET answered 404/405."""
+        if self.catalogue_variant != CATALOGUE_POST:
+            try:
+                answer = self._parsed(
+                    self.catalogue_url(page, count),
+                    parse_catalogue_page,
+                    gone_statuses=api.CATALOGUE_FALLBACK_STATUSES,
+                )
+            except _Gone:
+                log.info("catalogue: getdatasets is not served here; asking getdatasetsre")
+                self.catalogue_variant = CATALOGUE_POST
+            else:
+                self.catalogue_variant = CATALOGUE_GET
+                return answer
+        url = self.base_url + api.CATALOGUE_FALLBACK_PATH
+        return self._parsed(url, parse_catalogue_page, form=_fallback_form(page, count))
 
     def catalogue(
         self,
@@ -185,7 +241,7 @@ class OpendataClient:
 
     def passport(self, api_uri: str, version: str) -> dict:
         url = self.passport_url(api_uri, version)
-        return self._parsed(url, lambda v: parse_passport(v, api_uri, version), keyed=False)
+        return self._parsed(url, lambda v: parse_passport(v, api_uri, version))
 
     def mapping_url(self, api_uri: str) -> str:
         """Without the key: what messages and raw rows show."""
@@ -193,7 +249,7 @@ class OpendataClient:
 
     def mapping(self, api_uri: str) -> DatasetMapping:
         return self._parsed(
-            self.mapping_url(api_uri), lambda v: parse_mapping(v, api_uri), keyed=True
+            self.mapping_url(api_uri), lambda v: parse_mapping(v, api_uri), key=_KEY_REQUIRED
         )
 
     def latest_version(self, api_uri: str) -> str:
@@ -216,9 +272,9 @@ class OpendataClient:
         result window without an error. Use :meth:`iter_records`.
         """
         url = self.data_url(api_uri, version, source, detailed=detailed)
-        if detailed:
-            return self._parsed(url, parse_detailed, keyed=True)
-        return None, self._parsed(url, parse_records, keyed=True)
+        if detailed:  # with the key when there is one, else keyless (it has answered so)
+            return self._parsed(url, parse_detailed, key=_KEY_IF_ANY)
+        return None, self._parsed(url, parse_records, key=_KEY_REQUIRED)
 
     def iter_records(
         self,
@@ -273,19 +329,33 @@ class OpendataClient:
 
     # --- one request -----------------------------------------------------------------------
 
-    def _parsed(self, url: str, parse: Callable[[Any], Any], *, keyed: bool) -> Any:
-        """GET ``url`` (the key added when ``keyed``), check the answer, parse it.
+    def _parsed(
+        self,
+        url: str,
+        parse: Callable[[Any], Any],
+        *,
+        key: str = _NO_KEY,
+        form: Mapping[str, str] | None = None,
+        gone_statuses: frozenset[int] = frozenset(),
+    ) -> Any:
+        """GET ``url`` (POST ``form`` to it when given), the key added as ``key`` says, check
+        the answer, parse it. An HTTP status in ``gone_statuses`` raises :class:`_Gone`, for
+        the caller to try another endpoint.
 
         ``url`` is the key-free URL shown in every message.
         """
-        if keyed and not self._api_key:
+        if key == _KEY_REQUIRED and not self._api_key:
             raise AuthError(
-                f"no API key for {url}: data.egov.kz's /api/ endpoints need one "
+                f"no API key for {url}: data.egov.kz's /api/v4 endpoints need one "
                 "(set OPENDATA_API_KEY)"
             )
+        keyed = key != _NO_KEY and self._api_key is not None
+        method = "GET" if form is None else "POST"
         problems: list[str] = []
+        last_body: list[str] = []
 
         def acceptable(text: str) -> bool:
+            last_body[:] = [text]
             try:
                 parse(decode(text))
             except DisguisedError as error:
@@ -298,13 +368,26 @@ class OpendataClient:
                 return False
             return True
 
+        target = self._with_key(url) if keyed else url
         try:
-            response = self.session.get(self._with_key(url) if keyed else url, validate=acceptable)
+            if form is None:
+                response = self.session.get(target, validate=acceptable)
+            else:
+                response = self.session.post_form(target, form, validate=acceptable)
         except _Permanent as error:
+            self._observe(method, url, 200, last_body, str(error), keyed, form)
             raise OpendataError(f"{url}: {error}") from None
         except FetchError as error:
             reason = redact(error.reason, self._secrets())
+            self._observe(method, url, error.status, last_body, reason, keyed, form)
+            if error.status in gone_statuses:
+                raise _Gone(reason) from None
             if error.status == 403:
+                if not keyed and key != _NO_KEY:
+                    raise AuthError(
+                        f"{url}: the API refused a request without a key (HTTP 403): this "
+                        "portal needs one here too (set OPENDATA_API_KEY)"
+                    ) from None
                 raise AuthError(
                     f"{url}: the API refused the request (HTTP 403): the API key is missing, "
                     "wrong or not allowed here (check OPENDATA_API_KEY)"
@@ -312,7 +395,25 @@ class OpendataClient:
             if problems:  # the last answer that was not data says more than "validation failed"
                 reason = f"{problems[-1]} ({reason})"
             raise OpendataError(f"{url}: {reason}") from None
-        return parse(decode(response.content.decode("utf-8", errors="replace")))
+        text = response.content.decode("utf-8", errors="replace")
+        self._observe(method, url, response.status_code, [text], None, keyed, form)
+        return parse(decode(text))
+
+    def _observe(
+        self,
+        method: str,
+        url: str,
+        status: int | None,
+        body: list[str],
+        reason: str | None,
+        keyed: bool = False,
+        form: Mapping[str, str] | None = None,
+    ) -> None:
+        if self.observer is not None:
+            text = redact(body[-1], self._secrets()) if body else None
+            self.observer(
+                Exchange(method, url, status, text, reason, keyed, tuple((form or {}).items()))
+            )
 
     def _with_key(self, url: str) -> str:
         joiner = "&" if "?" in url else "?"
@@ -324,6 +425,14 @@ class OpendataClient:
 
 class _Permanent(Exception):
     """Raised from the body validator to stop the session's retries at once."""
+
+
+class _Gone(Exception):
+    """The endpoint is not served here (e.g. getdatasets answering 404 or 405)."""
+
+
+def _fallback_form(page: int, count: int) -> dict[str, str]:
+    return {"page": str(page), "count": str(count), **api.CATALOGUE_FALLBACK_FORM}
 
 
 def _strictly_ascending(after: Any, keys: list[Any]) -> bool:

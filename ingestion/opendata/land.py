@@ -11,7 +11,13 @@ A load, in order:
    ``full_refresh`` → ``raw.opendata_mappings``, ``raw.opendata_passports``;
 3. the records of each dataset on the watch list, by a range on its key, reconciled against
    totalCount; incrementally (records changed since the last succeeded load's watermark) where
-   the dataset has a modification field → ``raw.opendata_records``.
+   the dataset has a modification field (named in the watch file, else a known name the
+   mapping types a date or the passport types Datetime) → ``raw.opendata_records``.
+
+A passport's periodicity outside the known values is landed as seen and counted apart in the
+report (``unknown_periodicities``), never a failure. Without an API key the mappings (under
+``/api/v4``) cannot be read: the catalogue lands, passports are skipped (counted), and watched
+datasets whose version the watch file names land through keyless ``/api/detailed``.
 
 A passport that stays unreadable is set aside (listed in the report) and the load goes on; a
 catalogue or records reconciliation that fails, a refused key, or any other error marks the
@@ -53,7 +59,13 @@ from ingestion.opendata.load import (
     passport_ages,
     record_watermark,
 )
-from ingestion.opendata.parse import DatasetMapping, modification_field, redact
+from ingestion.opendata.parse import (
+    DatasetMapping,
+    latest_moment,
+    modification_field,
+    redact,
+    unknown_periodicity,
+)
 from ingestion.opendata.watch import WatchItem, as_watch_items
 
 log = logging.getLogger(__name__)
@@ -84,12 +96,19 @@ class LoadReport:
     passports_fetched: int = 0
     passport_rows_inserted: int = 0
     mapping_rows_inserted: int = 0
+    passports_skipped_without_key: int = 0  # no key, no mapping, no version to ask for
+    # periodicity value outside api.PERIODICITIES → datasets whose passport says it
+    unknown_periodicities: dict[str, int] = field(default_factory=dict)
+    unknown_periodicity_datasets: list[str] = field(default_factory=list)
     failed_passports: list[FailedItem] = field(default_factory=list)
     records: dict[str, dict[str, Any]] = field(default_factory=dict)  # "apiUri/version" → …
     record_rows_inserted: int = 0
     failed_records: list[FailedItem] = field(default_factory=list)
     requests_made: int = 0
     http: dict = field(default_factory=dict)
+    keyless: bool = False  # no API key was configured
+    catalogue_variant: str | None = None  # which catalogue endpoint answered
+    records_variant: str | None = None  # /api/detailed with the key, or keyless
 
     def as_stats(self) -> dict:
         """The figures for the ledger's ``stats`` column (JSON)."""
@@ -99,6 +118,10 @@ class LoadReport:
             items = getattr(self, name)
             stats[f"{name}_total"] = len(items)
             stats[name] = [list(item) for item in items[:_MAX_FAILURES_IN_LEDGER]]
+        stats["unknown_periodicity_total"] = sum(self.unknown_periodicities.values())
+        stats["unknown_periodicity_datasets"] = self.unknown_periodicity_datasets[
+            :_MAX_FAILURES_IN_LEDGER
+        ]
         return stats
 
 
@@ -138,8 +161,8 @@ def land_opendata(
     """Land the catalogue at ``base_url``, its passports, and the records of the ``watch`` list
     (a file path, WatchItems or apiUris; None: no records) in ``raw``; keep the ledger.
 
-    ``api_key`` is needed (mappings live under ``/api/``) and never appears in a log line, an
-    error message or a raw row.
+    ``api_key`` never appears in a log line, an error message or a raw row. Without one the
+    load is partial (see the module's docstring) and says so in the log and the ledger.
     """
     options = LandingOptions(
         full_refresh, passport_max_age_days, catalogue_page_size, records_page_size, progress
@@ -148,7 +171,7 @@ def land_opendata(
     with landing_connection(warehouse_url) as conn:
         ensure_raw_schema(conn)
         load_id = start_load(conn, SOURCE)
-        report = LoadReport(load_id=load_id, full_refresh=full_refresh)
+        report = LoadReport(load_id=load_id, full_refresh=full_refresh, keyless=not api_key)
         log.info(
             "opendata load %s started (%s) from %s",
             load_id,
@@ -170,9 +193,11 @@ def land_opendata(
         ):
             items = as_watch_items(watch)
             if not api_key:
-                raise AuthError(
-                    "no API key: data.egov.kz's /api/ endpoints (mappings, data) need one; "
-                    "set OPENDATA_API_KEY"
+                log.warning(
+                    "opendata load %s without an API key (OPENDATA_API_KEY unset): no mappings, "
+                    "so no passports; watched datasets need their version in the watch file and "
+                    "are read through keyless /api/detailed",
+                    load_id,
                 )
             _Landing(conn, client, report, options).run(items)
     log.info(
@@ -202,7 +227,7 @@ class _Landing:
         self.mappings: dict[str, DatasetMapping] = {}
         self.pending_mappings: list[tuple[str, Observed]] = []
         self.pending_passports: list[tuple[str, str, Observed]] = []
-        self.passports_read: set[tuple[str, str]] = set()
+        self.passports: dict[tuple[str, str], dict] = {}  # (apiUri, version) → passport read
 
     def run(self, items: Sequence[WatchItem]) -> None:
         datasets = self._land_catalogue()
@@ -226,6 +251,7 @@ class _Landing:
         report.catalogue_total = catalogue.total
         report.catalogue_pages = catalogue.pages
         report.catalogue_duplicates = catalogue.duplicates
+        report.catalogue_variant = self.client.catalogue_variant
         report.dataset_rows_inserted = land_datasets(
             self.conn,
             report.load_id,
@@ -255,6 +281,11 @@ class _Landing:
     def _land_passports(self, datasets: list[dict]) -> None:
         report = self.report
         report.passports_needed = len(datasets)
+        if not self.client.has_key:  # the version to ask for comes from the mapping (/api/v4)
+            report.passports_skipped_without_key = len(datasets)
+            if datasets:
+                log.warning("passports: %d skipped, no API key to read mappings", len(datasets))
+            return
         for number, dataset in enumerate(datasets, start=1):
             api_uri = dataset[api.DATASET_KEY]
             try:
@@ -293,11 +324,18 @@ class _Landing:
             )
         return self.mappings[api_uri]
 
-    def _passport(self, api_uri: str, version: str) -> None:
+    def _passport(self, api_uri: str, version: str) -> dict:
         passport = self.client.passport(api_uri, version)
         url = self.client.passport_url(api_uri, version)
         self.pending_passports.append((api_uri, version, Observed(url, passport, now())))
-        self.passports_read.add((api_uri, version))
+        self.passports[(api_uri, version)] = passport
+        if (value := unknown_periodicity(passport)) is not None:
+            counts = self.report.unknown_periodicities
+            if api_uri not in self.report.unknown_periodicity_datasets:
+                counts[value] = counts.get(value, 0) + 1
+                self.report.unknown_periodicity_datasets.append(api_uri)
+                log.warning("passport of %s: unknown periodicity %r, counted apart", api_uri, value)
+        return passport
 
     def _flush(self) -> None:
         """Land the mappings and passports read so far: one COPY per table, one commit."""
@@ -340,30 +378,34 @@ class _Landing:
             )
 
     def _land_records(self, item: WatchItem, number: int, total: int) -> None:
-        mapping = self._mapping(item.api_uri)
-        version = item.version or mapping.latest
-        if version not in mapping.properties:
-            raise OpendataError(
-                f"{item.api_uri} has no version {version} (published: "
-                f"{', '.join(mapping.versions)})"
-            )
-        if (item.api_uri, version) not in self.passports_read:
-            self._passport(item.api_uri, version)
+        version, properties = self._version_of(item)
+        passport = self.passports.get((item.api_uri, version))
+        if passport is None:
+            passport = self._passport(item.api_uri, version)
         self._flush()
-        properties = mapping.properties[version]
         key = item.key or api.DEFAULT_RECORD_KEY
-        if properties and key not in properties:
-            raise OpendataError(
-                f"{item.api_uri}/{version} has no field {key!r} to page by; name a unique, "
-                "sortable field in the watch list's third column"
-            )
-        since_field = modification_field(properties)
+        for name, column in ((key, "third"), (item.modified_field, "fourth")):
+            if name and properties and name not in properties:
+                raise OpendataError(
+                    f"{item.api_uri}/{version} has no field {name!r} (the watch list's "
+                    f"{column} column); its fields: {', '.join(sorted(properties))}"
+                )
+        since_field = item.modified_field or modification_field(
+            properties, passport.get(api.PASSPORT_FIELDS)
+        )
         since = None
         if since_field and not self.options.full_refresh:
             since = record_watermark(self.conn, item.api_uri, version)
         figures: dict[str, Any] = {
             "key": key,
             "modification_field": since_field,
+            "modification_field_from": (
+                "watch file"
+                if item.modified_field
+                else "mapping or passport"
+                if since_field
+                else None
+            ),
             "since": since,
             "read": 0,
             "total": None,
@@ -371,6 +413,7 @@ class _Landing:
             "watermark": since,
         }
         self.report.records[f"{item.api_uri}/{version}"] = figures
+        self.report.records_variant = self.client.records_variant
         read = RecordsRead()
         for page in self.client.iter_records(
             item.api_uri,
@@ -395,7 +438,8 @@ class _Landing:
             self.report.record_rows_inserted += added
             if since_field:
                 stamps = [r[since_field] for r in page.records if r.get(since_field) is not None]
-                figures["watermark"] = max([*stamps, *_present(figures["watermark"])], default=None)
+                # compared as moments: "2016-03-29+06:00" and ISO times mix on the portal
+                figures["watermark"] = latest_moment([*stamps, figures["watermark"]])
             figures["read"], figures["total"] = read.read, read.total
             self._progress("records", read.read, read.total, str(item))
         figures["read"], figures["total"] = read.read, read.total
@@ -406,13 +450,27 @@ class _Landing:
             figures["rows_inserted"],
         )
 
+    def _version_of(self, item: WatchItem) -> tuple[str, dict[str, Any]]:
+        """The version to read and its mapped fields ({} when unknown: no key, no mapping)."""
+        if not self.client.has_key:
+            if item.version is None:
+                raise OpendataError(
+                    f"{item}: without an API key its mapping (the published versions) cannot be "
+                    "read; name the version in the watch file, or set OPENDATA_API_KEY"
+                )
+            return item.version, {}
+        mapping = self._mapping(item.api_uri)
+        version = item.version or mapping.latest
+        if version not in mapping.properties:
+            raise OpendataError(
+                f"{item.api_uri} has no version {version} (published: "
+                f"{', '.join(mapping.versions)})"
+            )
+        return version, mapping.properties[version]
+
     def _progress(self, stage: str, done: int, total: int | None, detail: str = "") -> None:
         if self.options.progress is not None:
             self.options.progress(Progress(stage, done, total, detail))
-
-
-def _present(value: Any) -> list[Any]:
-    return [] if value is None else [value]
 
 
 def _record_http(report: LoadReport, client: OpendataClient) -> None:

@@ -7,12 +7,14 @@ answers 204 with nothing; neither may ever be taken for data, so every answer pa
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
+from zoneinfo import ZoneInfo
 
 from ingestion.opendata import api
 
@@ -108,17 +110,24 @@ def parse_mapping(value: Any, api_uri: str) -> DatasetMapping:
         if api.VERSION.fullmatch(version)
     }
     if not properties:
-        raise AnswerError(f"mapping of {api_uri} names no version (v1, v2, …)")
+        raise AnswerError(f"mapping of {api_uri} names no version (v1, v2, …, or data)")
     return DatasetMapping(api_uri, properties)
 
 
 def parse_passport(value: Any, api_uri: str, version: str) -> dict:
-    if not isinstance(value, dict) or not isinstance(value.get("fields", {}), dict):
+    """The passport as sent. An unknown periodicity is no error: it is landed as seen and
+    counted apart (see :func:`unknown_periodicity`)."""
+    if not isinstance(value, dict) or not isinstance(value.get(api.PASSPORT_FIELDS, {}), dict):
         raise AnswerError(f"passport of {api_uri}/{version} is not a passport")
-    periodicity = value.get("periodicity")
-    if periodicity is not None and periodicity not in api.PERIODICITIES:
-        raise AnswerError(f"passport of {api_uri}/{version}: unknown periodicity {periodicity!r}")
     return value
+
+
+def unknown_periodicity(passport: Mapping[str, Any]) -> str | None:
+    """The passport's periodicity when it is there but none of the known values, else None."""
+    value = passport.get(api.PASSPORT_PERIODICITY)
+    if value is None or value == "":
+        return None
+    return None if value in api.PERIODICITIES else str(value)
 
 
 def parse_detailed(value: Any) -> tuple[int, list[dict]]:
@@ -141,19 +150,79 @@ def parse_records(value: Any) -> list[dict]:
 
 
 def version_number(version: str) -> int:
+    """The order of published versions: v1 < v2 < …; a named one (``data``) as api says."""
     match = api.VERSION.fullmatch(version)
     if not match:
         raise ValueError(f"not a version: {version!r}")
-    return int(match[1])
+    return int(match[1]) if match[1] is not None else api.NAMED_VERSIONS[version]
 
 
-def modification_field(properties: Mapping[str, Any]) -> str | None:
-    """The field that stamps a record's last change, if the dataset has one (a date field)."""
+def modification_field(
+    properties: Mapping[str, Any], passport_fields: Mapping[str, Any] | None = None
+) -> str | None:
+    """The field that stamps a record's last change, if the dataset has one: a known name that
+    the mapping types a date *or* the passport types Datetime (an ES 2.x mapping types dates
+    "string", so the mapping alone cannot tell)."""
+    passport_fields = passport_fields or {}
     for name in api.MODIFICATION_FIELDS:
-        spec = properties.get(name)
-        if isinstance(spec, dict) and spec.get("type") == "date":
+        mapped, described = properties.get(name), passport_fields.get(name)
+        if isinstance(mapped, dict) and mapped.get("type") in api.MAPPING_DATE_TYPES:
+            return name
+        if isinstance(described, dict) and described.get("type") == api.PASSPORT_DATETIME_TYPE:
             return name
     return None
+
+
+# --- dates -------------------------------------------------------------------------------------
+
+_DATE = r"(?P<date>\d{4}-\d{2}-\d{2})"
+_TIME = r"(?:[T ](?P<time>\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?))?"
+_OFFSET = r"(?P<offset>Z|[+-]\d{2}:?\d{2})?"
+_MOMENT = re.compile(_DATE + _TIME + _OFFSET)
+
+
+def date_format(value: Any) -> str:
+    """A label of how a date is written, for reports: ``date``, ``date+offset``, ``datetime``,
+    ``datetime+offset``, ``datetime+Z``, or ``other`` (anything else, a number included)."""
+    match = _MOMENT.fullmatch(value) if isinstance(value, str) else None
+    if match is None:
+        return "other"
+    label = "datetime" if match["time"] else "date"
+    if match["offset"] == "Z":
+        return label + "+Z"
+    return label + ("+offset" if match["offset"] else "")
+
+
+def parse_moment(value: Any) -> dt.datetime | None:
+    """A portal date as an aware datetime (offset-free values are local time), or None when it
+    is not one of the forms :func:`date_format` knows. ``2016-03-29+06:00`` is midnight of that
+    day at +06:00 (``datetime.fromisoformat`` would read it as 06:00)."""
+    match = _MOMENT.fullmatch(value) if isinstance(value, str) else None
+    if match is None:
+        return None
+    text = match["date"] + "T" + (match["time"] or "00:00")
+    try:
+        moment = dt.datetime.fromisoformat(text)
+    except ValueError:  # e.g. 2017-02-30
+        return None
+    offset = match["offset"]
+    if offset is None:
+        return moment.replace(tzinfo=ZoneInfo(api.LOCAL_TIMEZONE))
+    if offset == "Z":
+        return moment.replace(tzinfo=dt.UTC)
+    sign = 1 if offset[0] == "+" else -1
+    hours, minutes = int(offset[1:3]), int(offset[-2:])
+    return moment.replace(tzinfo=dt.timezone(sign * dt.timedelta(hours=hours, minutes=minutes)))
+
+
+def latest_moment(values: Iterable[Any]) -> Any:
+    """The value (as sent) of the latest moment among ``values``; ones that are not dates are
+    passed over unless nothing else is there (then the largest as text)."""
+    values = [v for v in values if v is not None]
+    dated = [(m, v) for v in values if (m := parse_moment(v)) is not None]
+    if dated:
+        return max(dated, key=lambda pair: pair[0])[1]
+    return max(values, key=str, default=None)
 
 
 def range_source(

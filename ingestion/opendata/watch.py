@@ -1,10 +1,13 @@
 """The watch list: which datasets' records to land (SOURCES.md section 2).
 
-A small CSV (or plain text) file, one dataset per line: ``apiUri[,version[,key]]``. The
-version is the latest published one when empty; ``key`` is the unique, sortable field records
-are paged by (default ``id``). Blank lines and lines starting with ``#`` are ignored, and a
-header line (``api_uri,version`` or ``apiUri,…``) is allowed. Every problem is reported at once,
-with its line number.
+A small CSV (or plain text) file, one dataset per line:
+``apiUri[,version[,key[,modified_field]]]``. The version (``v1``, ``v2``, …, or ``data``) is
+the latest published one when empty; ``key`` is the unique, sortable field records are paged by
+(default ``id``); ``modified_field`` is the field stamping a record's last change, for datasets
+whose mapping and passport do not show it (read incrementally by it; default: found by name and
+type, see ``api.MODIFICATION_FIELDS``). Blank lines and lines starting with ``#`` are ignored,
+and a header line (``api_uri,version`` or ``apiUri,…``) is allowed. Every problem is reported
+at once, with its line number.
 """
 
 from __future__ import annotations
@@ -29,6 +32,7 @@ class WatchItem:
     api_uri: str
     version: str | None = None  # None: the latest published version
     key: str | None = None  # None: api.DEFAULT_RECORD_KEY
+    modified_field: str | None = None  # None: found from the mapping and passport, if any
 
     def __str__(self) -> str:
         return f"{self.api_uri}/{self.version or 'latest'}"
@@ -91,13 +95,14 @@ def _first_content_line(text: str) -> int | None:
 
 
 def _item(cells: list[str]) -> WatchItem:
-    if len(cells) > 3:
-        raise ValueError(f"more than three cells (apiUri, version, key): {cells!r}")
-    api_uri, version, key = [*cells, "", ""][:3]
+    if len(cells) > 4:
+        raise ValueError(f"more than four cells (apiUri, version, key, modified_field): {cells!r}")
+    api_uri, version, key, modified = [*cells, "", "", ""][:4]
     if not api.API_URI.fullmatch(api_uri):
         raise ValueError(f"not an apiUri: {api_uri!r}")
     if version and not api.VERSION.fullmatch(version):
-        raise ValueError(f"version must look like v1, v2, …, got {version!r}")
-    if key and not key.replace("_", "").isalnum():
-        raise ValueError(f"not a field name: {key!r}")
-    return WatchItem(api_uri, version or None, key or None)
+        raise ValueError(f"version must look like v1, v2, … or data, got {version!r}")
+    for name in (key, modified):
+        if name and not name.replace("_", "").isalnum():
+            raise ValueError(f"not a field name: {name!r}")
+    return WatchItem(api_uri, version or None, key or None, modified or None)

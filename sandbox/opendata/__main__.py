@@ -44,6 +44,53 @@ def build_parser(prog: str = "python -m sandbox.opendata") -> argparse.ArgumentP
         default=RESULT_WINDOW,
         help="records past this offset are silently missing (deep-paging trap)",
     )
+    variants = parser.add_argument_group(
+        "variants of the real portal (SOURCES.md section 2, 'What public clients add')"
+    )
+    variants.add_argument(
+        "--data-version",
+        action="append",
+        default=[],
+        metavar="API_URI",
+        help="publish this dataset's latest version as 'data' (repeatable)",
+    )
+    variants.add_argument(
+        "--es2-mappings",
+        action="store_true",
+        help='mappings in Elasticsearch 2.x style: "type": "string" for text and dates',
+    )
+    variants.add_argument(
+        "--offset-dates",
+        action="store_true",
+        help="dates as 2016-03-29+06:00 and 2016-03-29T10:00:00+06:00",
+    )
+    variants.add_argument(
+        "--catalogue-get-status",
+        type=int,
+        choices=(404, 405),
+        help="GET getdatasets answers this; the catalogue is then only served by "
+        "POST /datasets/getdatasetsre",
+    )
+    variants.add_argument(
+        "--keyless-detailed",
+        action="store_true",
+        help="/api/detailed answers without a key (/api/v4 still needs one)",
+    )
+    variants.add_argument(
+        "--unknown-periodicities",
+        type=int,
+        default=0,
+        metavar="N",
+        help="N datasets' passports give an unknown periodicity (ежемесячно, by request)",
+    )
+    variants.add_argument(
+        "--drop-catalogue-field",
+        action="append",
+        default=[],
+        metavar="FIELD",
+        help="leave this field out of every catalogue entry, e.g. modifiedDate or "
+        "owner.fullnameRu (repeatable)",
+    )
     return parser
 
 
@@ -57,6 +104,13 @@ def knobs_from_args(args: argparse.Namespace) -> Knobs:
         empty_rate=args.empty_rate,
         result_window=args.result_window,
         fault_seed=args.fault_seed,
+        data_version_uris=tuple(args.data_version),
+        es2_mappings=args.es2_mappings,
+        offset_dates=args.offset_dates,
+        catalogue_get_status=args.catalogue_get_status,
+        keyless_detailed=args.keyless_detailed,
+        unknown_periodicities=args.unknown_periodicities,
+        dropped_catalogue_fields=tuple(args.drop_catalogue_field),
     )
 
 

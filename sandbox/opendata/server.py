@@ -5,6 +5,13 @@ Serves a scenario's catalogue, passports, mappings and records, requires the API
 knobs: 500/503, 429 with Retry-After, errors in disguise (HTTP 200 with `{code, message}`) and
 204 with an empty body. Every request is logged (the key redacted), so tests can prove what a
 client asked for.
+
+Other knobs switch on the variants public clients show of the real portal (SOURCES.md section
+2, "What public clients add"), each off by default so that the calibrated figures stand:
+version `data`, Elasticsearch 2.x mappings, `+06:00` dates, `getdatasets` answering 404/405
+(the catalogue then only by `POST /datasets/getdatasetsre`), keyless `/api/detailed`, unknown
+periodicity values, and catalogue fields left out (for the probe's "required field" check).
+The form POST `getdatasetsre` is always served, as on the portal.
 """
 
 from __future__ import annotations
@@ -27,12 +34,18 @@ log = logging.getLogger(__name__)
 SANDBOX_API_KEY = "sandbox-opendata-key"  # the sandbox's own key: not a secret of anyone's
 JSON = "application/json; charset=utf-8"
 CATALOGUE_PATH = "/datasets/getdatasets"
+CATALOGUE_POST_PATH = "/datasets/getdatasetsre"  # form: page, count, status=PUBLISHED
 PASSPORT_PATH = re.compile(r"/meta/([^/]+)/([^/]+)/?")
 MAPPING_PATH = re.compile(r"/api/v4/mapping/([^/]+)/?")
 DATA_PATH = re.compile(r"/api/v4/([^/]+)/([^/]+)/?")
 DETAILED_PATH = re.compile(r"/api/detailed/([^/]+)/([^/]+)/?")
 MAX_CATALOGUE_COUNT = 500
 _KEY_IN_QUERY = re.compile(r"(apiKey=)[^&]*")
+UNKNOWN_PERIODICITY_VALUES = ("ежемесячно", "by request")  # seen in no calibration: scenario
+DATA_VERSION = "data"
+# Passport field types → mapping types of Elasticsearch 2.x, as the portal's mappings show them.
+ES2_MAPPING_TYPES = {"Int": "long", "String": "string", "Datetime": "string", "Boolean": "boolean"}
+OFFSET = "+06:00"  # Almaty's offset in the scenario's years
 
 
 @dataclass(frozen=True)
@@ -48,6 +61,15 @@ class Knobs:
     empty_rate: float = 0.0  # share answered 204 with an empty body
     result_window: int = RESULT_WINDOW  # hits past this offset silently never come back
     fault_seed: int = 0  # seeds the fault decisions: runs are reproducible
+    # --- variants of the real portal (SOURCES.md section 2, "What public clients add") ---
+    data_version_uris: tuple[str, ...] = ()  # these publish their latest version as "data" only
+    es2_mappings: bool = False  # mapping types as ES 2.x: "string" for text and dates alike
+    offset_dates: bool = False  # dates as "2016-03-29+06:00" (records; every other dataset) and
+    #                             "2016-03-29T10:00:00+06:00" (the other catalogue datasets)
+    catalogue_get_status: int | None = None  # GET getdatasets answers this (404, 405) instead
+    keyless_detailed: bool = False  # /api/detailed answers without a key; /api/v4 still not
+    unknown_periodicities: int = 0  # this many active datasets' passports say an unknown value
+    dropped_catalogue_fields: tuple[str, ...] = ()  # catalogue entries lack these (a.b: nested)
 
     def __post_init__(self) -> None:
         rates = (self.error_rate, self.rate_limit_rate, self.disguised_error_rate, self.empty_rate)
@@ -57,6 +79,10 @@ class Knobs:
             raise ValueError("crawl_delay and retry_after must not be negative")
         if self.result_window < 1:
             raise ValueError("result_window must be positive")
+        if self.catalogue_get_status not in (None, 404, 405):
+            raise ValueError("catalogue_get_status must be 404 or 405 (or None)")
+        if self.unknown_periodicities < 0:
+            raise ValueError("unknown_periodicities must not be negative")
 
 
 class Fault(Enum):
@@ -75,6 +101,8 @@ class RequestRecord:
     user_agent: str
     fault: Fault = Fault.NONE
     had_valid_key: bool = False
+    method: str = "GET"
+    form: tuple[tuple[str, str], ...] = ()  # a POST's form fields, in order
 
 
 @dataclass
@@ -106,7 +134,23 @@ class OpendataSandbox(BackgroundSandbox):
         self.scenario = scenario if scenario is not None else build_scenario()
         self.knobs = knobs
         self.api_key = api_key
-        self._catalogue = [d.catalogue_entry() for d in self.scenario.datasets]
+        unknown = [d for d in self.scenario.datasets if not d.archived]
+        step = max(1, len(unknown) // max(1, knobs.unknown_periodicities))
+        #: apiUri → the unknown periodicity its passport says (knob unknown_periodicities)
+        self.unknown_periodicity_uris = {
+            d.api_uri: UNKNOWN_PERIODICITY_VALUES[n % len(UNKNOWN_PERIODICITY_VALUES)]
+            for n, d in enumerate(unknown[::step][: knobs.unknown_periodicities])
+        }
+        missing = set(knobs.data_version_uris) - set(self.scenario.by_uri)
+        if missing:
+            raise ValueError(f"data_version_uris not in the scenario: {sorted(missing)}")
+        self._date_only = {d.api_uri for d in self.scenario.datasets[::2]}
+        self._catalogue = [self._catalogue_entry(d) for d in self.scenario.datasets]
+        self._published_records = {
+            (api_uri, self._public_version(api_uri, version)): self._dated_records(rows)
+            for (api_uri, version), rows in self.scenario.records.items()
+            if self._public_version(api_uri, version) is not None
+        }
         self._rng = random.Random(knobs.fault_seed)  # guarded by _lock
 
     def loggable(self, text: str) -> str:
@@ -128,12 +172,41 @@ class OpendataSandbox(BackgroundSandbox):
         )
         return response
 
+    def handle_post(self, path: str, body: bytes, user_agent: str = "") -> Response:
+        """The response to a form POST: only the catalogue's `getdatasetsre` is served."""
+        arrived = time.monotonic()
+        url = urlsplit(path)
+        form = parse_qs(body.decode("utf-8", errors="replace"), keep_blank_values=True)
+        if url.path.rstrip("/") != CATALOGUE_POST_PATH:
+            response = _json(405, {"code": 405, "message": "Method not allowed"})
+        elif form.get("status", [""])[0] != "PUBLISHED":
+            response = _disguised(400, "status is required (PUBLISHED)")
+        else:
+            response = self._fault_response() or self._catalogue_page(form)
+        fields = tuple((name, values[0]) for name, values in form.items())
+        self._record(
+            RequestRecord(
+                redact(path),
+                response.status,
+                arrived,
+                user_agent,
+                response.fault,
+                method="POST",
+                form=fields,
+            )
+        )
+        return response
+
     def _route(self, path: str, query: dict[str, list[str]], valid_key: bool) -> Response:
         if path == "/robots.txt":
             robots = f"User-agent: *\nAllow: /\nCrawl-delay: {self.knobs.crawl_delay}\n"
             return Response(200, robots.encode(), "text/plain; charset=utf-8")
-        if path.startswith("/api/") and not valid_key:
+        keyless = self.knobs.keyless_detailed and DETAILED_PATH.fullmatch(path)
+        if path.startswith("/api/") and not valid_key and not keyless:
             return _json(403, {"code": 403, "message": "Access denied: invalid or missing apiKey"})
+        if path.rstrip("/") == CATALOGUE_PATH and self.knobs.catalogue_get_status:
+            status = self.knobs.catalogue_get_status
+            return _json(status, {"code": status, "message": "Not found or not allowed"})
         fault = self._fault_response()
         if fault is not None:
             return fault
@@ -162,30 +235,94 @@ class OpendataSandbox(BackgroundSandbox):
 
     def _passport(self, api_uri: str, version: str) -> Response:
         dataset = self.scenario.by_uri.get(api_uri)
-        if dataset is None or version not in dataset.versions:
+        internal = self._internal_version(api_uri, version)
+        if dataset is None or internal is None:
             return _disguised(404, f"Dataset {api_uri}/{version} not found")
-        return _json(200, dataset.passport(version))
+        passport = dataset.passport(internal)
+        passport["modifiedDate"] = self._date(api_uri, passport["modifiedDate"])
+        if api_uri in self.unknown_periodicity_uris:
+            passport["periodicity"] = self.unknown_periodicity_uris[api_uri]
+        return _json(200, passport)
 
     def _mapping(self, api_uri: str) -> Response:
         dataset = self.scenario.by_uri.get(api_uri)
         if dataset is None:
             return _disguised(404, f"Dataset {api_uri} not found")
-        return _json(200, dataset.mapping())
+        mapping = dataset.mapping()
+        versions = mapping[api_uri]["mappings"]
+        if self.knobs.es2_mappings:
+            for version, body in versions.items():
+                body["properties"] = {
+                    name: {"type": ES2_MAPPING_TYPES[kind]}
+                    for name, (kind, _, _) in dataset._fields_of(version).items()
+                }
+        if api_uri in self.knobs.data_version_uris:
+            mapping[api_uri]["mappings"] = {DATA_VERSION: versions[dataset.latest_version]}
+        return _json(200, mapping)
 
     def _data(
         self, api_uri: str, version: str, query: dict[str, list[str]], *, detailed: bool
     ) -> Response:
         dataset = self.scenario.by_uri.get(api_uri)
-        if dataset is None or version not in dataset.versions:
+        if dataset is None or self._internal_version(api_uri, version) is None:
             return _disguised(404, f"Dataset {api_uri}/{version} not found")
         try:
             source = json.loads(query.get("source", ["{}"])[0])
-            total, hits = search(
-                self.scenario.records.get((api_uri, version), []), source, self.knobs.result_window
-            )
+            records = self._published_records.get((api_uri, version), [])
+            total, hits = search(records, source, self.knobs.result_window)
         except (ValueError, QueryError) as error:  # JSONDecodeError is a ValueError
             return _disguised(400, f"Invalid source: {error}")
         return _json(200, {"totalCount": total, "data": hits} if detailed else hits)
+
+    # --- the variants' knobs --------------------------------------------------------------------
+
+    def _internal_version(self, api_uri: str, version: str) -> str | None:
+        """The scenario's version a published one stands for (None: not published)."""
+        dataset = self.scenario.by_uri.get(api_uri)
+        if dataset is None:
+            return None
+        if api_uri in self.knobs.data_version_uris:
+            return dataset.latest_version if version == DATA_VERSION else None
+        return version if version in dataset.versions else None
+
+    def _public_version(self, api_uri: str, version: str) -> str | None:
+        if api_uri in self.knobs.data_version_uris:
+            latest = self.scenario.by_uri[api_uri].latest_version
+            return DATA_VERSION if version == latest else None
+        return version
+
+    def _date(self, api_uri: str, iso: str, *, date_only: bool | None = None) -> str:
+        """A scenario date (local ISO time) as the offset_dates knob writes it."""
+        if not self.knobs.offset_dates:
+            return iso
+        if date_only if date_only is not None else api_uri in self._date_only:
+            return iso[:10] + OFFSET
+        return iso + OFFSET
+
+    def _catalogue_entry(self, dataset) -> dict:
+        entry = dataset.catalogue_entry()
+        for name in ("createdDate", "modifiedDate"):
+            entry[name] = self._date(dataset.api_uri, entry[name])
+        for dotted in self.knobs.dropped_catalogue_fields:
+            *parents, last = dotted.split(".")
+            holder = entry
+            for parent in parents:
+                holder = holder.get(parent, {})
+            holder.pop(last, None)
+        return entry
+
+    def _dated_records(self, rows: list[dict]) -> list[dict]:
+        """Records with their date fields (ISO local times) as offset_dates writes them: all
+        date-only with an offset, so that a range on them still orders as text."""
+        if not self.knobs.offset_dates:
+            return rows
+        return [
+            {
+                name: self._date("", value, date_only=True) if _is_iso_time(value) else value
+                for name, value in row.items()
+            }
+            for row in rows
+        ]
 
     def _fault_response(self) -> Response | None:
         """One draw per API request, so the fault sequence depends on fault_seed only."""
@@ -223,6 +360,13 @@ def _pick(draw: float, rates: tuple[tuple[Fault, float], ...]) -> Fault:
             return fault
         draw -= rate
     return Fault.NONE
+
+
+_ISO_TIME = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}")
+
+
+def _is_iso_time(value: object) -> bool:
+    return isinstance(value, str) and bool(_ISO_TIME.fullmatch(value))
 
 
 def redact(path: str) -> str:

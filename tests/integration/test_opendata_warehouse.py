@@ -12,7 +12,13 @@ import psycopg
 import pytest
 
 from ingestion.common.http import HttpConfig
-from ingestion.opendata import AuthError, ReconciliationError, land_opendata
+from ingestion.opendata import (
+    AuthError,
+    OpendataError,
+    ReconciliationError,
+    WatchItem,
+    land_opendata,
+)
 from sandbox.opendata import (
     SNAPSHOT,
     WATCH_FILE,
@@ -314,9 +320,10 @@ def test_a_refused_key_fails_the_load_and_the_ledger_says_why(fresh_database, po
     assert wrong not in error and wrong not in stats
 
 
-def test_no_key_at_all_fails_before_any_api_call(fresh_database, portal):
-    with pytest.raises(AuthError, match="OPENDATA_API_KEY"):
-        land_opendata(fresh_database, portal.base_url, None, http_config=FAST)
+def test_no_key_where_the_portal_wants_one_on_detailed_too_fails_the_load(fresh_database, portal):
+    watch = [WatchItem("zhol_zhondeu_zhumystary", "v2")]
+    with pytest.raises(AuthError, match=r"without a key \(HTTP 403\).*OPENDATA_API_KEY"):
+        land_opendata(fresh_database, portal.base_url, None, watch=watch, http_config=FAST)
     assert query(fresh_database, "select status from raw.load_ledger") == [("failed",)]
 
 
@@ -394,3 +401,147 @@ def test_incremental_records_pick_up_a_change(fresh_database, portal, scenario):
         "select count(*) from raw.opendata_records where record_key = %s",
         [str(original["id"])],
     ) == [(2,)]
+
+
+# --- the variants public clients report of the real portal (SOURCES.md section 2) -------------
+# getdatasets answering 405 (the catalogue by POST getdatasetsre), Elasticsearch 2.x mappings,
+# "+06:00" dates, a dataset published as version "data", unknown periodicity values — at once.
+# The load succeeds, unknown periodicities are counted apart (report, ledger, marts), and the
+# marts still give the figures computed here again from the scenario.
+
+VARIANTS = Knobs(
+    catalogue_get_status=405,
+    es2_mappings=True,
+    offset_dates=True,
+    data_version_uris=("mektepter_kontingenti",),
+    unknown_periodicities=30,
+)
+WATCH = [
+    WatchItem("mektepter_kontingenti"),  # its only version is "data"
+    WatchItem(
+        "zhol_zhondeu_zhumystary"
+    ),  # updated_at: "string" in the mapping, Datetime in the passport
+    WatchItem("zhol_zhondeu_zhumystary", "v1", None, "region"),  # a field named in the watch file
+]
+
+
+@pytest.fixture(scope="module")
+def variant_portal(scenario):
+    with OpendataSandbox(scenario, knobs=VARIANTS, api_key=KEY) as running:
+        yield running
+
+
+@pytest.fixture(scope="module")
+def variant_warehouse(pg_server, variant_portal, tmp_path_factory):
+    """Every variant at once, landed and built like `warehouse`."""
+    portal = variant_portal
+    name = "t_opendata_variants"
+    with psycopg.connect(pg_server, autocommit=True) as admin:
+        admin.execute(f'drop database if exists "{name}" with (force)')
+        admin.execute(f"create database \"{name}\" template template0 encoding 'UTF8' locale 'C'")
+    url = with_database(pg_server, name)
+    ensure_raw_tables(url)
+    report = land_opendata(url, portal.base_url, KEY, watch=WATCH, http_config=FAST)
+    run_dbt(url, tmp_path_factory.mktemp("dbt_opendata_variants"))
+    return url, report
+
+
+def test_every_variant_lands_and_unknown_periodicities_are_counted_apart(
+    variant_warehouse, variant_portal
+):
+    url, report = variant_warehouse
+    portal = variant_portal
+    assert report.catalogue_total == 2140 and report.catalogue_variant == "POST getdatasetsre"
+    assert report.passports_fetched == 2140 and not report.failed_passports
+    unknown = portal.unknown_periodicity_uris
+    assert sorted(report.unknown_periodicity_datasets) == sorted(unknown)
+    assert report.unknown_periodicities == {"ежемесячно": 15, "by request": 15}
+    records = report.records
+    assert records["mektepter_kontingenti/data"]["read"] == 1_250
+    assert records["zhol_zhondeu_zhumystary/v2"]["modification_field"] == "updated_at"
+    assert records["zhol_zhondeu_zhumystary/v2"]["modification_field_from"] == (
+        "mapping or passport"
+    )
+    assert records["zhol_zhondeu_zhumystary/v1"]["modification_field_from"] == "watch file"
+    # the watermark is one of the records' own "+06:00" dates, sent back as it came
+    assert records["zhol_zhondeu_zhumystary/v2"]["watermark"].endswith("+06:00")
+    ((stats,),) = query(url, "select stats from raw.load_ledger where status = 'succeeded'")
+    assert stats["unknown_periodicity_total"] == 30
+    assert stats["unknown_periodicities"] == {"ежемесячно": 15, "by request": 15}
+    # landed as seen
+    seen = query(
+        url,
+        "select payload->>'periodicity', count(*) from raw.opendata_passports "
+        "where payload->>'periodicity' in ('ежемесячно', 'by request') group by 1 order by 1",
+    )
+    assert seen == [("by request", 15), ("ежемесячно", 15)]
+
+
+def test_the_marts_leave_unknown_periodicities_out_of_the_share(
+    variant_warehouse, scenario, variant_portal
+):
+    url, _ = variant_warehouse
+    portal = variant_portal
+    unknown = set(portal.unknown_periodicity_uris)
+    active = scenario.active(SNAPSHOT)
+    judged = [d for d in active if d.api_uri not in unknown]
+    fresh = [d for d in scenario.up_to_date(SNAPSHOT) if d.api_uri not in unknown]
+    totals = query(
+        url,
+        "select sum(datasets), sum(up_to_date), sum(unknown_periodicity), sum(archived) "
+        "from marts_candidate.opendata_freshness where snapshot_date = %s",
+        [SNAPSHOT],
+    )
+    assert totals == [(len(judged), len(fresh), len(unknown & {d.api_uri for d in active}), 40)]
+    growth = query(
+        url,
+        "select datasets, datasets_year_before from marts_candidate.opendata_catalog_growth "
+        "where as_of = %s",
+        [SNAPSHOT],
+    )
+    assert growth == [(2100, 1900)]  # unknown periodicity or not, they are on the lists
+    flagged = query(
+        url,
+        "select count(*) from intermediate.int_opendata_datasets__described "
+        "where periodicity_unknown",
+    )
+    assert flagged == [(30,)]
+
+
+def test_offset_dates_are_read_as_almaty_time(variant_warehouse, scenario):
+    url, _ = variant_warehouse
+    first = scenario.datasets[0]  # date-only "+06:00" in this variant
+    second = scenario.datasets[1]  # ISO time "+06:00"
+    rows = dict(
+        query(
+            url,
+            "select api_uri, modified_at from staging.stg_opendata__datasets "
+            "where api_uri in (%s, %s)",
+            [first.api_uri, second.api_uri],
+        )
+    )
+    assert rows[first.api_uri] == dt.datetime.combine(first.modified.date(), dt.time())
+    assert rows[second.api_uri] == second.modified
+
+
+def test_without_a_key_the_catalogue_and_named_versions_land_keyless(fresh_database, scenario):
+    knobs = Knobs(keyless_detailed=True)
+    watch = [WatchItem("zhol_zhondeu_zhumystary", "v2"), WatchItem("mektepter_kontingenti")]
+    with OpendataSandbox(scenario, knobs=knobs, api_key=KEY) as keyless:
+        with pytest.raises(OpendataError, match="name the version in the watch file"):
+            land_opendata(fresh_database, keyless.base_url, None, watch=watch, http_config=FAST)
+        report = land_opendata(
+            fresh_database, keyless.base_url, None, watch=watch[:1], http_config=FAST
+        )
+        asked = [r.path for r in keyless.requests if r.path.startswith("/api/")]
+    assert report.keyless and report.catalogue_total == 2140
+    # every passport but the one the failed load landed (zhol…/v2, read before it failed)
+    assert report.passports_skipped_without_key == report.passports_needed == 2139
+    assert report.passports_fetched == 0
+    assert report.records["zhol_zhondeu_zhumystary/v2"]["read"] == 60
+    assert report.records_variant == "/api/detailed keyless"
+    # the passport of the watched version still lands, and tells the modification field
+    assert report.records["zhol_zhondeu_zhumystary/v2"]["modification_field"] == "updated_at"
+    assert asked and all(p.startswith("/api/detailed/") and "apiKey" not in p for p in asked)
+    statuses = query(fresh_database, "select status from raw.load_ledger order by started_at")
+    assert statuses == [("failed",), ("succeeded",)]

@@ -212,3 +212,100 @@ def test_faults_are_retried_and_the_reads_still_reconcile(scenario):
     assert read.read == read.total == 12_500
     assert faults == {"error", "rate_limit", "disguised", "empty"}
     assert stats.retries >= 5 and stats.failures == 0
+
+
+# --- variants public clients show of the real portal (SOURCES.md section 2) ------------------
+
+SMALL = "zhol_zhondeu_zhumystary"  # 60 records, versions v1 and v2
+
+
+@pytest.mark.parametrize("status", [404, 405])
+def test_the_catalogue_falls_back_to_the_form_post_when_get_is_gone(scenario, status):
+    knobs = Knobs(catalogue_get_status=status, error_rate=0.3, retry_after=0, fault_seed=3)
+    with (
+        OpendataSandbox(scenario, knobs=knobs, api_key=KEY) as portal,
+        OpendataClient(portal.base_url, http_config=FAST) as client,
+    ):
+        catalogue = client.catalogue(page_size=500)
+        requests = [r for r in portal.requests if r.path != "/robots.txt"]
+    assert catalogue.total == len(catalogue.datasets) == 2140
+    assert client.catalogue_variant == "POST getdatasetsre"
+    # GET was asked once; every page after that by POST with the form, retried through faults
+    assert [r.status for r in requests if r.method == "GET"] == [status]
+    posts = [r for r in requests if r.method == "POST" and r.status == 200]
+    assert [dict(r.form)["page"] for r in posts] == ["1", "2", "3", "4", "5"]
+    assert all(
+        dict(r.form) == dict(r.form) | {"status": "PUBLISHED", "count": "500"} for r in posts
+    )
+    assert any(r.fault.value == "error" for r in requests if r.method == "POST")
+    # what raw records as a page's source names the endpoint that answered
+    some = catalogue.datasets[0]["apiUri"]
+    assert (
+        "/datasets/getdatasetsre?page=1&count=500&status=PUBLISHED" in (catalogue.source_urls[some])
+    )
+
+
+def test_the_default_catalogue_is_read_by_get(client):
+    client.catalogue_page(1, 10)
+    assert client.catalogue_variant == "GET getdatasets"
+
+
+def test_without_a_key_records_come_from_keyless_detailed(scenario):
+    with (
+        OpendataSandbox(scenario, knobs=Knobs(keyless_detailed=True), api_key=KEY) as portal,
+        OpendataClient(portal.base_url, None, http_config=FAST) as keyless,
+    ):
+        read = RecordsRead()
+        ids = [
+            r["id"] for page in keyless.iter_records(SMALL, "v2", read=read) for r in page.records
+        ]
+        with pytest.raises(AuthError, match="OPENDATA_API_KEY"):
+            keyless.mapping(SMALL)  # /api/v4 still needs a key: not even asked
+        paths = [r.path for r in portal.requests]
+    assert ids == [r["id"] for r in scenario.records[(SMALL, "v2")]] and read.read == 60
+    assert keyless.records_variant == "/api/detailed keyless"
+    assert all(p.startswith("/api/detailed/") for p in paths if p.startswith("/api/"))
+    assert not [p for p in paths if "apiKey" in p]
+
+
+def test_a_portal_that_wants_a_key_on_detailed_too_says_so(portal):
+    with (
+        OpendataClient(portal.base_url, None, http_config=FAST) as keyless,
+        pytest.raises(AuthError, match=r"without a key \(HTTP 403\).*OPENDATA_API_KEY"),
+    ):
+        list(keyless.iter_records(SMALL, "v2"))
+
+
+def test_a_dataset_published_as_version_data(scenario):
+    knobs = Knobs(data_version_uris=("mektepter_kontingenti",))
+    with (
+        OpendataSandbox(scenario, knobs=knobs, api_key=KEY) as portal,
+        OpendataClient(portal.base_url, KEY, http_config=FAST) as client,
+    ):
+        mapping = client.mapping("mektepter_kontingenti")
+        passport = client.passport("mektepter_kontingenti", "data")
+        read = RecordsRead()
+        for _ in client.iter_records("mektepter_kontingenti", "data", read=read):
+            pass
+        with pytest.raises(OpendataError, match="not found"):
+            client.passport("mektepter_kontingenti", "v1")
+    assert mapping.versions == ["data"] and mapping.latest == "data"
+    assert passport["fields"]["id"]["type"] == "Int"
+    assert read.read == read.total == 1_250
+
+
+def test_the_observer_sees_every_answer_and_never_the_key(scenario):
+    seen = []
+    with (
+        OpendataSandbox(scenario, api_key=KEY) as portal,
+        OpendataClient(portal.base_url, KEY, http_config=FAST, observer=seen.append) as client,
+    ):
+        client.catalogue_page(1, 5)
+        client.mapping(SMALL)
+        client.records_page(SMALL, "v2", {"size": 2})
+        with pytest.raises(OpendataError):
+            client.passport("no_such_dataset", "v1")
+    assert [(e.method, e.status) for e in seen] == [("GET", 200)] * 4
+    assert seen[-1].reason and "not found" in seen[-1].reason
+    assert all(KEY not in e.url and KEY not in (e.body or "") for e in seen)
+    assert '"totalCount":2140' in seen[0].body

@@ -9,14 +9,18 @@ import pytest
 from ingestion.opendata.parse import (
     AnswerError,
     DisguisedError,
+    date_format,
     decode,
+    latest_moment,
     modification_field,
     parse_catalogue_page,
     parse_detailed,
     parse_mapping,
+    parse_moment,
     parse_passport,
     range_source,
     redact,
+    unknown_periodicity,
 )
 from ingestion.opendata.watch import WatchItem, WatchListError, parse_watch_list
 
@@ -93,11 +97,21 @@ def test_a_mapping_without_versions_is_an_error():
         parse_mapping({"x": {}, "y": {}}, "z")
 
 
-def test_passport_periodicity_must_be_known():
-    assert parse_passport({"fields": {}, "periodicity": "yearly"}, "x", "v1")["periodicity"]
+def test_version_data_is_a_version_and_a_numbered_one_wins_over_it():
+    only_data = parse_mapping({"addr": {"mappings": {"data": {"properties": {"id": {}}}}}}, "addr")
+    assert only_data.versions == ["data"] and only_data.latest == "data"
+    both = parse_mapping({"x": {"mappings": {"data": {}, "v2": {}}}}, "x")
+    assert both.versions == ["data", "v2"] and both.latest == "v2"
+
+
+def test_an_unknown_periodicity_is_landed_as_seen_and_told_apart():
+    for known in ("yearly", "irregular", None, ""):
+        passport = parse_passport({"fields": {}, "periodicity": known}, "x", "v1")
+        assert unknown_periodicity(passport) is None
     assert parse_passport({"fields": {}}, "x", "v1") == {"fields": {}}
-    with pytest.raises(AnswerError, match="unknown periodicity"):
-        parse_passport({"fields": {}, "periodicity": "hourly"}, "x", "v1")
+    for seen in ("ежемесячно", "by request", "Yearly"):
+        passport = parse_passport({"fields": {}, "periodicity": seen}, "x", "v1")
+        assert passport["periodicity"] == seen and unknown_periodicity(passport) == seen
 
 
 def test_modification_field_is_a_date_with_a_known_name():
@@ -106,6 +120,46 @@ def test_modification_field_is_a_date_with_a_known_name():
     )
     assert modification_field({"modified": {"type": "text"}}) is None
     assert modification_field({"id": {"type": "long"}}) is None
+
+
+def test_an_es2_mapping_types_dates_string_so_the_passport_decides():
+    mapped = {"id": {"type": "long"}, "modified": {"type": "string"}}
+    assert modification_field(mapped) is None
+    assert modification_field(mapped, {"modified": {"type": "Datetime"}}) == "modified"
+    assert modification_field(mapped, {"modified": {"type": "String"}}) is None
+    # the passport alone is enough (no mapping read, e.g. without a key)
+    assert modification_field({}, {"updated_at": {"type": "Datetime"}}) == "updated_at"
+
+
+# --- dates ------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("value", "label", "iso"),
+    [
+        ("2016-03-29+06:00", "date+offset", "2016-03-29T00:00:00+06:00"),
+        ("2016-03-29T10:00:00+06:00", "datetime+offset", "2016-03-29T10:00:00+06:00"),
+        ("2016-03-29T10:00:00Z", "datetime+Z", "2016-03-29T10:00:00+00:00"),
+        ("2016-03-29T10:00:00", "datetime", "2016-03-29T10:00:00+06:00"),  # local: Almaty
+        ("2016-03-29", "date", "2016-03-29T00:00:00+06:00"),
+        ("29.03.2016", "other", None),
+        (1459202400, "other", None),
+    ],
+)
+def test_dates_in_every_form_the_portal_sends(value, label, iso):
+    assert date_format(value) == label
+    moment = parse_moment(value)
+    assert (moment.isoformat() if moment else None) == iso
+
+
+def test_the_latest_of_mixed_date_forms_is_taken_by_moment_not_by_text():
+    # as text the 12:00 one is the largest; as moments 10:00 UTC (16:00 in Almaty) is later
+    values = ["2016-03-29+06:00", "2016-03-29T12:00:00+06:00", "2016-03-29T10:00:00Z", None]
+    assert latest_moment(values) == "2016-03-29T10:00:00Z"
+    assert latest_moment(["2016-03-29T00:30:00", "2016-03-29T01:00:00+07:00"]) == (
+        "2016-03-29T00:30:00"  # 01:00 at +07:00 is 00:00 at +06:00
+    )
+    assert latest_moment([None]) is None
 
 
 # --- paging requests --------------------------------------------------------------------------
@@ -149,11 +203,13 @@ def test_watch_list_with_header_comments_and_optional_cells():
         "medicinalyq_mekemeler,\n"
         "mektepter_kontingenti,v1\n"
         "zhol_zhondeu_zhumystary,v2,record_id\n"
+        "adres_register,data,,changed_on\n"
     )
     assert parse_watch_list(text) == [
         WatchItem("medicinalyq_mekemeler"),
         WatchItem("mektepter_kontingenti", "v1"),
         WatchItem("zhol_zhondeu_zhumystary", "v2", "record_id"),
+        WatchItem("adres_register", "data", None, "changed_on"),
     ]
 
 
@@ -163,13 +219,16 @@ def test_plain_text_watch_list():
 
 def test_every_problem_of_a_watch_list_is_reported_with_its_line():
     with pytest.raises(WatchListError) as caught:
-        parse_watch_list("ok\nbad uri\nx,version1\nok\ny,v1,k,extra\n", source="watch.csv")
+        parse_watch_list(
+            "ok\nbad uri\nx,version1\nok\ny,v1,k,m,extra\nz,v1,k,bad-field\n", source="watch.csv"
+        )
     message = str(caught.value)
     assert message.startswith("watch.csv: invalid watch list")
     for expected in (
         "line 2: not an apiUri",
         "line 3: version",
         "line 4: ok/latest already",
-        "line 5: more than three cells",
+        "line 5: more than four cells",
+        "line 6: not a field name: 'bad-field'",
     ):
         assert expected in message

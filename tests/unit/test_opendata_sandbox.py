@@ -183,6 +183,86 @@ def test_request_log_never_holds_the_key(portal):
     assert portal.request_log[-1] == (f"/api/v4/mapping/{BIG}?apiKey=***", 200)
 
 
+# --- variants of the real portal (knobs off by default) -------------------------------------
+
+
+def test_by_default_no_variant_shows(portal, scenario):
+    entry = get(portal, "/datasets/getdatasets", page=1, count=1).json()["datasets"][0]
+    assert entry["modifiedDate"] == scenario.datasets[0].catalogue_entry()["modifiedDate"]
+    assert "+" not in entry["modifiedDate"] and "owner" in entry
+    mapping = get(portal, "/api/v4/mapping/" + BIG, apiKey=portal.api_key).json()
+    assert mapping[BIG]["mappings"]["v1"]["properties"]["modified"] == {"type": "date"}
+    periodicities = {
+        get(portal, f"/meta/{d.api_uri}/{d.latest_version}").json()["periodicity"]
+        for d in scenario.datasets[:40]
+    }
+    assert periodicities <= set(ALLOWANCE_DAYS)
+
+
+def test_the_form_post_serves_the_catalogue_and_wants_status_published(portal):
+    url = portal.base_url + "/datasets/getdatasetsre"
+    page = requests.post(url, data={"page": 2, "count": 5, "status": "PUBLISHED"}, timeout=5)
+    listed = get(portal, "/datasets/getdatasets", page=2, count=5).json()
+    assert page.status_code == 200 and page.json() == listed
+    unpublished = requests.post(url, data={"page": 1, "count": 5}, timeout=5).json()
+    assert unpublished["code"] == 400 and "PUBLISHED" in unpublished["message"]
+    other = requests.post(portal.base_url + "/meta/x/v1", data={}, timeout=5)
+    assert other.status_code == 405
+    assert portal.requests[-1].method == "POST"
+
+
+@pytest.mark.parametrize("status", [404, 405])
+def test_getdatasets_can_answer_404_or_405(scenario, status):
+    with OpendataSandbox(scenario, knobs=Knobs(catalogue_get_status=status)) as gone:
+        assert get(gone, "/datasets/getdatasets", page=1, count=5).status_code == status
+        posted = requests.post(
+            gone.base_url + "/datasets/getdatasetsre",
+            data={"page": 1, "count": 5, "status": "PUBLISHED"},
+            timeout=5,
+        )
+        assert posted.json()["totalCount"] == 2140
+
+
+def test_variant_knobs_dates_mappings_versions_periodicity_and_dropped_fields(scenario):
+    knobs = Knobs(
+        offset_dates=True,
+        es2_mappings=True,
+        data_version_uris=("mektepter_kontingenti",),
+        unknown_periodicities=4,
+        dropped_catalogue_fields=("modifiedDate", "owner.fullnameRu"),
+        keyless_detailed=True,
+    )
+    with OpendataSandbox(scenario, knobs=knobs) as variant:
+        first = get(variant, "/datasets/getdatasets", page=1, count=4).json()["datasets"]
+        mapping = get(variant, "/api/v4/mapping/" + BIG, apiKey=variant.api_key).json()
+        data_mapping = get(
+            variant, "/api/v4/mapping/mektepter_kontingenti", apiKey=variant.api_key
+        ).json()
+        records = data(variant, {"size": 3}, "mektepter_kontingenti", "data").json()
+        gone_v1 = data(variant, {"size": 3}, "mektepter_kontingenti", "v1").json()
+        keyless = get(variant, f"/api/detailed/{BIG}/v1", source='{"size": 2}')
+        keyless_v4 = get(variant, f"/api/v4/{BIG}/v1", source='{"size": 2}')
+        dated = data(variant, {"size": 2}).json()["data"]
+        unknown = {
+            uri: get(variant, f"/meta/{uri}/{scenario.by_uri[uri].latest_version}").json()
+            for uri in variant.unknown_periodicity_uris
+        }
+    # every other catalogue entry is date-only with the offset, the others ISO times with it
+    created = [entry["createdDate"] for entry in first]
+    assert [len(c) for c in created] == [16, 25, 16, 25] and all(
+        c.endswith("+06:00") for c in created
+    )
+    assert all("modifiedDate" not in e and e["owner"] == {} for e in first)
+    assert mapping[BIG]["mappings"]["v1"]["properties"]["modified"] == {"type": "string"}
+    assert mapping[BIG]["mappings"]["v1"]["properties"]["id"] == {"type": "long"}
+    assert list(data_mapping["mektepter_kontingenti"]["mappings"]) == ["data"]
+    assert records["totalCount"] == 1_250 and gone_v1["code"] == 404
+    assert keyless.status_code == 200 and keyless_v4.status_code == 403
+    assert all(len(r["modified"]) == 16 and r["modified"].endswith("+06:00") for r in dated)
+    assert len(unknown) == 4
+    assert {p["periodicity"] for p in unknown.values()} == {"ежемесячно", "by request"}
+
+
 # --- faults -----------------------------------------------------------------------------------
 
 
@@ -233,6 +313,10 @@ def test_knobs_are_validated():
         Knobs(error_rate=0.7, empty_rate=0.5)
     with pytest.raises(ValueError):
         Knobs(result_window=0)
+    with pytest.raises(ValueError, match="404 or 405"):
+        Knobs(catalogue_get_status=500)
+    with pytest.raises(ValueError, match="not in the scenario"):
+        OpendataSandbox(build_scenario(), knobs=Knobs(data_version_uris=("no_such",)))
 
 
 # --- command line and watch list ------------------------------------------------------------
@@ -259,6 +343,13 @@ def test_help_describes_every_knob():
         "--empty-rate",
         "--result-window",
         "--fault-seed",
+        "--data-version",
+        "--es2-mappings",
+        "--offset-dates",
+        "--catalogue-get-status",
+        "--keyless-detailed",
+        "--unknown-periodicities",
+        "--drop-catalogue-field",
     ):
         assert flag in result.stdout
 
@@ -282,6 +373,19 @@ def test_flags_become_knobs():
             "9",
             "--crawl-delay",
             "1",
+            "--data-version",
+            "a1",
+            "--data-version",
+            "b2",
+            "--es2-mappings",
+            "--offset-dates",
+            "--catalogue-get-status",
+            "405",
+            "--keyless-detailed",
+            "--unknown-periodicities",
+            "7",
+            "--drop-catalogue-field",
+            "modifiedDate",
         ]
     )
     assert knobs_from_args(args) == Knobs(
@@ -293,7 +397,15 @@ def test_flags_become_knobs():
         empty_rate=0.01,
         result_window=500,
         fault_seed=9,
+        data_version_uris=("a1", "b2"),
+        es2_mappings=True,
+        offset_dates=True,
+        catalogue_get_status=405,
+        keyless_detailed=True,
+        unknown_periodicities=7,
+        dropped_catalogue_fields=("modifiedDate",),
     )
+    assert knobs_from_args(build_parser().parse_args([])) == Knobs()
 
 
 def test_main_serves_until_stopped(capsys):

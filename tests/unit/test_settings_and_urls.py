@@ -78,6 +78,8 @@ def test_redact_hides_the_password_only():
         ["warehouse", "start"],
         ["warehouse", "stop"],
         ["warehouse", "url"],
+        ["probe"],
+        ["probe", "opendata"],
     ],
 )
 def test_every_command_has_help(args):

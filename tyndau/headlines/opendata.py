@@ -11,7 +11,9 @@ order by as_of desc
 limit 1
 """
 FRESHNESS_QUERY = """
-select sum(datasets), sum(up_to_date), sum(archived), count(*) filter (where datasets > 0)
+select
+    sum(datasets), sum(up_to_date), sum(archived), count(*) filter (where datasets > 0),
+    sum(unknown_periodicity)
 from marts.opendata_freshness
 where snapshot_date = %s
 """
@@ -33,7 +35,9 @@ def headline(warehouse_url: str) -> str:
         if growth is None:
             return "Open data: no catalogue landed yet."
         as_of, datasets, year_before, growth_share = growth
-        total, up_to_date, archived, bodies = conn.execute(FRESHNESS_QUERY, [as_of]).fetchone()
+        total, up_to_date, archived, bodies, unknown = conn.execute(
+            FRESHNESS_QUERY, [as_of]
+        ).fetchone()
         extremes = conn.execute(EXTREMES_QUERY, [as_of, bodies]).fetchall()
     change = f", {float(growth_share) * 100:+.1f}%" if growth_share is not None else ""
     lines = [
@@ -42,8 +46,10 @@ def headline(warehouse_url: str) -> str:
         + (f"{up_to_date / total * 100:.1f}% up to date" if total else "none to judge")
     ]
     if total:
+        unjudged = f" and {unknown:,} of an unknown periodicity" if unknown else ""
         lines.append(
-            f"  {bodies} owning bodies; {archived:,} archived datasets left out of the shares"
+            f"  {bodies} owning bodies; {archived:,} archived datasets{unjudged} left out of "
+            "the shares"
         )
     if len(extremes) == 2:
         (best, best_n, best_share), (worst, worst_n, worst_share) = extremes

@@ -3,7 +3,8 @@
 --
 -- Up to date at D (CALIBRATION.md section 3): D − (last modification on or before D) does not
 -- exceed the periodicity's allowance; irregular counts as up to date; a dataset without a
--- known periodicity does not. The last modification on or before D is the latest modifiedDate
+-- known periodicity does not (one whose passport says an unknown value is flagged
+-- periodicity_unknown, and the marts leave it out of the share). The last modification on or before D is the latest modifiedDate
 -- ever observed that is not after D; when every observed one is after D (the dataset changed
 -- since, and its state at D was never seen), its creation date stands in, which can only make
 -- it look late: `state_unobserved` flags those rows, a lower bound rather than a measurement.
@@ -66,6 +67,7 @@ judged as (
         existing.created_on,
         existing.periodicity,
         existing.allowance_days,
+        coalesce(existing.periodicity_unknown, false) as periodicity_unknown,
         existing.archived,
         coalesce(known_modifications.modified_on_or_before, existing.created_on)
             as last_modified_on,
@@ -88,6 +90,7 @@ select
     created_on,
     periodicity,
     allowance_days,
+    periodicity_unknown,
     archived,
     last_modified_on,
     snapshot_date - last_modified_on as days_since_modified,

@@ -23,6 +23,7 @@ passports as (
 ),
 
 -- Days an update may be late and the dataset still count as up to date; irregular: always.
+-- The known periodicities: a passport value not listed here is an unknown periodicity.
 allowances (periodicity, allowance_days) as (
 
     values
@@ -66,6 +67,11 @@ described as (
         current_passports.version,
         current_passports.periodicity,
         allowances.allowance_days,
+        -- the passport says a periodicity, but none of the known ones: cannot be judged
+        coalesce(
+            current_passports.periodicity is not null and allowances.periodicity is null,
+            false
+        ) as periodicity_unknown,
         coalesce(current_passports.archived, false) as archived,
         current_passports.api_uri is not null as has_passport
     from datasets

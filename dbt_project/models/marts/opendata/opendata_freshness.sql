@@ -14,11 +14,15 @@ body_counts as (
     select
         snapshot_date,
         gov_body_name_ru,
-        -- archived datasets leave the denominator
-        count(*) filter (where not archived) as datasets,
-        count(*) filter (where not archived and up_to_date) as up_to_date,
+        -- archived datasets and those of an unknown periodicity leave the denominator
+        count(*) filter (where not archived and not periodicity_unknown) as datasets,
+        count(*) filter (where not archived and not periodicity_unknown and up_to_date)
+            as up_to_date,
         count(*) filter (where archived) as archived,
-        count(*) filter (where not archived and state_unobserved) as state_unobserved
+        count(*) filter (
+            where not archived and not periodicity_unknown and state_unobserved
+        ) as state_unobserved,
+        count(*) filter (where not archived and periodicity_unknown) as unknown_periodicity
     from states
     where gov_body_name_ru is not null
     group by snapshot_date, gov_body_name_ru
@@ -69,7 +73,8 @@ final as (
             as up_to_date_share,
         cast(body_counts.archived as integer) as archived,
         cast(body_counts.state_unobserved as integer) as state_unobserved,
-        cast(ranks.up_to_date_rank as integer) as up_to_date_rank
+        cast(ranks.up_to_date_rank as integer) as up_to_date_rank,
+        cast(body_counts.unknown_periodicity as integer) as unknown_periodicity
     from body_counts
     left join ranks
         on body_counts.snapshot_date = ranks.snapshot_date

@@ -9,15 +9,26 @@ observations as (
 
 ),
 
-modifications as (
+typed as (
 
     select
         api_uri,
-        cast(payload ->> 'modifiedDate' as timestamp) as modified_at,
-        min(observed_at) as first_observed_at
+        {{ opendata_local_time("payload ->> 'modifiedDate'") }} as modified_at,
+        observed_at
     from observations
     where nullif(payload ->> 'modifiedDate', '') is not null
-    group by api_uri, cast(payload ->> 'modifiedDate' as timestamp)
+
+),
+
+modifications as (
+
+    -- the same moment written two ways (e.g. with and without +06:00) is one modification
+    select
+        api_uri,
+        modified_at,
+        min(observed_at) as first_observed_at
+    from typed
+    group by api_uri, modified_at
 
 )
 

@@ -31,9 +31,9 @@ renamed as (
         nullif(trim(payload ->> 'descriptionRu'), '') as description_ru,
         nullif(trim(payload ->> 'descriptionKk'), '') as description_kk,
         nullif(trim(payload -> 'owner' ->> 'fullnameRu'), '') as gov_body_name_ru,
-        -- local time (Asia/Almaty) as the portal writes it; an offset, if any, is ignored
-        cast(nullif(payload ->> 'createdDate', '') as timestamp) as created_at,
-        cast(nullif(payload ->> 'modifiedDate', '') as timestamp) as modified_at,
+        -- local time (Asia/Almaty); a value with an offset is converted to it
+        {{ opendata_local_time("payload ->> 'createdDate'") }} as created_at,
+        {{ opendata_local_time("payload ->> 'modifiedDate'") }} as modified_at,
         cast(payload ->> 'views' as bigint) as views,
         observed_at,
         load_id,

@@ -26,14 +26,16 @@ versions as (
     select
         latest.api_uri,
         published.version,
-        cast(substring(published.version from 2) as integer) as version_number,
+        -- "data" (the address registers' only version) ranks below v1 [assumed]
+        coalesce(cast(substring(published.version from '^v([0-9]+)$') as integer), 0)
+            as version_number,
         latest.observed_at,
         latest.load_id,
         latest.source_url
     from latest
     cross join lateral jsonb_object_keys(latest.payload -> 'mappings') as published (version)
     where latest.observation_rank = 1
-        and published.version ~ '^v[0-9]+$'
+        and published.version ~ '^(v[0-9]+|data)$'
 
 ),
 

@@ -25,10 +25,12 @@ renamed as (
     select
         api_uri,
         version,
-        cast(substring(version from '^v([0-9]+)$') as integer) as version_number,
+        -- "data" (the address registers' only version) ranks below v1 [assumed]
+        coalesce(cast(substring(version from '^v([0-9]+)$') as integer), 0) as version_number,
+        -- as seen: a value outside the known ones is kept and counted apart downstream
         nullif(trim(payload ->> 'periodicity'), '') as periodicity,
         cast(payload ->> 'archived' as boolean) as archived,
-        cast(nullif(payload ->> 'modifiedDate', '') as timestamp) as modified_at,
+        {{ opendata_local_time("payload ->> 'modifiedDate'") }} as modified_at,
         nullif(trim(payload ->> 'fullnameRu'), '') as gov_body_name_ru,
         nullif(trim(payload ->> 'descriptionRu'), '') as description_ru,
         cast(
