@@ -328,6 +328,54 @@ def probe() -> None:
     """
 
 
+@probe.command("dialog")
+@click.option(
+    "--blog",
+    "blog_ids",
+    type=int,
+    multiple=True,
+    metavar="BLOG_ID",
+    help="A blog to read (repeatable; default: every blog of DIALOG_BLOGS_FILE).",
+)
+@click.option(
+    "--base-url",
+    help="The portal (default: DIALOG_BASE_URL, e.g. https://dialog.egov.kz).",
+)
+@click.option(
+    "--delay",
+    type=click.FloatRange(0),
+    default=1.0,
+    show_default=True,
+    help="Seconds between two requests (on top of robots.txt's Crawl-delay).",
+)
+def probe_dialog_command(blog_ids: tuple[int, ...], base_url: str | None, delay: float) -> None:
+    """Page 1, the last page and the page past it of a few Open Dialogue blogs.
+
+    Reads robots.txt and the language switch, then per blog page 1, the pager's last page and
+    the page after it (3 requests a blog), and prints: who the page says the blog belongs to
+    beside the registry's name (a wrong id shows here, before a crawl of hours); the pager;
+    what the portal serves past the end; on how many cards each field of SOURCES.md section 1
+    matched and in which variant (text before or after the info list, bare or in paragraphs;
+    answers inside or after the card; № before the number; one or several answers); and every
+    card it could not read, with the reason. Exits 1 when a required field matched no card.
+    """
+    from ingestion.dialog.registry import read_registry
+    from tyndau.probe.dialog import probe_dialog
+
+    settings = load_settings()
+    url = (base_url or settings.dialog_base_url or "").rstrip("/")
+    if not url:
+        _fail("no portal to probe: set DIALOG_BASE_URL or give --base-url")
+    registry = {}
+    if settings.dialog_blogs_file and Path(settings.dialog_blogs_file).is_file():
+        registry = {blog.blog_id: blog for blog in read_registry(settings.dialog_blogs_file)}
+    if not blog_ids:
+        blog_ids = tuple(registry)
+    if not blog_ids:
+        _fail("no blog to probe: give --blog BLOG_ID (e.g. 294912) or set DIALOG_BLOGS_FILE")
+    sys.exit(probe_dialog(url, blog_ids, settings.state_dir, registry=registry, delay=delay))
+
+
 @probe.command("opendata")
 @click.option(
     "--base-url",

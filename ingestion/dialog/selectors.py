@@ -72,3 +72,8 @@ CARDS_PER_PAGE = 10
 #: A complete page ends with the closing html tag. [seen: any page] Nothing else about the end
 #: of a page is known: no footer or other element may be required.
 PAGE_END_PATTERN = re.compile(rb"</html\s*>\s*$", re.IGNORECASE)
+
+# -- the blog's owner, as its page names it (for `tyndau probe dialog`) ------------------------
+
+#: The page's heading, then its title: who the blog belongs to. [assumed]
+BLOG_OWNER_XPATHS = ("//h1", "//title")
