@@ -28,6 +28,7 @@ from typing import NamedTuple
 from ingestion.common.http import FetchError, PoliteSession
 from ingestion.dialog.load import TO_THE_END
 from ingestion.dialog.parse import CARD_DESCRIPTION, ListingPage, is_complete_page, parse_listing
+from ingestion.dialog.selectors import CARDS_PER_PAGE
 
 log = logging.getLogger(__name__)
 
@@ -148,6 +149,8 @@ class BlogWalk:
     lowest_on: dt.date | None = None  # the oldest submission date read
     reached_end: bool = False  # read to the end of the listing
     owed: list[dt.date] = field(default_factory=list)  # gaps, as dates to read past
+    last_page: int = 0  # the page number last read
+    resumed_at: int | None = None  # the page a resumed crawl went on from
 
     def read(self, page: ListingPage) -> None:
         self.pages_fetched += 1
@@ -212,8 +215,15 @@ class DialogCrawler:
         *,
         stop: IncrementalStop | None = None,
         walk: BlogWalk | None = None,
+        resume_at: int | None = None,
     ) -> Iterator[tuple[str, ListingPage]]:
-        """Yield ``(url, page)`` for pages 1..totalPages of one blog (an empty page ends it too).
+        """Yield ``(url, page)`` for pages 1..totalPages of one blog, and past the pager's last
+        while the last page read is full: a pager may understate. An empty, short or repeated
+        page past it ends the walk.
+
+        ``resume_at`` (a first crawl killed before it ended, see ``WalkState.resume_at``) skips
+        from page 1 to that page: the pages between were landed by the killed run, and new
+        appeals only push cards further down.
 
         ``stop`` (incremental mode) ends the walk after the first settled page once the walk has
         read past ``stop.reach_on``. A page that stays broken is recorded in
@@ -228,9 +238,10 @@ class DialogCrawler:
         newest: dt.date | None = None
         previous_numbers: list[str] | None = None
         gap_open = False  # a page failed and no page has been read after it yet
+        look_further = False  # the last page read was full: the listing may go on
         page_no = 1
         while True:
-            if total is not None and page_no > total:
+            if total is not None and page_no > total and not look_further:
                 walk.stop_reason, walk.reached_end = "end of listing", True
                 break
             url = self.listing_url(blog_id, page_no)
@@ -251,16 +262,22 @@ class DialogCrawler:
             if page.is_empty and (page_no == 1 or (total is not None and page_no < total)):
                 walk.stop_reason = f"unrecognised page {page_no}"
                 raise UnrecognisedListing(url, page_no)
-            yield url, page
-            if page.is_empty:
-                walk.stop_reason, walk.reached_end = f"empty page {page_no}", True
-                break
             numbers = [card["number"] for card in page.cards]
-            if total is None and numbers == previous_numbers:
-                log.warning("%s repeats the previous page and has no pager: stopping", url)
+            if numbers and numbers == previous_numbers:  # e.g. the last page again past it
+                log.info("%s repeats the previous page: the end of the listing", url)
                 walk.stop_reason, walk.reached_end = f"repeated page {page_no}", True
                 break
+            walk.last_page = page_no
+            yield url, page
+            if page.is_empty:  # past the pager's last: its end, as the pager says
+                past = total is not None and page_no > total
+                walk.stop_reason = "end of listing" if past else f"empty page {page_no}"
+                walk.reached_end = True
+                break
             previous_numbers = numbers
+            look_further = total is not None and (
+                page_no >= total and page.card_elements >= CARDS_PER_PAGE
+            )
             if page_no == 1 and page.cards:
                 newest = max(submitted_dates(page))
             if (
@@ -273,6 +290,11 @@ class DialogCrawler:
                 )
                 walk.stop_reason = f"settled page {page_no}"
                 break
+            if page_no == 1 and resume_at is not None and resume_at > 2:
+                log.info("blog %s: resuming the killed crawl at page %s", blog_id, resume_at)
+                walk.resumed_at = page_no = resume_at
+                previous_numbers = None
+                continue
             page_no += 1
         if gap_open and walk.lowest_on is not None:
             walk.owed.append(TO_THE_END)  # nothing read after the gap: the next walk goes on
@@ -298,9 +320,10 @@ def crawl_blog(
     stop: IncrementalStop | None = None,
     failed_pages: list[FailedPage] | None = None,
     walk: BlogWalk | None = None,
+    resume_at: int | None = None,
 ) -> Iterator[tuple[str, ListingPage]]:
     """One blog, on its own: ``(url, page)`` per page; failed pages go to ``failed_pages``."""
     crawler = DialogCrawler(session, base_url)
     if failed_pages is not None:
         crawler.failed_pages = failed_pages
-    yield from crawler.crawl_blog(blog_id, stop=stop, walk=walk)
+    yield from crawler.crawl_blog(blog_id, stop=stop, walk=walk, resume_at=resume_at)

@@ -38,6 +38,7 @@ from ingestion.dialog.load import (
     land_pages,
     land_walk,
     now,
+    record_walk_progress,
     walk_states,
 )
 from ingestion.dialog.registry import Blog, read_registry
@@ -221,6 +222,7 @@ class _Landing:
         self.options = options
         self.crawler = DialogCrawler(session, base_url, failed_pages=report.failed_pages)
         self.pending: list[ObservedPage] = []  # pages read, not yet landed
+        self.resumable: BlogWalk | None = None  # the first crawl of a blog under way
 
     def run(self, blogs: list[Blog], states: dict[int, WalkState]) -> None:
         unrecognised_in_a_row = 0
@@ -251,8 +253,12 @@ class _Landing:
         requests_before = self.session.stats.requests
         walk = BlogWalk(blog.blog_id)
         stop = self._stop_rule(blog, state)
+        first_crawl = state.reach_on == TO_THE_END and not self.options.full_refresh
+        self.resumable = walk if first_crawl else None
+        resume_at = state.resume_at if first_crawl else None
         try:
-            for url, page in self.crawler.crawl_blog(blog.blog_id, stop=stop, walk=walk):
+            pages = self.crawler.crawl_blog(blog.blog_id, stop=stop, walk=walk, resume_at=resume_at)
+            for url, page in pages:
                 self.pending.append(ObservedPage(blog.blog_id, url, page, now()))
                 report.pages_fetched += 1
                 report.cards_seen += len(page.cards) + len(page.rejects)
@@ -316,6 +322,7 @@ class _Landing:
             # to the end of the listing; null: nothing owed).
             "reach_before": _position(state.reach_on),
             "reach_after": _position(reach_after),
+            "resumed_at_page": walk.resumed_at,
         }
 
     def _stop_rule(self, blog: Blog, state: WalkState) -> IncrementalStop | None:
@@ -329,12 +336,22 @@ class _Landing:
         if not self.pending and walk is None:
             return
         if walk is None:
-            landed = land_pages(self.conn, self.report.load_id, self.pending)
+            with self.conn.transaction():
+                landed = land_pages(self.conn, self.report.load_id, self.pending)
+                self._record_progress()
         else:
             landed = land_walk(self.conn, self.report.load_id, self.pending, walk)
         self.pending = []
         self.report.rows_inserted += landed.appeals
         self.report.reject_rows_inserted += landed.rejects
+
+    def _record_progress(self) -> None:
+        """A first crawl resumes after its last landed page, or at its first broken one."""
+        walk = self.resumable
+        if walk is None or not walk.last_page:
+            return
+        page = min([walk.last_page, *(number for number, _ in walk.failed)])
+        record_walk_progress(self.conn, self.report.load_id, walk.blog_id, page)
 
     def _flush_quietly(self) -> None:
         try:

@@ -65,6 +65,10 @@ DIALOG_DDL = (
     "not null, requests integer not null, stop_reason text not null, failed_pages jsonb not "
     "null, lowest_id bigint, reach_id bigint, lowest_on date, reach_on date, primary key "
     "(load_id, blog_id))",
+    # Where a blog's first crawl had got to, committed with each batch: a killed crawl of a
+    # large blog resumes there instead of from page 1. Gone once the blog's walk is recorded.
+    "create table if not exists raw.dialog_walk_progress (blog_id bigint primary key, load_id "
+    "uuid not null, resume_page integer not null, updated_at timestamptz not null)",
     # walks recorded before positions were dates (lowest_id, reach_id: question ids) migrate
     "alter table raw.dialog_walks add column if not exists lowest_on date",
     "alter table raw.dialog_walks add column if not exists reach_on date",
@@ -152,6 +156,7 @@ class WalkState:
 
     reach_on: dt.date | None = TO_THE_END  # never walked: to the end
     lowest_on: dt.date | None = None
+    resume_at: int | None = None  # a first crawl was killed after landing pages up to here
 
 
 def ensure_raw_schema(conn: psycopg.Connection) -> None:
@@ -244,23 +249,45 @@ def land_walk(
                 walk.reach_on,
             ),
         )
+        conn.execute("delete from raw.dialog_walk_progress where blog_id = %s", (walk.blog_id,))
     return landed
 
 
+def record_walk_progress(
+    conn: psycopg.Connection, load_id: uuid.UUID, blog_id: int, resume_page: int
+) -> None:
+    """Where a first crawl of ``blog_id`` can resume: run in the transaction of the batch that
+    landed the pages before it."""
+    conn.execute(
+        "insert into raw.dialog_walk_progress values (%s, %s, %s, clock_timestamp()) "
+        "on conflict (blog_id) do update set load_id = excluded.load_id, "
+        "resume_page = excluded.resume_page, updated_at = excluded.updated_at",
+        (blog_id, load_id, resume_page),
+    )
+
+
 def walk_states(conn: psycopg.Connection) -> dict[int, WalkState]:
-    """Each walked blog → where its next walk starts from (its latest recorded walk). A walk
-    recorded before positions were dates, owing a question id, owes the end: its debt cannot
-    be placed on the listing any more, and one walk to the end pays it."""
+    """Each walked blog → where its next walk starts from (its latest recorded walk, and where a
+    killed first crawl got to). A walk recorded before positions were dates, owing a question
+    id, owes the end: its debt cannot be placed on the listing any more, and one walk to the
+    end pays it."""
     rows = conn.execute(
         "select distinct on (blog_id) blog_id, reach_on, lowest_on, reach_id "
         "from raw.dialog_walks order by blog_id, walked_at desc"
     ).fetchall()
-    return {
+    states = {
         blog_id: WalkState(
             TO_THE_END if reach_on is None and reach_id is not None else reach_on, lowest_on
         )
         for blog_id, reach_on, lowest_on, reach_id in rows
     }
+    for blog_id, page in conn.execute(
+        "select blog_id, resume_page from raw.dialog_walk_progress"
+    ).fetchall():
+        state = states.get(blog_id, WalkState())
+        if state.reach_on == TO_THE_END:  # only a crawl owed to the end resumes
+            states[blog_id] = WalkState(state.reach_on, state.lowest_on, page)
+    return states
 
 
 def appeal_row(load_id: uuid.UUID, observed: ObservedPage, record: dict) -> tuple:

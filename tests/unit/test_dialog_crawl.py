@@ -159,7 +159,8 @@ def test_a_broken_first_page_ends_the_blog():
 def test_a_server_ignoring_the_page_number_does_not_loop_forever():
     same = page([card(30, DAY), card(29, DAY)], None)
     session = ScriptedSession({url(7, n): same for n in range(1, 50)})
-    assert len(list(crawl_blog(session, BASE, 7))) == 2
+    pages = list(crawl_blog(session, BASE, 7))
+    assert len(pages) == 1 and len(session.requested) == 3  # the repeat read, not yielded
 
 
 # -- incremental mode --------------------------------------------------------------------------
@@ -207,7 +208,9 @@ def test_incremental_goes_on_while_a_page_holds_an_unknown_appeal():
 
 def test_incremental_with_nothing_known_is_a_full_crawl():
     stop = IncrementalStop(lookup({}), lookback_days=30)
-    assert len(list(crawl_blog(ScriptedSession(ten_pages(7)), BASE, 7, stop=stop))) == 10
+    pages = list(crawl_blog(ScriptedSession(ten_pages(7)), BASE, 7, stop=stop))
+    # the pager's last page is full: one more look, an empty page, ends it
+    assert len(pages) == 11 and pages[-1][1].is_empty
 
 
 def test_a_page_with_rejects_is_never_settled():
@@ -312,7 +315,7 @@ def test_an_incremental_walk_does_not_stop_before_what_it_owes():
 def test_an_incremental_walk_owing_everything_goes_to_the_end():
     stop = IncrementalStop(lookup(known(range(1, 96))), lookback_days=30, reach_on=TO_THE_END)
     walk, pages = walk_of(ten_pages(7), stop)
-    assert len(pages) == 10 and walk.stop_reason == "end of listing"
+    assert len(pages) == 11 and walk.stop_reason == "end of listing"
     assert walk.reach_after(TO_THE_END, None) is None
 
 
@@ -335,3 +338,45 @@ def test_a_walk_that_read_nothing_owes_the_depth_of_the_previous_one():
     assert walk.reach_after(None, day_of(51)) == day_of(51)
     assert walk.reach_after(None, None) == TO_THE_END  # never read: to the end
     assert walk.reach_after(day_of(40), day_of(51)) == day_of(40)
+
+
+# -- a pager that lies, and the portal past the end -----------------------------------------------
+
+
+def full_pages(blog_id: int, pages: int, total: int) -> dict[str, str]:
+    ids = list(range(pages * 10, 0, -1))
+    return blog_pages(blog_id, [ids[i : i + 10] for i in range(0, len(ids), 10)], total=total)
+
+
+def test_a_pager_that_understates_does_not_end_the_listing():
+    answers = full_pages(7, 5, total=1)  # "totalPages: 1" over five full pages
+    walk, pages = walk_of(answers)
+    assert sum(len(p.cards) for _, p in pages) == 50
+    assert walk.stop_reason == "end of listing" and walk.reached_end
+
+
+@pytest.mark.parametrize("past_end", ["empty", "last page again"])
+def test_past_the_end_neither_stops_early_nor_loops_nor_counts_twice(past_end):
+    answers = full_pages(7, 3, total=3)
+    answers[url(7, 4)] = page([], 3) if past_end == "empty" else answers[url(7, 3)]
+    session = ScriptedSession(answers)
+    walk = BlogWalk(7)
+    pages = list(crawl_blog(session, BASE, 7, walk=walk))
+    numbers = [c["number"] for _, p in pages for c in p.cards]
+    assert len(numbers) == len(set(numbers)) == 30
+    assert session.requested.count(url(7, 4)) == 1 and url(7, 5) not in session.requested
+    assert walk.reached_end
+
+
+def test_a_short_last_page_ends_the_listing_without_a_look_further():
+    answers = blog_pages(7, [list(range(30, 20, -1)), [20, 19]])
+    session = ScriptedSession(answers)
+    assert len(list(crawl_blog(session, BASE, 7))) == 2 and url(7, 3) not in session.requested
+
+
+def test_a_resumed_first_crawl_reads_page_1_then_goes_on_where_it_was_killed():
+    session = ScriptedSession(ten_pages(7))
+    walk = BlogWalk(7)
+    pages = list(crawl_blog(session, BASE, 7, walk=walk, resume_at=6))
+    assert crawled_urls(pages)[:3] == [url(7, 1), url(7, 6), url(7, 7)]
+    assert walk.resumed_at == 6 and walk.reached_end and walk.stop_reason == "end of listing"
