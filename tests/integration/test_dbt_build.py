@@ -413,7 +413,15 @@ def test_answers_are_joined_in_page_order(warehouse):
     first, last = datetime(2021, 1, 15).date(), datetime(2021, 2, 1).date()
     assert rows == [
         # days to the first answer; the rating is the latest given
-        ("500003", 2, first, last, 5, "positive", "Dear [NAME], done.\n\n[NAME], call [PHONE] again."),
+        (
+            "500003",
+            2,
+            first,
+            last,
+            5,
+            "positive",
+            "Dear [NAME], done.\n\n[NAME], call [PHONE] again.",
+        ),
         # observed before answers were listed: one answer
         ("500030", 1, first, first, 5, None, "Ответ дан."),
     ]

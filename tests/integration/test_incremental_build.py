@@ -85,7 +85,10 @@ DAY_0_APPEALS = [
 EARLIER_APPEALS = [(100075, earlier_appeal(10 + i, f"6000{10 + i}")) for i in range(20)]
 DAY_1_APPEALS = [
     # a second answer, rated
-    (100075, appeal(1, "600001", "answered", "2021-02-01", [*ANSWERED, ("2021-03-02", "positive")])),
+    (
+        100075,
+        appeal(1, "600001", "answered", "2021-02-01", [*ANSWERED, ("2021-03-02", "positive")]),
+    ),
     # the original of follow-up 3
     (100075, appeal(5, "600005", "answered", "2021-01-20", ANSWERED)),
     # new, a month later: the data's date moves on and appeal 2 is overdue now
@@ -207,8 +210,7 @@ def key_on_question_id(url: str) -> None:
     with psycopg.connect(url) as conn:
         for table in KEYED_ON_QUESTION_ID:
             for (constraint,) in conn.execute(
-                "select conname from pg_constraint where conrelid = %s::regclass"
-                " and contype = 'p'",
+                "select conname from pg_constraint where conrelid = %s::regclass and contype = 'p'",
                 [table],
             ).fetchall():
                 conn.execute(f"alter table {table} drop constraint {constraint}")
