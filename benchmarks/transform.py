@@ -4,9 +4,9 @@
 The rows are made by SQL (``generate_series``) from templates: real payloads, cut by the
 project's parser from pages the calibrated sandbox renders (texts with names, IINs, phones and
 e-mails for staging to mask; statuses, ratings and blogs in the scenario's proportions). Each
-generated appeal takes a template's payload with its own question id and number and dates
-spread evenly over six years (answer and rejection delays kept), observed on the day of its
-latest change, as a daily crawl would have seen it.
+generated appeal takes a template's payload with its own registration number (and question id,
+which only answered cards show) and dates spread evenly over six years (answer and rejection
+delays kept), observed on the day of its latest change, as a daily crawl would have seen it.
 
 One more day, observed now: as many new appeals as an average day brings, and as many
 re-observations of recent answered appeals with a new rating and view count (a day's changes).
@@ -43,9 +43,10 @@ CHUNK = 1_000_000  # rows per INSERT, for progress lines
 
 GENERATE = """
 insert into raw.dialog_appeals
-    (load_id, observed_at, source_url, content_hash, question_id, blog_id, payload)
+    (load_id, observed_at, source_url, content_hash, number, question_id, blog_id, payload)
 select %(load_id)s, coalesce(%(observed_at)s, made.last_change + interval '20 hours'),
-    'generated', md5(made.payload::text), made.question_id, made.blog_id, made.payload
+    'generated', md5(made.payload::text), made.payload ->> 'number',
+    (made.payload ->> 'question_id')::bigint, made.blog_id, made.payload
 from generate_series(%(first)s::bigint, %(last)s::bigint) as g
 join bench.templates as t on t.k = g %% %(templates)s
 cross join lateral (
@@ -53,32 +54,52 @@ cross join lateral (
         %(start)s::date + ((g - %(origin)s) * %(days)s / %(count)s)::int as day
 ) as ids
 cross join lateral (
-    select ids.question_id, t.blog_id, t.payload || jsonb_build_object(
-        'question_id', ids.question_id,
+    select t.blog_id, t.payload || jsonb_build_object(
+        -- the portal shows a question id on answered cards only
+        'question_id', case when t.payload ->> 'status' = 'answered' then ids.question_id end,
         'number', ids.question_id::text,
         'submitted_on', ids.day,
         'answered_on', ids.day + t.answer_days,
+        'last_answered_on', ids.day + t.last_answer_days,
         'rejected_on', ids.day + t.reject_days
     ) as payload,
-    ids.day + greatest(0, t.answer_days, t.reject_days) as last_change
+    ids.day + greatest(0, t.last_answer_days, t.reject_days) as last_change
 ) as made
 """
 
 CHANGE_RATINGS = """
 insert into raw.dialog_appeals
-    (load_id, observed_at, source_url, content_hash, question_id, blog_id, payload)
-select %(load_id)s, clock_timestamp(), 'generated', md5(changed.payload::text), question_id,
-    blog_id, changed.payload
+    (load_id, observed_at, source_url, content_hash, number, question_id, blog_id, payload)
+select %(load_id)s, clock_timestamp(), 'generated', md5(changed.payload::text), number,
+    question_id, blog_id, changed.payload
 from (
-    select question_id, blog_id, payload from raw.dialog_appeals
+    select number, question_id, blog_id, payload from raw.dialog_appeals
     where payload ->> 'status' = 'answered' and payload ->> 'rating' is null
     order by question_id desc limit %(count)s
 ) as recent
 cross join lateral (
-    select recent.payload || jsonb_build_object(
+    -- the last answer is rated, and so the appeal
+    select jsonb_set(recent.payload, '{answers,-1,rating}', '"positive"') || jsonb_build_object(
         'rating', 'positive', 'views', (recent.payload ->> 'views')::int + 1
     ) as payload
 ) as changed
+"""
+
+# Templates cut by a parser from before answers were listed (one flat answer_text, a question
+# id on every card) take today's shape: answers listed, question id and text on answered cards
+# only. A no-op on templates of today's parser.
+LISTED_ANSWERS = """
+update bench.templates set payload = payload - 'answer_text' || jsonb_build_object(
+    'answers', case when payload ->> 'status' = 'answered' then jsonb_build_array(
+        jsonb_build_object(
+            'responder', payload -> 'responder', 'answered_on', payload -> 'answered_on',
+            'text', payload -> 'answer_text', 'rating', payload -> 'rating'
+        )) else '[]'::jsonb end,
+    'last_answered_on', payload -> 'answered_on',
+    'question_id', case when payload ->> 'status' = 'answered' then payload -> 'question_id' end,
+    'text', case when payload ->> 'status' = 'answered' then payload -> 'text' end
+)
+where not payload ? 'answers'
 """
 
 
@@ -150,7 +171,7 @@ def load_templates(conn: psycopg.Connection) -> int:
     conn.execute("drop table if exists bench.templates")
     conn.execute(
         "create table bench.templates (k int primary key, blog_id bigint, "
-        "payload jsonb, answer_days int, reject_days int)"
+        "payload jsonb, answer_days int, last_answer_days int, reject_days int)"
     )
     with (
         conn.cursor() as cur,
@@ -158,9 +179,12 @@ def load_templates(conn: psycopg.Connection) -> int:
     ):
         for k, (blog_id, card) in enumerate(rows):
             copy.write_row((k, blog_id, Jsonb(card)))
+    conn.execute(LISTED_ANSWERS)
     conn.execute(
         "update bench.templates set "
         "answer_days = (payload ->> 'answered_on')::date - (payload ->> 'submitted_on')::date, "
+        "last_answer_days = "
+        "(payload ->> 'last_answered_on')::date - (payload ->> 'submitted_on')::date, "
         "reject_days = (payload ->> 'rejected_on')::date - (payload ->> 'submitted_on')::date"
     )
     return len(rows)
@@ -212,11 +236,12 @@ def add_a_day(conn: psycopg.Connection, appeals: int, daily: int, templates: int
             "observed_at": dt.datetime.now(dt.UTC),
         },
     ).rowcount
-    # submitted today: not answered yet
+    # submitted today: not answered yet, so without a question id or text
     conn.execute(
-        "update raw.dialog_appeals set payload = payload || jsonb_build_object("
-        "'answered_on', null, 'rejected_on', null, 'status', 'pending', 'rating', null, "
-        "'answer_text', null, 'responder', null) where load_id = %(load_id)s",
+        "update raw.dialog_appeals set question_id = null, payload = payload || "
+        "jsonb_build_object('answered_on', null, 'last_answered_on', null, 'rejected_on', null, "
+        "'status', 'pending', 'rating', null, 'answers', '[]'::jsonb, 'responder', null, "
+        "'question_id', null, 'text', null) where load_id = %(load_id)s",
         {"load_id": load_id},
     )
     changed = conn.execute(CHANGE_RATINGS, {"load_id": load_id, "count": daily}).rowcount

@@ -2,16 +2,54 @@
     The appeal figures of every Open Dialogue mart (CALIBRATION.md "Definitions"), as aggregate
     expressions over rows of int_appeals__enriched (or fct_appeals) aliased `appeals`, so that
     the ranking, the monthly ranking, the topics and the body scorecard count alike.
+
+    Appeals are counted by their registration number, the one id every card has: pending and
+    rejected cards have no question_id, and counting those would leave them out of the answer
+    rate's denominator.
+
+    The rating counts are null, not zero, when no answered appeal in the whole data (all of
+    int_appeals__enriched, not only the rows aggregated) carries a rating: then the portal shows no
+    ratings (or the crawler cannot read them), and a satisfaction figure of zeros would be a
+    ranking of nothing. Every share, interval and rank built on them turns null in turn; the
+    marts say why in satisfaction_basis.
 -#}
 {% macro appeal_counts(appeals='appeals') -%}
-        count({{ appeals }}.question_id) as appeals,
+        count({{ appeals }}.number) as appeals,
         count(*) filter (where {{ appeals }}.status = 'answered') as answered,
-        count(*) filter (
-            where {{ appeals }}.status = 'answered' and {{ appeals }}.rating is not null
-        ) as rated_answers,
-        count(*) filter (
-            where {{ appeals }}.status = 'answered' and {{ appeals }}.rating = 'negative'
-        ) as unsatisfied
+        case when {{ ratings_seen() }} then
+            count(*) filter (
+                where {{ appeals }}.status = 'answered' and {{ appeals }}.rating is not null
+            )
+        end as rated_answers,
+        case when {{ ratings_seen() }} then
+            count(*) filter (
+                where {{ appeals }}.status = 'answered' and {{ appeals }}.rating = 'negative'
+            )
+        end as unsatisfied
+{%- endmacro %}
+
+{#- SQL condition: some answered appeal carries a rating. Evaluated once per query (it does
+    not depend on the row), on the table itself: through a CTE the marts also aggregate,
+    Postgres would materialise that CTE whole. -#}
+{% macro ratings_seen() -%}
+    exists (
+        select from {{ ref('int_appeals__enriched') }} as rated_appeals
+        where rated_appeals.status = 'answered' and rated_appeals.rating is not null
+    )
+{%- endmacro %}
+
+{#-
+    SQL expression: on what the satisfaction figures of a row rest, from its rated_answers as
+    appeal_counts gives them: 'rated answers'; 'no rated answers' (this row has none, others
+    do: its share and rank are null); 'no ratings on the portal' (no answered appeal in the
+    whole data carries a rating: every satisfaction figure is null).
+-#}
+{% macro satisfaction_basis(rated_answers) -%}
+    case
+        when {{ rated_answers }} > 0 then 'rated answers'
+        when {{ rated_answers }} = 0 then 'no rated answers'
+        else 'no ratings on the portal'
+    end
 {%- endmacro %}
 
 {#-

@@ -33,6 +33,62 @@
 {%- endmacro %}
 
 {#-
+    dbt's own macro, overridden here: besides --full-refresh (or a model's full_refresh config),
+    an incremental table whose unique key changed is rebuilt in full, once. Its rows are matched
+    by the old key and lack what the new layout adds, so they cannot be brought up to date row
+    by row (Open Dialogue's appeals were keyed on question_id, now on the registration number).
+    is_incremental() is then false and the materialization swaps in a new table with the new
+    indexes and constraints, exactly as under --full-refresh. A table's key is read from its
+    unique indexes (a primary key is one): every incremental model keeps one on its unique_key,
+    which also checks every insert.
+-#}
+{% macro should_full_refresh() %}
+    {%- set config_full_refresh = config.get('full_refresh') -%}
+    {%- if config_full_refresh is none -%}
+        {%- set config_full_refresh = flags.FULL_REFRESH -%}
+    {%- endif -%}
+    {%- do return(config_full_refresh or unique_key_changed(this)) -%}
+{% endmacro %}
+
+{#- True when `relation` is an incremental model's existing table without a unique index on
+    exactly the model's unique_key columns. -#}
+{% macro unique_key_changed(relation) %}
+    {%- set unique_key = config.get('unique_key') -%}
+    {%- if not execute or not unique_key or config.get('materialized') != 'incremental' -%}
+        {%- do return(false) -%}
+    {%- endif -%}
+    {%- set existing = adapter.get_relation(relation.database, relation.schema, relation.identifier) -%}
+    {%- if existing is none or existing.type != 'table' -%}
+        {%- do return(false) -%}
+    {%- endif -%}
+    {%- set key_columns = [unique_key] if unique_key is string else unique_key -%}
+    {%- set query -%}
+        select count(*)
+        from pg_index as i
+        inner join pg_class as t on t.oid = i.indrelid
+        inner join pg_namespace as n on n.oid = t.relnamespace
+        where n.nspname = '{{ existing.schema }}'
+            and t.relname = '{{ existing.identifier }}'
+            and i.indisunique
+            and i.indpred is null
+            and array(
+                select a.attname::text from pg_attribute as a
+                where a.attrelid = t.oid and a.attnum = any(i.indkey::int2[])
+                order by a.attname
+            ) = array[
+                {%- for column in key_columns | sort %}'{{ column }}'{{ ", " if not loop.last }}{% endfor -%}
+            ]::text[]
+    {%- endset -%}
+    {%- set changed = run_query(query).columns[0].values()[0] == 0 -%}
+    {%- if changed -%}
+        {%- do log(existing ~ " has no unique index on " ~ key_columns | join(", ")
+            ~ " (its key changed): rebuilt in full", info=True) -%}
+    {%- endif -%}
+    {%- do return(changed) -%}
+{% endmacro %}
+
+
+{#-
     Generic tests wrap the tested model in this macro (dbt's own, overridden here). On an
     incremental model a test checks the rows its latest build wrote: all of them after a full
     build, a day's worth after an incremental one, instead of the whole history every time.

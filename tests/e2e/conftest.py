@@ -31,21 +31,23 @@ def pipeline(pg_server, tmp_path_factory):
 @contextmanager
 def _corrupt_observation(url: str, change: Callable[[dict], dict], where: str) -> Iterator[int]:
     """A newer observation of the first appeal matching ``where`` in raw, its payload changed by
-    ``change``: what a broken portal or parser could land. Removed again afterwards."""
+    ``change``: what a broken portal or parser could land; yields its registration number.
+    Removed again afterwards."""
     with psycopg.connect(url) as conn:
-        qid, payload = conn.execute(
-            "select question_id, payload from raw.dialog_appeals"
-            f" where {where} order by question_id limit 1"
+        number, payload = conn.execute(
+            f"select number, payload from raw.dialog_appeals where {where} order by number limit 1"
         ).fetchone()
+        changed = change(payload)
+        # the key column follows the payload, as the landing writes it
         conn.execute(
             "insert into raw.dialog_appeals (load_id, observed_at, source_url, content_hash,"
-            " question_id, blog_id, payload)"
-            " select load_id, now(), source_url, 'corrupt', question_id, blog_id, %s"
-            " from raw.dialog_appeals where question_id = %s limit 1",
-            [Jsonb(change(payload)), qid],
+            " number, question_id, blog_id, payload)"
+            " select load_id, now(), source_url, 'corrupt', %s, question_id, blog_id, %s"
+            " from raw.dialog_appeals where number = %s limit 1",
+            [changed["number"], Jsonb(changed), number],
         )
     try:
-        yield qid
+        yield number
     finally:
         with psycopg.connect(url) as conn:
             conn.execute("delete from raw.dialog_appeals where content_hash = 'corrupt'")

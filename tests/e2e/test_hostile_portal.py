@@ -70,7 +70,7 @@ def test_faults_and_drift_change_nothing(pg_server, registry, dbt_build, marts_f
 
     for url in (hostile_db, clean_db):
         with psycopg.connect(url) as conn:
-            landed = conn.execute("select count(distinct question_id) from raw.dialog_appeals")
+            landed = conn.execute("select count(distinct number) from raw.dialog_appeals")
             assert landed.fetchone()[0] == after
         dbt_build(url)
     assert marts_fingerprint(hostile_db, "marts_candidate") == marts_fingerprint(

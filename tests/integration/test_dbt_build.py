@@ -75,6 +75,8 @@ def appeal(
     answered_on=None,
     rejected_on=None,
 ):
+    """A payload as landed before answers were listed: one flat answer_text, every card with
+    its question_id (raw keeps such observations forever)."""
     if status == "answered":
         answered_on = answered_on or "2021-01-15"
         answer_text = answer_text or "Ответ дан."
@@ -94,6 +96,28 @@ def appeal(
         "answer_text": answer_text,
         "rating": rating,
         "rejected_on": rejected_on,
+    }
+
+
+def listed_appeal(question_id, number, status, *, answers=(), applicant="Тестов Тест", **extra):
+    """A payload of today's parser: answers listed (responder, date, text, rating), no
+    question_id and no text of its own on a pending or rejected card."""
+    answered = status == "answered"
+    payload = appeal(question_id, number, status, applicant=applicant, **extra)
+    del payload["answer_text"]
+    answers = [
+        {"responder": "Сапарбаев Б. М.", "answered_on": on, "text": text, "rating": rating}
+        for on, text, rating in answers
+    ]
+    ratings = [a["rating"] for a in answers if a["rating"]]
+    return payload | {
+        "question_id": question_id if answered else None,
+        "text": payload["text"] if answered else None,
+        "answers": answers,
+        "responder": answers[0]["responder"] if answers else None,
+        "answered_on": answers[0]["answered_on"] if answers else None,
+        "last_answered_on": answers[-1]["answered_on"] if answers else None,
+        "rating": ratings[-1] if ratings else None,
     }
 
 
@@ -133,26 +157,23 @@ APPEALS = [
         LOAD_2,
         T0 + timedelta(days=1),
         100075,
-        appeal(
-            2,
-            "500001/1",
-            "pending",
-            applicant=APPLICANTS[0],
-            text="Повторно: серікқызы Ахметова, 8(701)2345678, дорогу так и не сделали.",
-        ),
+        # pending: no question_id yet, and only the portal's status sentence for text
+        listed_appeal(2, "500001/1", "pending", applicant=APPLICANTS[0]),
     ),
     (
         LOAD_1,
         T0,
         100071,
-        appeal(
+        listed_appeal(
             3,
             "500003",
             "answered",
             applicant=APPLICANTS[1],
-            rating="positive",
             text="IVAN PETROV here, call 87012345679 or petrov@gmail.com, ИИН 900101300123.",
-            answer_text="Dear ivan, done.",
+            answers=[
+                ("2021-01-15", "Dear ivan, done.", None),
+                ("2021-02-01", "Petrov, call 87012345679 again.", "positive"),
+            ],
         ),
     ),
     (
@@ -166,6 +187,13 @@ APPEALS = [
             applicant=APPLICANTS[2],
             text="Әлібек ҰЛЫҚБЕКҰЛЫ: +7 (777) 111-22-33",
         ),
+    ),
+    # the same card seen again by today's parser: rejected, no question_id, no text
+    (
+        LOAD_2,
+        T0 + timedelta(days=1),
+        100071,
+        listed_appeal(4, "500004", "rejected", applicant=APPLICANTS[2]),
     ),
     # Жетісу 2 of 4 rated answers negative, Абай 1 of 2: equal shares, Жетісу has more ratings
     *[
@@ -195,7 +223,8 @@ APPEALS = [
     ],
 ]
 
-# answer rates: 33 4/4, 10 2/2, 63 1/1 (ties -> more answered), 71 1/2, 75 1/2 (tie -> lower KATO)
+# answer rates: 33 4/4, 10 2/2, 63 1/1 (ties -> more answered), 71 1/2, 75 1/2 (tie -> lower KATO):
+# counted by number, for 71's rejected and 75's pending appeal have no question_id
 EXPECTED_ANSWER_RANKS = {"33": 1, "10": 2, "63": 3, "71": 4, "75": 5}
 # unsatisfied: 71 0/1, 33 2/4 and 10 1/2 (tie -> more rated), 75 1/1; 63 has no rated answers
 EXPECTED_SATISFACTION_RANKS = {"71": 1, "33": 2, "10": 3, "75": 4, "63": None}
@@ -228,12 +257,14 @@ def load_raw(conn) -> None:
             )
         for load_id, observed_at, blog_id, payload in APPEALS:
             cur.execute(
-                "insert into raw.dialog_appeals values (%s, %s, %s, %s, %s, %s, %s)",
+                "insert into raw.dialog_appeals (load_id, observed_at, source_url, content_hash,"
+                " number, question_id, blog_id, payload) values (%s, %s, %s, %s, %s, %s, %s, %s)",
                 (
                     load_id,
                     observed_at,
                     f"http://sandbox/blogs/{blog_id}/questions?page=1",
                     content_hash(payload),
+                    payload["number"],
                     payload["question_id"],
                     blog_id,
                     Jsonb(payload),
@@ -336,13 +367,19 @@ def test_latest_observation_wins(warehouse):
         warehouse,
         """
         select status, views, answered_on, rating, days_to_answer
-        from marts_candidate.fct_appeals where question_id = 1
+        from marts_candidate.fct_appeals where number = '500001'
     """,
     )
     assert rows == [("answered", 42, datetime(2021, 1, 20).date(), "negative", 10)]
     assert query(warehouse, "select count(*) from marts_candidate.fct_appeals") == [
-        (len({payload["question_id"] for *_, payload in APPEALS}),)
+        (len({payload["number"] for *_, payload in APPEALS}),)
     ]
+    # a card seen with its question_id, then without it (rejected, as today's parser reads it)
+    assert query(
+        warehouse,
+        "select status, question_id, appeal_text from marts_candidate.fct_appeals"
+        " where number = '500004'",
+    ) == [("rejected", None, None)]
     # the registry's later version renames the Astana akimat
     assert query(
         warehouse,
@@ -356,18 +393,45 @@ def test_follow_up_points_to_its_original(warehouse):
     rows = query(
         warehouse,
         """
-        select question_id, parent_question_id from marts_candidate.fct_appeals
-        where question_id in (1, 2) order by question_id
+        select number, question_id, parent_number from marts_candidate.fct_appeals
+        where number like '500001%%' order by number
     """,
     )
-    assert rows == [(1, None), (2, 1)]
+    # the follow-up is pending: no question_id of its own, found by its number
+    assert rows == [("500001", 1, None), ("500001/1", None, "500001")]
+
+
+def test_answers_are_joined_in_page_order(warehouse):
+    rows = query(
+        warehouse,
+        """
+        select number, answer_count, answered_on, last_answered_on, days_to_answer, rating,
+               answer_text
+        from marts_candidate.fct_appeals where number in ('500003', '500030') order by number
+    """,
+    )
+    first, last = datetime(2021, 1, 15).date(), datetime(2021, 2, 1).date()
+    assert rows == [
+        # days to the first answer; the rating is the latest given
+        (
+            "500003",
+            2,
+            first,
+            last,
+            5,
+            "positive",
+            "Dear [NAME], done.\n\n[NAME], call [PHONE] again.",
+        ),
+        # observed before answers were listed: one answer
+        ("500030", 1, first, first, 5, None, "Ответ дан."),
+    ]
 
 
 def test_texts_are_masked_with_placeholders(warehouse):
     ((appeal_text, answer_text),) = query(
         warehouse,
         """
-        select appeal_text, answer_text from marts_candidate.fct_appeals where question_id = 1
+        select appeal_text, answer_text from marts_candidate.fct_appeals where number = '500001'
     """,
     )
     assert appeal_text == (
@@ -507,34 +571,51 @@ CALIBRATION_MINISTRIES = [
 
 CALIBRATION_APPEALS_SQL = """
 insert into raw.dialog_appeals
+    (load_id, observed_at, source_url, content_hash, number, question_id, blog_id, payload)
 select
     %(load_id)s, %(observed_at)s,
-    'http://sandbox/blogs/' || specs.blog_id || '/questions?page=1',
-    md5(specs.blog_id || '-' || i),
-    specs.blog_id * 10000 + i,
-    specs.blog_id,
-    jsonb_build_object(
-        'question_id', specs.blog_id * 10000 + i,
-        -- every 20th appeal follows up on the one before
-        'number', case when i %% 20 = 0 then (specs.blog_id * 10000 + i - 1) || '/1'
-                       else (specs.blog_id * 10000 + i)::text end,
-        'applicant', 'Заявитель Номер' || i,
-        'text', case when i %% 5 = 0 then 'ИИН 900101300123, тел. 87012345678' else 'Прошу' end,
-        'category', 'Регионы',
-        'submitted_on', '2020-06-01',
-        'views', i,
-        'status', case when i <= specs.answered then 'answered'
-                       when i %% 10 = 0 then 'rejected' else 'pending' end,
-        'responder', case when i <= specs.answered then 'Аким' end,
-        'answered_on', case when i <= specs.answered then '2020-06-11' end,
-        'answer_text', case when i <= specs.answered then 'Ответ' end,
-        'rating', case when i <= specs.unsatisfied then 'negative'
-                       when i <= specs.rated then 'positive' end,
-        'rejected_on', case when i > specs.answered and i %% 10 = 0 then '2020-06-05' end
-    )
-from (select * from jsonb_to_recordset(%(specs)s)
-        as s (blog_id bigint, appeals int, answered int, rated int, unsatisfied int)) as specs
-cross join lateral generate_series(1, specs.appeals) as i
+    'http://sandbox/blogs/' || made.blog_id || '/questions?page=1',
+    md5(made.blog_id || '-' || made.i),
+    made.payload ->> 'number',
+    (made.payload ->> 'question_id')::bigint,
+    made.blog_id,
+    made.payload
+from (
+    select
+        specs.blog_id,
+        i,
+        -- today's parser's payload: no question_id nor text on pending and rejected cards
+        jsonb_build_object(
+            'question_id', case when i <= specs.answered then specs.blog_id * 10000 + i end,
+            -- every 20th appeal follows up on the one before
+            'number', case when i %% 20 = 0 then (specs.blog_id * 10000 + i - 1) || '/1'
+                           else (specs.blog_id * 10000 + i)::text end,
+            'applicant', 'Заявитель Номер' || i,
+            'text', case when i > specs.answered then null
+                         when i %% 5 = 0 then 'ИИН 900101300123, тел. 87012345678'
+                         else 'Прошу' end,
+            'category', 'Регионы',
+            'submitted_on', '2020-06-01',
+            'views', i,
+            'status', case when i <= specs.answered then 'answered'
+                           when i %% 10 = 0 then 'rejected' else 'pending' end,
+            'answers', case when i <= specs.answered then jsonb_build_array(jsonb_build_object(
+                'responder', 'Аким', 'answered_on', '2020-06-11', 'text', 'Ответ',
+                'rating', rating)) else '[]'::jsonb end,
+            'responder', case when i <= specs.answered then 'Аким' end,
+            'answered_on', case when i <= specs.answered then '2020-06-11' end,
+            'last_answered_on', case when i <= specs.answered then '2020-06-11' end,
+            'rating', rating,
+            'rejected_on', case when i > specs.answered and i %% 10 = 0 then '2020-06-05' end
+        ) as payload
+    from (select * from jsonb_to_recordset(%(specs)s)
+            as s (blog_id bigint, appeals int, answered int, rated int, unsatisfied int)) as specs
+    cross join lateral generate_series(1, specs.appeals) as i
+    cross join lateral (
+        select case when i <= specs.unsatisfied then 'negative'
+                    when i <= specs.rated then 'positive' end as rating
+    ) as ratings
+) as made
 """
 
 

@@ -21,6 +21,11 @@ def _pct(value) -> str:
     return "—" if value is None else f"{float(value) * 100:.2f}%"
 
 
+def _count(value) -> str:
+    # rated and unsatisfied are null when no rating was seen on the portal
+    return "—" if value is None else str(value)
+
+
 def format_ranking(rows: list[tuple]) -> str:
     header = (
         f"{'KATO':<5}{'akimat':<40}{'appeals':>8}{'answered':>9}{'rate':>9}{'rank':>6}"
@@ -30,7 +35,7 @@ def format_ranking(rows: list[tuple]) -> str:
     for kato, name, appeals, answered, rate, rank, rated, unsat, share, sat_rank in rows:
         lines.append(
             f"{kato:<5}{name[:39]:<40}{appeals:>8}{answered:>9}{_pct(rate):>9}{rank:>6}"
-            f"{rated:>7}{unsat:>7}{_pct(share):>9}{sat_rank if sat_rank else '—':>9}"
+            f"{_count(rated):>7}{_count(unsat):>7}{_pct(share):>9}{_count(sat_rank):>9}"
         )
     total_appeals = sum(r[2] for r in rows)
     total_answered = sum(r[3] for r in rows)

@@ -12,15 +12,16 @@
 -- Incremental: a build recomputes the appeals staging refreshed since this model's latest
 -- build, and the rows whose inputs may have moved without them: appeals of a blog whose
 -- registry row changed, pending appeals not yet overdue (the data's date moves on), and
--- follow-ups still missing the appeal they continue. A change of the calendar or of the term
+-- follow-ups still missing the appeal they continue. Appeals are keyed on their registration
+-- number: pending and rejected cards show no question_id. A change of the calendar or of the term
 -- needs a full refresh (`dbt build --full-refresh`).
 
 {{
     config(
         materialized='incremental',
-        unique_key='question_id',
+        unique_key='number',
         indexes=[
-            {'columns': ['question_id'], 'unique': True},
+            {'columns': ['number'], 'unique': True},
             {'columns': ['refreshed_at']},
         ],
     )
@@ -51,45 +52,33 @@ calendar as (
 
 changed as (
 
-    select question_id from {{ ref('stg_dialog__appeals') }}
+    -- staging by name, not the CTE: a CTE read twice is materialised whole by Postgres
+    select number from {{ ref('stg_dialog__appeals') }}
     where refreshed_at > {{ previous_build }}
 
     union
 
-    select question_id from {{ this }}
+    select number from {{ this }}
     where blog_id in (select blog_id from blogs where observed_at > {{ previous_build }})
         or (status = 'pending' and overdue_pending is not true)
-        or (parent_question_id is null and number like '%/%')
+        or (parent_number is null and number like '%/%')
 
 ),
 
 appeals as (
 
-    -- = any(array): the planner walks the index for the few changed ids
+    -- = any(array): the planner walks the index for the few changed numbers
     select * from staged_appeals
-    where question_id = any(array(select question_id from changed))
+    where number = any(array(select number from changed))
 
 ),
 
 data_date as (
 
     select greatest(
-        (select max(greatest(submitted_on, answered_on, rejected_on)) from {{ this }}),
-        (select max(greatest(submitted_on, answered_on, rejected_on)) from appeals)
+        (select max(greatest(submitted_on, last_answered_on, rejected_on)) from {{ this }}),
+        (select max(greatest(submitted_on, last_answered_on, rejected_on)) from appeals)
     ) as as_of
-
-),
-
-original_appeals as (
-
-    select
-        number,
-        min(question_id) as question_id
-    from {{ ref('stg_dialog__appeals') }}
-    where number in (
-        select split_part(number, '/', 1) from appeals where number like '%/%'
-    )
-    group by number
 
 ),
 
@@ -103,20 +92,8 @@ appeals as (
 
 data_date as (
 
-    select max(greatest(submitted_on, answered_on, rejected_on)) as as_of
+    select max(greatest(submitted_on, last_answered_on, rejected_on)) as as_of
     from appeals
-
-),
-
-original_appeals as (
-
-    -- numbers are unique on the portal; min() keeps one row per number should that ever break
-    select
-        number,
-        min(question_id) as question_id
-    from appeals
-    where number not like '%/%'
-    group by number
 
 ),
 
@@ -125,10 +102,10 @@ original_appeals as (
 enriched as (
 
     select
-        appeals.question_id,
         appeals.number,
-        -- "754733/1" continues appeal number 754733
-        original_appeals.question_id as parent_question_id,
+        appeals.question_id,
+        -- "754733/1" continues appeal number 754733 (null until that one is landed)
+        original_appeals.number as parent_number,
         appeals.blog_id,
         blogs.gov_body_code,
         blogs.gov_body_name_ru,
@@ -138,7 +115,10 @@ enriched as (
         appeals.submitted_on,
         appeals.status,
         appeals.answered_on,
+        appeals.last_answered_on,
+        appeals.answer_count,
         appeals.rejected_on,
+        -- to the first answer: how long the applicant waited for one
         appeals.answered_on - appeals.submitted_on as days_to_answer,
         appeals.responder,
         appeals.rating,
@@ -147,7 +127,8 @@ enriched as (
     from appeals
     left join blogs
         on appeals.blog_id = blogs.blog_id
-    left join original_appeals
+    -- all of staging, not only the changed appeals: an original may be long landed
+    left join {{ ref('stg_dialog__appeals') }} as original_appeals
         on appeals.number like '%/%'
         and original_appeals.number = split_part(appeals.number, '/', 1)
 

@@ -51,7 +51,9 @@ final as (
         {{ wilson_interval('category_counts.unsatisfied', 'category_counts.rated_answers', 'low') }}
             as unsatisfied_share_ci_low,
         {{ wilson_interval('category_counts.unsatisfied', 'category_counts.rated_answers', 'high') }}
-            as unsatisfied_share_ci_high
+            as unsatisfied_share_ci_high,
+        cast({{ satisfaction_basis('category_counts.rated_answers') }} as text)
+            as satisfaction_basis
     from category_counts
     inner join ranking
         on category_counts.region_kato = ranking.region_kato

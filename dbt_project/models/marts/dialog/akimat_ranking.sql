@@ -170,10 +170,12 @@ final as (
         round(ranked.unsatisfied::numeric / nullif(ranked.rated_answers, 0), 6)
             as unsatisfied_share,
         cast(ranked.satisfaction_rank as integer) as satisfaction_rank,
+        cast({{ satisfaction_basis('ranked.rated_answers') }} as text) as satisfaction_basis,
         ranked.answer_rate_ci_low,
         ranked.answer_rate_ci_high,
         ranked.unsatisfied_share_ci_low,
         ranked.unsatisfied_share_ci_high,
+        -- null with no ratings on the portal, like every satisfaction figure
         ranked.rated_answers < 30 as small_sample,
         cast(answer_bands.answer_band as integer) as answer_band,
         cast(satisfaction_bands.satisfaction_band as integer) as satisfaction_band,

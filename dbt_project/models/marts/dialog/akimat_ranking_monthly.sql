@@ -97,6 +97,7 @@ final as (
         {{ wilson_interval('ranked.unsatisfied', 'ranked.rated_answers', 'high') }}
             as unsatisfied_share_ci_high,
         cast(ranked.satisfaction_rank as integer) as satisfaction_rank,
+        cast({{ satisfaction_basis('ranked.rated_answers') }} as text) as satisfaction_basis,
         -- positive: moved up since the month before
         cast(previous_month.answer_rank - ranked.answer_rank as integer) as answer_rank_change,
         cast(previous_month.satisfaction_rank - ranked.satisfaction_rank as integer)

@@ -9,7 +9,7 @@
 {{
     config(
         materialized='incremental',
-        unique_key='question_id',
+        unique_key='number',
         indexes=[
             {'columns': ['region_kato', 'submitted_on']},
             {'columns': ['gov_body_code', 'submitted_on']},
@@ -33,16 +33,16 @@ appeals as (
 
 texts as (
 
-    select question_id, appeal_text, answer_text from {{ ref('stg_dialog__appeals') }}
+    select number, appeal_text, answer_text from {{ ref('stg_dialog__appeals') }}
 
 ),
 
 final as (
 
     select
-        cast(appeals.question_id as bigint) as question_id,
-        cast(number as text) as number,
-        cast(parent_question_id as bigint) as parent_question_id,
+        cast(appeals.number as text) as number,
+        cast(question_id as bigint) as question_id,
+        cast(parent_number as text) as parent_number,
         cast(blog_id as bigint) as blog_id,
         cast(gov_body_code as text) as gov_body_code,
         cast(region_kato as text) as region_kato,
@@ -50,6 +50,8 @@ final as (
         cast(submitted_on as date) as submitted_on,
         cast(status as text) as status,
         cast(answered_on as date) as answered_on,
+        cast(last_answered_on as date) as last_answered_on,
+        cast(answer_count as integer) as answer_count,
         cast(rejected_on as date) as rejected_on,
         cast(days_to_answer as integer) as days_to_answer,
         cast(working_days_to_answer as integer) as working_days_to_answer,
@@ -62,7 +64,7 @@ final as (
         {{ refreshed_at() }}
     from appeals
     inner join texts
-        on appeals.question_id = texts.question_id
+        on appeals.number = texts.number
 
 )
 

@@ -106,6 +106,12 @@ final as (
         cast(dialog_years.unsatisfied as integer) as unsatisfied,
         round(dialog_years.unsatisfied::numeric / nullif(dialog_years.rated_answers, 0), 6)
             as unsatisfied_share,
+        -- null where Open Dialogue has nothing for the body and year
+        cast(
+            case when dialog_years.appeals is not null then
+                {{ satisfaction_basis('dialog_years.rated_answers') }}
+            end as text
+        ) as satisfaction_basis,
         dialog_years.median_days_to_answer,
         dialog_years.answered_within_term_share,
         cast(complaints.received as bigint) as complaints_received,
