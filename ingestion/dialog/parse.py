@@ -15,10 +15,10 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import threading
 from collections import Counter
 from dataclasses import dataclass, field
 
-import lxml.html
 from lxml import etree
 
 from ingestion.dialog import selectors as sel
@@ -77,6 +77,17 @@ class ListingPage:
         return self.card_elements == 0
 
 
+#: lxml's own elements (no lxml.html class lookup per node); a parser per thread, as lxml asks
+_PARSERS = threading.local()
+
+
+def _html_parser() -> etree.HTMLParser:
+    parser = getattr(_PARSERS, "parser", None)
+    if parser is None:
+        parser = _PARSERS.parser = etree.HTMLParser()
+    return parser
+
+
 class CardError(ValueError):
     """Why one card is malformed; becomes the reason of its Reject."""
 
@@ -102,12 +113,8 @@ def _has_class(name: str) -> str:
 
 
 _INFO_LISTS = etree.XPath(f"//ul[{_has_class(sel.INFO_LIST_CLASS)}]")
-_ICONS_IN = etree.XPath(".//i[@class]")
 _SCRIPTS = etree.XPath("//script/text()")
-_ANSWER_BLOCKS = etree.XPath(f"//*[{_has_class(sel.ANSWER_BLOCK_CLASS)}]")
-_ANSWER_BLOCKS_IN = etree.XPath(f".//*[{_has_class(sel.ANSWER_BLOCK_CLASS)}]")
-_READMORE_IN = etree.XPath(f".//a[{_has_class(sel.READMORE_CLASS)}][@href]/@href")
-_ONCLICKS_IN = etree.XPath(".//@onclick")
+_ANSWER_BLOCKS = etree.XPath(f"//*[@class][{_has_class(sel.ANSWER_BLOCK_CLASS)}]")
 _ANSWER_PARTS_IN = etree.XPath(
     f".//*[self::{sel.PARAGRAPH_TAG} or {_has_class(sel.ANSWER_INFO_CLASS)}"
     f" or {_has_class(sel.ANSWER_RATING_CLASS)}]"
@@ -133,7 +140,49 @@ def _is_visible(element) -> bool:
 
 
 def _icons(li) -> set[str]:
-    return {name for i in _ICONS_IN(li) for name in _classes(i) if name in sel.INFO_ICONS}
+    return {name for i in li.iter("i") for name in _classes(i) if name in sel.INFO_ICONS}
+
+
+def _content(element) -> str:
+    """All the text inside an element, as a browser shows it (comments left out)."""
+    return "".join(_texts(element))
+
+
+def _texts(element):
+    if element.text:
+        yield element.text
+    for child in element:
+        if isinstance(child.tag, str):
+            yield from _texts(child)
+        if child.tail:
+            yield child.tail
+
+
+@dataclass
+class _CardParts:
+    """What one pass over a card's elements finds."""
+
+    hrefs: list[str] = field(default_factory=list)  # of readmore links
+    onclicks: list[str] = field(default_factory=list)
+    blocks: list = field(default_factory=list)  # answer blocks inside the card
+    heading: object = None  # the applicant's heading
+
+
+def _scan(card) -> _CardParts:
+    parts = _CardParts()
+    for element in card.iter(etree.Element):
+        classes = _classes(element)
+        tag = element.tag
+        if tag == "a" and sel.READMORE_CLASS in classes and element.get("href") is not None:
+            parts.hrefs.append(element.get("href"))
+        if sel.ANSWER_BLOCK_CLASS in classes:
+            parts.blocks.append(element)
+        if tag == sel.APPLICANT_TAG and parts.heading is None:
+            parts.heading = element
+        onclick = element.get("onclick")
+        if onclick:
+            parts.onclicks.append(onclick)
+    return parts
 
 
 # -- the page -----------------------------------------------------------------------------------
@@ -146,7 +195,9 @@ def parse_listing(html: str | bytes, source_url: str, *, describe: bool = False)
     """
     if isinstance(html, bytes):
         html = html.decode("utf-8", errors="replace")
-    root = lxml.html.document_fromstring(html.replace("\x00", "\ufffd") or "<html></html>")
+    root = etree.fromstring(html.replace("\x00", "\ufffd") or "<html></html>", _html_parser())
+    if root is None:  # nothing but whitespace or comments
+        root = etree.fromstring("<html></html>", _html_parser())
     page = ListingPage(
         source_url=source_url, total_pages=_total_pages(root), complete=is_complete_page(html)
     )
@@ -201,7 +252,7 @@ def _cards(root) -> dict:
 
 
 def _html(element) -> str:
-    return lxml.html.tostring(element, encoding="unicode", with_tail=False)
+    return etree.tostring(element, encoding="unicode", method="html", with_tail=False)
 
 
 # -- one card -----------------------------------------------------------------------------------
@@ -212,8 +263,9 @@ def _card(card, lists, detached, claimed: set[str], variants: dict[str, str]) ->
         raise CardError(f"conflicting markup: {len(lists)} info lists in one card")
     info = _info_items(lists[0])
     number, variants["number"] = _number(info.get(sel.NUMBER_ICON))
-    question_id = _question_id(card)
-    blocks = _ANSWER_BLOCKS_IN(card)
+    parts = _scan(card)
+    question_id = _question_id(parts)
+    blocks = parts.blocks
     variants["answers"] = "inside the card" if blocks else "none"
     if question_id is not None and str(question_id) in detached:
         if blocks:
@@ -221,11 +273,11 @@ def _card(card, lists, detached, claimed: set[str], variants: dict[str, str]) ->
         blocks = detached[str(question_id)]
         claimed.add(str(question_id))
         variants["answers"] = "after the card"
-    own_text, status_sentences, variants["text"] = _own_text(card, lists[0], blocks)
+    own_text, status_sentences, variants["text"] = _own_text(card, lists[0], blocks, parts)
     record = {
         "number": number,
         "question_id": question_id,
-        "applicant": _applicant(card),
+        "applicant": _applicant(parts),
         "text": own_text,
         "category": _required(info.get(sel.CATEGORY_ICON), "category"),
         "submitted_on": _date(info.get(sel.SUBMITTED_ICON), "submitted_on"),
@@ -242,7 +294,7 @@ def _info_items(info) -> dict[str, str]:
         for icon in _icons(li):
             if icon in items:
                 raise CardError(f"conflicting markup: two info items with i.{icon}")
-            items[icon] = li.text_content().strip()
+            items[icon] = _content(li).strip()
     return items
 
 
@@ -260,18 +312,18 @@ def _number(value: str | None) -> tuple[str, str]:
     return match.group(1), "with №" if value.startswith("№") else "plain"
 
 
-def _question_id(card) -> int | None:
+def _question_id(parts: _CardParts) -> int | None:
     """From the readmore link's href, the showAnswers call, or an inner answer block's id; all
     that are present must agree. None on pending and rejected cards, which show none."""
     found = set()
-    for href in _READMORE_IN(card):
+    for href in parts.hrefs:
         match = sel.QUESTION_ID_IN_HREF.search(href.strip())
         if not match:
             raise CardError(f"missing question_id: no id at the end of href {href.strip()!r}")
         found.add(int(match.group(1)))
-    for onclick in _ONCLICKS_IN(card):
+    for onclick in parts.onclicks:
         found.update(int(m) for m in sel.SHOW_ANSWERS_CALL.findall(onclick))
-    for block in _ANSWER_BLOCKS_IN(card):
+    for block in parts.blocks:
         if (block.get("id") or "").strip().isdigit():
             found.add(int(block.get("id")))
     if len(found) > 1:
@@ -279,20 +331,21 @@ def _question_id(card) -> int | None:
     return found.pop() if found else None
 
 
-def _applicant(card) -> str | None:
-    heading = card.find(sel.APPLICANT_TAG)
-    name = heading.text_content().strip() if heading is not None else ""
+def _applicant(parts: _CardParts) -> str | None:
+    name = _content(parts.heading).strip() if parts.heading is not None else ""
     return name or None
 
 
-def _own_text(card, info, blocks) -> tuple[str | None, list[str], str]:
+def _own_text(card, info, blocks, parts: _CardParts) -> tuple[str | None, list[str], str]:
     """The card's own text and its status sentences: whatever it holds besides the applicant,
     the info list, links, buttons and answers, bare or in paragraphs, before or after the info
     list. A chunk holding a status sentence is the status, not the appeal's text."""
     skip = {id(info), *map(id, blocks)}
-    heading = card.find(sel.APPLICANT_TAG)
-    if heading is not None:
-        skip.add(id(heading))
+    if parts.heading is not None and parts.heading.getparent() is card:
+        skip.add(id(parts.heading))
+    # elements that hold an answer block inside the card: not text either
+    # (a set of the elements themselves: it keeps their proxies alive, so identity holds)
+    holders = {a for block in parts.blocks for a in block.iterancestors() if a is not card}
     chunks: list[tuple[str, str]] = []  # (form, text)
     after_info = False
 
@@ -308,11 +361,11 @@ def _own_text(card, info, blocks) -> tuple[str | None, list[str], str]:
             id(child) not in skip
             and isinstance(child.tag, str)
             and child.tag not in sel.NOT_TEXT_TAGS
-            and not _ANSWER_BLOCKS_IN(child)
+            and child not in holders
         ):
             if child.tag == sel.PARAGRAPH_TAG:
                 chunks.append(("p" if not after_info else "p after", _text(child)))
-            elif child.text_content().strip():
+            elif _content(child).strip():
                 chunks.append(("element", _text(child).strip()))
         if child.tail and child.tail.strip():
             chunks.append(("bare" if not after_info else "bare after", child.tail.strip()))
@@ -441,7 +494,7 @@ def _answers(block) -> list[dict]:
 
 
 def _answer(info, paragraphs: list[str]) -> dict:
-    info_text = _squash(info.text_content())
+    info_text = _squash(_content(info))
     dates = list(sel.DATE_PATTERN.finditer(info_text))
     if not dates:
         raise CardError(f"bad date in answered_on: {info_text!r}")
