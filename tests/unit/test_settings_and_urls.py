@@ -126,3 +126,14 @@ def test_run_without_any_source_says_why(monkeypatch):
     result = CliRunner().invoke(main, ["run"])
     assert result.exit_code == 1
     assert "nothing to run" in result.output
+
+
+def test_the_demo_crawls_its_sandbox_with_the_sandboxs_registry(tmp_path):
+    """Whatever DIALOG_BLOGS_FILE says: the sandbox serves the blogs of its own registry."""
+    from tyndau.demo import stand_ins
+    from tyndau.settings import SANDBOX_BLOGS_FILE
+
+    configured = {"TYNDAU_STATE_DIR": str(tmp_path), "DIALOG_BLOGS_FILE": str(LIVE_BLOGS_FILE)}
+    with stand_ins(load_settings(configured)) as demo:
+        assert demo.dialog_blogs_file == SANDBOX_BLOGS_FILE
+        demo.require_sources()
