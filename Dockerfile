@@ -23,6 +23,7 @@ COPY --chown=tyndau pyproject.toml README.md ./
 COPY --chown=tyndau tyndau ./tyndau
 COPY --chown=tyndau ingestion ./ingestion
 COPY --chown=tyndau sandbox ./sandbox
+COPY --chown=tyndau registries ./registries
 COPY --chown=tyndau expectations ./expectations
 COPY --chown=tyndau dags ./dags
 COPY --chown=tyndau dbt_project ./dbt_project

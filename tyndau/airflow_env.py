@@ -57,13 +57,14 @@ def airflow_environment(settings: Settings, warehouse_url: str) -> dict[str, str
         "DO_NOT_TRACK": "1",
         "DBT_SEND_ANONYMOUS_USAGE_STATS": "False",
         f"AIRFLOW_CONN_{WAREHOUSE_CONN_ID.upper()}": json.dumps(connection),
-        "AIRFLOW_VAR_DIALOG_BLOGS_FILE": str(settings.dialog_blogs_file),
         "AIRFLOW_VAR_DIALOG_MIN_DELAY": str(settings.dialog_min_delay),
         # Cosmos calls dbt from the same virtual environment as Airflow.
         "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",
     }
     if settings.dialog_base_url:
         env["AIRFLOW_VAR_DIALOG_BASE_URL"] = settings.dialog_base_url
+    if settings.dialog_blogs_file:
+        env["AIRFLOW_VAR_DIALOG_BLOGS_FILE"] = str(settings.dialog_blogs_file)
     if settings.complaints_inbox:
         env["AIRFLOW_VAR_COMPLAINTS_INBOX"] = str(settings.complaints_inbox)
     if settings.opendata_base_url:

@@ -64,7 +64,8 @@ def run(full_refresh: bool) -> None:
     Runs the ingest DAG of each source configured — Open Dialogue (DIALOG_BASE_URL,
     DIALOG_BLOGS_FILE), open data (OPENDATA_BASE_URL, OPENDATA_API_KEY, OPENDATA_WATCH_FILE),
     complaint reports (COMPLAINTS_INBOX) — then the warehouse build, into WAREHOUSE_URL (unset:
-    the embedded warehouse). Exits non-zero, saying why, when a step fails.
+    the embedded warehouse). A source that fails does not hold the others back: the build still
+    publishes what the others landed. Exits non-zero, naming each failed step and why.
     """
     from tyndau.pipeline import PipelineError, run_pipeline
     from tyndau.warehouse import resolve_url
@@ -218,14 +219,19 @@ def demo() -> None:
         click.echo(f"Open-data sandbox:     {demo_settings.opendata_base_url}")
         click.echo(f"Complaint reports in:  {demo_settings.complaints_inbox}")
         try:
-            result = run_pipeline(demo_settings, url)
+            result, failed = run_pipeline(demo_settings, url), None
         except PipelineError as error:
-            _fail(str(error))
+            # one source failing does not hold the others back: show what was published
+            if error.result is None or not error.result.published:
+                _fail(str(error))
+            result, failed = error.result, error
     click.echo("\nAkimats on Open Dialogue: answer rate and satisfaction ranks\n")
     click.echo(dialog.format_ranking(dialog.akimat_ranking(url)))
     click.echo("\n" + opendata.headline(url))
     click.echo("\n" + complaints.headline(url))
     click.echo(WHERE_NEXT.format(url=url, log=f"{result.log_file}   the run's full Airflow log"))
+    if failed:
+        _fail(str(failed))
 
 
 @main.command()

@@ -13,13 +13,15 @@ from sandbox.dialog.server import DialogSandbox
 from sandbox.opendata import WATCH_FILE
 from sandbox.opendata.scenario import build_scenario as opendata_scenario
 from sandbox.opendata.server import SANDBOX_API_KEY, OpendataSandbox
-from tyndau.settings import Settings
+from tyndau.settings import SANDBOX_BLOGS_FILE, Settings
 
 
 @contextmanager
 def stand_ins(settings: Settings) -> Iterator[Settings]:
     """Serve the Open Dialogue and open-data sandboxes and drop the complaint reports into an
-    inbox of the demo's own (never the configured one); yield settings pointing at them."""
+    inbox of the demo's own (never the configured one); yield settings pointing at them, with
+    the sandbox's blog registry (never a configured DIALOG_BLOGS_FILE, whose blogs the sandbox
+    does not serve)."""
     inbox = settings.state_dir / "demo-inbox"
     write_reports(inbox)
     with (
@@ -29,6 +31,7 @@ def stand_ins(settings: Settings) -> Iterator[Settings]:
         yield dataclasses.replace(
             settings,
             dialog_base_url=dialog.base_url,
+            dialog_blogs_file=SANDBOX_BLOGS_FILE,
             opendata_base_url=opendata.base_url,
             opendata_api_key=SANDBOX_API_KEY,
             opendata_watch_file=WATCH_FILE,

@@ -11,7 +11,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from tyndau.airflow_env import airflow_environment
+from tyndau.dag_runner import NOT_RUN
 from tyndau.settings import Settings
+
+#: the DAG that builds and publishes the marts, scheduled on the sources' Assets
+BUILD_DAG = "warehouse_build"
 
 
 def pipeline_dags(settings: Settings) -> list[str]:
@@ -23,21 +27,50 @@ def pipeline_dags(settings: Settings) -> list[str]:
         dags.append("opendata_ingest")
     if settings.complaints_inbox:
         dags.append("complaints_ingest")
-    return [*dags, "warehouse_build"]
+    return [*dags, BUILD_DAG]
 
 
 # Airflow log lines worth echoing while a run goes on: our own loggers and task starts.
 _ECHO_MARKERS = ("[ingestion.", "[tyndau.", "[expectations.", "[DAG TEST] running task")
 
 
-class PipelineError(RuntimeError):
-    pass
-
-
 @dataclass
 class PipelineResult:
     log_file: Path
     dag_results: list[dict] = field(default_factory=list)
+
+    @property
+    def published(self) -> bool:
+        """Whether the run's warehouse build succeeded, i.e. published the marts."""
+        return any(r["dag_id"] == BUILD_DAG and r["state"] == "success" for r in self.dag_results)
+
+    def failures(self) -> list[str]:
+        """One line per failed task (or DAG not run): `dag.task failed: why`."""
+        lines = []
+        for r in self.dag_results:
+            where = r["dag_id"] + (f" ({r['logical_date']})" if "logical_date" in r else "")
+            if r["state"] == NOT_RUN:
+                lines.append(f"{where} not run: {r['reason']}")
+            for task_id, why in sorted(r.get("failures", {}).items()):
+                lines.append(f"{where}.{task_id} failed: {_one_line(why)}")
+            if r["state"] not in ("success", NOT_RUN) and not r.get("failures"):
+                lines.append(f"{where} ended {r['state']}")
+        return lines
+
+
+class PipelineError(RuntimeError):
+    """The run did not do all it should; `result` (when the DAGs ran) says what it did."""
+
+    def __init__(self, message: str, result: PipelineResult | None = None):
+        super().__init__(message)
+        self.result = result
+
+
+def _one_line(text: str, limit: int = 400) -> str:
+    """A reason on one line: the report of rejected files lists one file a line."""
+    text = "; ".join(line.strip() for line in text.splitlines() if line.strip())
+    text = text.replace(":; ", ": ")  # "2 files set aside:" then the files
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def _echo(line: str, out) -> None:
@@ -48,13 +81,17 @@ def _echo(line: str, out) -> None:
 
 
 def _report_dag(dag_result: dict, out) -> None:
-    """One line per DAG, and what each task that returned a summary said."""
+    """One line per DAG, what each task that returned a summary said, and why tasks failed."""
     print(f"{dag_result['dag_id']}: {dag_result['state']}", file=out, flush=True)
+    if dag_result["state"] == NOT_RUN:
+        print(f"  {dag_result['reason']}", file=out, flush=True)
     for task_id, (state, returned) in sorted(dag_result["tasks"].items()):
         if isinstance(returned, dict):
             said = ", ".join(f"{k}={v}" for k, v in returned.items())
             line = f"  {task_id} ({state}): {said}"
             print(line if len(line) <= 160 else line[:159] + "…", file=out, flush=True)
+    for task_id, why in sorted(dag_result.get("failures", {}).items()):
+        print(f"  {task_id} (failed): {why}", file=out, flush=True)
 
 
 def _airflow(env: dict[str, str], args: list[str], log) -> None:
@@ -113,6 +150,9 @@ def run_pipeline(
             else:
                 _echo(line, out)
         if proc.wait() != 0:
-            reason = "; ".join(errors) or f"the DAG runner exited {proc.returncode}: {last_line}"
-            raise PipelineError(f"{reason} (full log: {result.log_file})")
+            reasons = result.failures() or errors
+            reason = "; ".join(reasons) or f"the DAG runner exited {proc.returncode}: {last_line}"
+            if result.published:
+                reason += f"; {BUILD_DAG} still published the marts, from what raw holds"
+            raise PipelineError(f"{reason} (full log: {result.log_file})", result)
     return result

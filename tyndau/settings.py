@@ -8,7 +8,10 @@ from pathlib import Path
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 DBT_PROJECT_DIR = PROJECT_DIR / "dbt_project"
+#: the sandbox scenario's registry: invented blog ids, for `tyndau demo` and the sandbox only
 SANDBOX_BLOGS_FILE = PROJECT_DIR / "sandbox" / "data" / "dialog_blogs.csv"
+#: a starter registry of real blogs on the live portal, to copy and extend (registries/README.md)
+LIVE_BLOGS_FILE = PROJECT_DIR / "registries" / "dialog_blogs.live.csv"
 REAL_DIALOG_BASE_URL = "https://dialog.egov.kz"
 
 
@@ -21,7 +24,7 @@ class Settings:
     state_dir: Path
     warehouse_url: str | None  # None: the embedded warehouse under state_dir
     dialog_base_url: str | None
-    dialog_blogs_file: Path
+    dialog_blogs_file: Path | None  # None: unset (a crawl needs one; the demo uses the sandbox's)
     dialog_min_delay: float  # seconds between requests, on top of robots.txt's Crawl-delay
     reader_password: str | None  # login password of the read-only analysts' role
     opendata_base_url: str | None  # data.egov.kz, or a server speaking its API
@@ -51,10 +54,29 @@ class Settings:
                 f"{REAL_DIALOG_BASE_URL}), OPENDATA_BASE_URL or COMPLAINTS_INBOX; "
                 "`tyndau demo` runs all three on the sandboxes."
             )
-        if self.dialog_base_url and not self.dialog_blogs_file.is_file():
-            raise ConfigError(f"DIALOG_BLOGS_FILE {self.dialog_blogs_file} does not exist")
+        if self.dialog_base_url:
+            self.require_blog_registry()
         if self.complaints_inbox and not self.complaints_inbox.is_dir():
             raise ConfigError(f"COMPLAINTS_INBOX {self.complaints_inbox} is not a folder")
+
+    def require_blog_registry(self) -> None:
+        """A crawl of DIALOG_BASE_URL needs the registry of that portal's blogs, readable and
+        valid: never a default, since blog ids of one portal name other blogs on another."""
+        from ingestion.dialog.registry import RegistryError, read_registry
+
+        if self.dialog_blogs_file is None:
+            raise ConfigError(
+                f"DIALOG_BASE_URL is set ({self.dialog_base_url}) but DIALOG_BLOGS_FILE is not: "
+                "set it to the registry of the blogs to crawl on that portal; a starter registry "
+                f"of the live portal's blogs is {LIVE_BLOGS_FILE} (see README.md, "
+                '"Pointing tyndau at the real portals")'
+            )
+        if not self.dialog_blogs_file.is_file():
+            raise ConfigError(f"DIALOG_BLOGS_FILE {self.dialog_blogs_file} does not exist")
+        try:
+            read_registry(self.dialog_blogs_file)
+        except RegistryError as error:
+            raise ConfigError(f"DIALOG_BLOGS_FILE {error}") from None
 
 
 def _optional_path(value: str | None) -> Path | None:
@@ -67,7 +89,7 @@ def load_settings(env: os._Environ | dict | None = None) -> Settings:
         state_dir=Path(env.get("TYNDAU_STATE_DIR") or PROJECT_DIR / ".tyndau").resolve(),
         warehouse_url=env.get("WAREHOUSE_URL") or None,
         dialog_base_url=(env.get("DIALOG_BASE_URL") or "").rstrip("/") or None,
-        dialog_blogs_file=Path(env.get("DIALOG_BLOGS_FILE") or SANDBOX_BLOGS_FILE).resolve(),
+        dialog_blogs_file=_optional_path(env.get("DIALOG_BLOGS_FILE")),
         dialog_min_delay=float(env.get("DIALOG_MIN_DELAY") or 0),
         reader_password=env.get("TYNDAU_READER_PASSWORD") or None,
         opendata_base_url=(env.get("OPENDATA_BASE_URL") or "").rstrip("/") or None,

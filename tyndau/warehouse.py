@@ -169,3 +169,18 @@ def ensure_raw_tables(warehouse: str | psycopg.Connection) -> None:
             return ensure_raw_tables(conn)
     for source in (dialog, opendata, complaints):
         source.ensure_raw_schema(warehouse)
+
+
+def raw_holds_data(url: str, tables: list[str]) -> bool:
+    """Whether any of these tables (``schema.table``) exists and holds a row: whether a build
+    has anything to publish even when no source landed anything in this run."""
+    with psycopg.connect(url) as conn:
+        for table in tables:
+            schema, name = table.split(".", 1)
+            exists = "select from pg_tables where schemaname = %s and tablename = %s"
+            if conn.execute(exists, [schema, name]).fetchone() is None:
+                continue
+            query = sql.SQL("select exists (select from {})").format(sql.Identifier(schema, name))
+            if conn.execute(query).fetchone()[0]:
+                return True
+    return False

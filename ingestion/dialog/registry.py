@@ -1,8 +1,10 @@
 """The blog registry: which Open Dialogue blogs to crawl, and which state body owns each.
 
 A CSV with the columns ``blog_id, gov_body_code, gov_body_name_ru, body_type, region_kato``
-(SOURCES.md section 1). Every problem in the file is reported at once, with its line number,
-so that one edit fixes them all.
+(SOURCES.md section 1), and optionally ``source``: where the row's blog id was found, for the
+people who keep the file (read past, never landed). One body may own several blogs (a ministry's
+blog per head over the years): only blog ids must be unique. Every problem in the file is
+reported at once, with its line number, so that one edit fixes them all.
 """
 
 from __future__ import annotations
@@ -14,6 +16,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 COLUMNS = ("blog_id", "gov_body_code", "gov_body_name_ru", "body_type", "region_kato")
+#: columns a registry may carry for its readers; the pipeline ignores them
+NOTE_COLUMNS = ("source",)
 BODY_TYPES = frozenset({"akimat", "ministry", "agency"})
 _KATO = re.compile(r"[0-9]{2}")
 _BLOG_ID = re.compile(r"[0-9]+")
@@ -59,10 +63,11 @@ def parse_registry(text: str, source: str = "<registry>") -> list[Blog]:
     reader = csv.DictReader(io.StringIO(text, newline=""))
     header = [name.strip() for name in reader.fieldnames or []]
     missing = [c for c in COLUMNS if c not in header]
-    unknown = [c for c in header if c not in COLUMNS]
+    unknown = [c for c in header if c not in COLUMNS + NOTE_COLUMNS]
     if missing or unknown:
         raise RegistryError(
-            f"{source}: header must be {', '.join(COLUMNS)}"
+            f"{source}: header must be {', '.join(COLUMNS)} (and optionally "
+            f"{', '.join(NOTE_COLUMNS)})"
             + (f"; missing: {', '.join(missing)}" if missing else "")
             + (f"; unknown: {', '.join(unknown)}" if unknown else "")
         )

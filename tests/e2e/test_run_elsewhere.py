@@ -25,6 +25,7 @@ from sandbox.dialog.server import DialogSandbox
 from sandbox.opendata import WATCH_FILE as OPENDATA_WATCH_FILE
 from sandbox.opendata.scenario import build_scenario as opendata_scenario
 from sandbox.opendata.server import OpendataSandbox
+from tyndau.settings import LIVE_BLOGS_FILE
 from tyndau.warehouse import with_database
 
 PICKED = {  # blog_id → (code, name in our registry, region)
@@ -100,15 +101,25 @@ def test_tyndau_run_elsewhere_ranks_by_the_same_rules(pg_server, other_portal, t
 
 
 def test_tyndau_run_fails_loudly_when_the_portal_is_down(pg_server, tmp_path):
-    env = os.environ | {
-        "WAREHOUSE_URL": pg_server,
+    """The only source configured fails on an empty warehouse: nothing to build from, so the
+    build is not run, and the run says both."""
+    with psycopg.connect(pg_server, autocommit=True) as conn:
+        conn.execute("drop database if exists portal_down with (force)")
+        conn.execute("create database portal_down")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("OPENDATA_", "COMPLAINTS_"))}
+    env |= {
+        "WAREHOUSE_URL": with_database(pg_server, "portal_down"),
         "DIALOG_BASE_URL": "http://127.0.0.1:9",  # discard port: nothing listens
+        "DIALOG_BLOGS_FILE": str(LIVE_BLOGS_FILE),
         "TYNDAU_STATE_DIR": str(tmp_path / "state"),
     }
     tyndau = [sys.executable, "-m", "tyndau.cli", "run"]
     done = subprocess.run(tyndau, env=env, capture_output=True, text=True, check=False)
-    assert done.returncode != 0
-    assert "dialog_ingest" in done.stderr
+    assert done.returncode == 1, done.stdout[-3000:] + done.stderr[-3000:]
+    error = done.stderr.strip().splitlines()[-1]
+    assert error.startswith("tyndau: dialog_ingest.land failed: ") and "127.0.0.1:9" in error
+    assert "warehouse_build not run: every source failed, and raw holds nothing" in error
+    assert "warehouse_build: not run" in done.stdout
 
 
 def test_tyndau_run_loads_another_folder_of_reports(pg_server, tmp_path):

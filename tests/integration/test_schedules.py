@@ -28,6 +28,7 @@ print(json.dumps({
         dag_id: {
             "schedule": dag.schedule if isinstance(dag.schedule, str) else None,
             "assets": sorted(a.name for a in getattr(dag.schedule, "objects", [])),
+            "assets_condition": type(dag.timetable.asset_condition).__name__,
             "catchup": dag.catchup,
             "max_active_runs": dag.max_active_runs,
             "alerting_tasks": sorted(
@@ -61,12 +62,14 @@ def test_schedules_catchup_and_alerts(tmp_path):
         "opendata_ingest": "@daily",  # the catalogue: once a day
         "complaints_ingest": "*/30 * * * *",  # the inbox, watched
     }
-    # the warehouse builds when any source landed something new
+    # the warehouse builds when any source landed something new: an OR of the Assets, so a
+    # source that failed (and announced nothing) does not hold the others' build back
     assert sorted(dags["warehouse_build"]["assets"]) == [
         "raw.complaints_rows",
         "raw.dialog_appeals",
         "raw.opendata_datasets",
     ]
+    assert dags["warehouse_build"]["assets_condition"] == "AssetAny"
     for dag_id, dag in dags.items():
         # no catch-up: a DAG switched on (or back on) runs once, not once per missed day
         assert dag["catchup"] is False, dag_id

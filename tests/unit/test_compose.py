@@ -18,7 +18,7 @@ import yaml
 from tyndau.airflow_env import airflow_environment
 from tyndau.airflow_ui import COMPONENT_COMMANDS
 from tyndau.cli import main as cli
-from tyndau.settings import PROJECT_DIR, load_settings
+from tyndau.settings import PROJECT_DIR, SANDBOX_BLOGS_FILE, load_settings
 
 COMPOSE = yaml.safe_load((PROJECT_DIR / "docker-compose.yml").read_text())
 SERVICES = COMPOSE["services"]
@@ -97,8 +97,7 @@ def test_airflow_services_get_a_runnable_tyndau_configuration():
     )
     settings = load_settings(dockerfile_env | env)
     read = set(re.findall(r'env\.get\("(\w+)"', (PROJECT_DIR / "tyndau/settings.py").read_text()))
-    # DIALOG_BLOGS_FILE: the registry shipped in the image is the default
-    assert read - set(env) - set(dockerfile_env) == {"DIALOG_BLOGS_FILE"}
+    assert read - set(env) - set(dockerfile_env) == set()
     assert settings.warehouse_url.startswith("postgresql://tyndau:")
     assert "@postgres:5432/tyndau" in settings.warehouse_url
     assert "@postgres:5432/airflow" in settings.airflow_metadata_url
@@ -113,6 +112,10 @@ def test_airflow_services_get_a_runnable_tyndau_configuration():
         for name in ("sandbox", "sandbox-opendata")
     }
     assert settings.dialog_base_url == f"http://sandbox:{sandbox_ports['sandbox']}"
+    # a crawl needs its portal's registry: the sandbox's, shipped in the image
+    assert settings.dialog_blogs_file.relative_to("/opt/tyndau") == SANDBOX_BLOGS_FILE.relative_to(
+        PROJECT_DIR
+    )
     assert settings.opendata_base_url == (
         f"http://sandbox-opendata:{sandbox_ports['sandbox-opendata']}"
     )

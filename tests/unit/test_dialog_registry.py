@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 from pathlib import Path
 
 import pytest
@@ -9,6 +10,7 @@ import pytest
 from ingestion.dialog.registry import Blog, RegistryError, parse_registry, read_registry
 
 SANDBOX_REGISTRY = Path(__file__).resolve().parents[2] / "sandbox" / "data" / "dialog_blogs.csv"
+LIVE_REGISTRY = Path(__file__).resolve().parents[2] / "registries" / "dialog_blogs.live.csv"
 HEADER = "blog_id,gov_body_code,gov_body_name_ru,body_type,region_kato\n"
 
 
@@ -85,3 +87,26 @@ def test_bad_headers_and_empty_files(text, expected):
 def test_a_missing_file_is_a_registry_error(tmp_path):
     with pytest.raises(RegistryError, match="cannot read"):
         read_registry(tmp_path / "nope.csv")
+
+
+def test_the_live_starter_registry_reads_and_says_where_each_id_comes_from():
+    blogs = {b.blog_id: b for b in read_registry(LIVE_REGISTRY)}
+    assert set(blogs) == {294912, 32772, 32777, 2719746, 2654212, 1376256}  # SOURCES.md §1
+    assert (blogs[294912].body_type, blogs[294912].region_kato) == ("akimat", "39")
+    assert blogs[32777].gov_body_code == blogs[2719746].gov_body_code == "MTSZN"
+    assert {blogs[i].body_type for i in (2654212, 1376256)} == {"agency"}
+    assert all(b.region_kato is None for b in blogs.values() if b.body_type != "akimat")
+    with LIVE_REGISTRY.open(encoding="utf-8") as rows:
+        assert all(row["source"].strip() for row in csv.DictReader(rows))
+
+
+def test_a_source_column_is_read_past_and_never_landed():
+    text = (
+        HEADER.strip() + ",source\n"
+        '32777,MTSZN,Министерство труда,ministry,,"a scraper, BLOGS list"\n'
+        "2719746,MTSZN,Министерство труда,ministry,,\n"
+    )
+    blogs = parse_registry(text)
+    # one body, two blogs (a head per blog over the years): allowed
+    assert [(b.blog_id, b.gov_body_code) for b in blogs] == [(32777, "MTSZN"), (2719746, "MTSZN")]
+    assert "source" not in blogs[0].as_payload()

@@ -5,14 +5,14 @@ import pytest
 from click.testing import CliRunner
 
 from tyndau.cli import main
-from tyndau.settings import SANDBOX_BLOGS_FILE, ConfigError, load_settings
+from tyndau.settings import LIVE_BLOGS_FILE, ConfigError, load_settings
 from tyndau.warehouse import make_url, redact, url_parts, with_database
 
 
-def test_defaults_point_at_the_embedded_warehouse_and_shipped_registry():
+def test_defaults_point_at_the_embedded_warehouse_and_no_registry():
     settings = load_settings({})
     assert settings.warehouse_url is None
-    assert settings.dialog_blogs_file == SANDBOX_BLOGS_FILE
+    assert settings.dialog_blogs_file is None
     assert settings.state_dir.name == ".tyndau"
     assert settings.complaints_inbox is None and settings.opendata_base_url is None
     with pytest.raises(ConfigError, match="nothing to run"):
@@ -21,7 +21,9 @@ def test_defaults_point_at_the_embedded_warehouse_and_shipped_registry():
 
 def test_environment_overrides(tmp_path):
     blogs = tmp_path / "blogs.csv"
-    blogs.write_text("blog_id\n")
+    blogs.write_text(
+        "blog_id,gov_body_code,gov_body_name_ru,body_type,region_kato\n1,X,Имя,akimat,39\n"
+    )
     settings = load_settings(
         {
             "WAREHOUSE_URL": "postgresql://u:p@db:5433/w",
@@ -34,6 +36,37 @@ def test_environment_overrides(tmp_path):
     assert settings.dialog_base_url == "http://portal.test"
     assert settings.dialog_blogs_file == blogs
     assert settings.airflow_home == Path(tmp_path) / "airflow"
+
+
+def test_a_portal_without_its_registry_is_refused(tmp_path):
+    """No sandbox default in a real run: the sandbox's invented blog ids would crawl other
+    officials' blogs on the live portal and file them under akimats."""
+    settings = load_settings({"DIALOG_BASE_URL": "https://dialog.egov.kz"})
+    with pytest.raises(ConfigError) as caught:
+        settings.require_sources()
+    message = str(caught.value)
+    assert "DIALOG_BLOGS_FILE" in message and str(LIVE_BLOGS_FILE) in message
+    assert "\n" not in message
+
+
+def test_tyndau_run_without_a_registry_stops_at_once_with_one_line(tmp_path):
+    env = {"DIALOG_BASE_URL": "https://dialog.egov.kz", "TYNDAU_STATE_DIR": str(tmp_path)}
+    done = CliRunner().invoke(main, ["run"], env=env | {"DIALOG_BLOGS_FILE": ""})
+    assert done.exit_code == 1
+    (line,) = done.output.strip().splitlines()
+    assert line.startswith("tyndau: DIALOG_BASE_URL is set") and "DIALOG_BLOGS_FILE" in line
+    assert "Traceback" not in done.output
+    assert not (tmp_path / "airflow").exists()  # stopped before starting anything
+
+
+def test_an_invalid_registry_is_refused_before_a_crawl(tmp_path):
+    blogs = tmp_path / "blogs.csv"
+    blogs.write_text(
+        "blog_id,gov_body_code,gov_body_name_ru,body_type,region_kato\nx,X,Y,akimat,\n"
+    )
+    settings = load_settings({"DIALOG_BASE_URL": "http://x", "DIALOG_BLOGS_FILE": str(blogs)})
+    with pytest.raises(ConfigError, match="line 2: blog_id must be a positive integer"):
+        settings.require_sources()
 
 
 def test_missing_registry_is_a_clear_error(tmp_path):
@@ -95,3 +128,14 @@ def test_run_without_any_source_says_why(monkeypatch):
     result = CliRunner().invoke(main, ["run"])
     assert result.exit_code == 1
     assert "nothing to run" in result.output
+
+
+def test_the_demo_crawls_its_sandbox_with_the_sandboxs_registry(tmp_path):
+    """Whatever DIALOG_BLOGS_FILE says: the sandbox serves the blogs of its own registry."""
+    from tyndau.demo import stand_ins
+    from tyndau.settings import SANDBOX_BLOGS_FILE
+
+    configured = {"TYNDAU_STATE_DIR": str(tmp_path), "DIALOG_BLOGS_FILE": str(LIVE_BLOGS_FILE)}
+    with stand_ins(load_settings(configured)) as demo:
+        assert demo.dialog_blogs_file == SANDBOX_BLOGS_FILE
+        demo.require_sources()
