@@ -6,6 +6,8 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from ingestion.dialog.land import DEFAULT_MAX_REJECT_SHARE
+
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 DBT_PROJECT_DIR = PROJECT_DIR / "dbt_project"
 #: the sandbox scenario's registry: invented blog ids, for `tyndau demo` and the sandbox only
@@ -26,6 +28,7 @@ class Settings:
     dialog_base_url: str | None
     dialog_blogs_file: Path | None  # None: unset (a crawl needs one; the demo uses the sandbox's)
     dialog_min_delay: float  # seconds between requests, on top of robots.txt's Crawl-delay
+    dialog_max_reject_share: float  # more of the cards read rejected fails the landing
     reader_password: str | None  # login password of the read-only analysts' role
     opendata_base_url: str | None  # data.egov.kz, or a server speaking its API
     opendata_api_key: str | None  # a secret: never logged, never in the repo
@@ -79,6 +82,18 @@ class Settings:
             raise ConfigError(f"DIALOG_BLOGS_FILE {error}") from None
 
 
+def _share(value: str | None, default: float) -> float:
+    if not value:
+        return default
+    try:
+        share = float(value)
+    except ValueError:
+        share = -1.0
+    if not 0 <= share <= 1:
+        raise ConfigError(f"DIALOG_MAX_REJECT_SHARE must be a share from 0 to 1, not {value!r}")
+    return share
+
+
 def _optional_path(value: str | None) -> Path | None:
     return Path(value).resolve() if value else None
 
@@ -91,6 +106,9 @@ def load_settings(env: os._Environ | dict | None = None) -> Settings:
         dialog_base_url=(env.get("DIALOG_BASE_URL") or "").rstrip("/") or None,
         dialog_blogs_file=_optional_path(env.get("DIALOG_BLOGS_FILE")),
         dialog_min_delay=float(env.get("DIALOG_MIN_DELAY") or 0),
+        dialog_max_reject_share=_share(
+            env.get("DIALOG_MAX_REJECT_SHARE"), DEFAULT_MAX_REJECT_SHARE
+        ),
         reader_password=env.get("TYNDAU_READER_PASSWORD") or None,
         opendata_base_url=(env.get("OPENDATA_BASE_URL") or "").rstrip("/") or None,
         opendata_api_key=env.get("OPENDATA_API_KEY") or None,

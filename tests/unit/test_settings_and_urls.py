@@ -139,3 +139,11 @@ def test_the_demo_crawls_its_sandbox_with_the_sandboxs_registry(tmp_path):
     with stand_ins(load_settings(configured)) as demo:
         assert demo.dialog_blogs_file == SANDBOX_BLOGS_FILE
         demo.require_sources()
+
+
+def test_the_reject_share_that_fails_a_dialog_landing_is_a_share():
+    assert load_settings({}).dialog_max_reject_share == 0.02
+    assert load_settings({"DIALOG_MAX_REJECT_SHARE": "0.1"}).dialog_max_reject_share == 0.1
+    for bad in ("abc", "-0.5", "2"):
+        with pytest.raises(ConfigError, match="DIALOG_MAX_REJECT_SHARE must be a share"):
+            load_settings({"DIALOG_MAX_REJECT_SHARE": bad})
