@@ -16,7 +16,6 @@ from __future__ import annotations
 import datetime as dt
 import re
 import threading
-from collections import Counter
 from dataclasses import dataclass, field
 
 from lxml import etree
@@ -538,8 +537,3 @@ def _text(element) -> str:
 
 def _squash(text: str) -> str:
     return " ".join(text.split())
-
-
-def reject_reasons(pages: list[ListingPage], top: int = 3) -> list[tuple[str, int]]:
-    """The commonest reasons of the pages' rejects, with their counts."""
-    return Counter(r.reason for p in pages for r in p.rejects).most_common(top)
