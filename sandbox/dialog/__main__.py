@@ -8,6 +8,7 @@ import threading
 from collections.abc import Sequence
 
 from sandbox.dialog.lazy import build_lazy_scenario
+from sandbox.dialog.markup import BROKEN_VARIANTS, VARIANTS, markup_named
 from sandbox.dialog.scenario import build_scenario
 from sandbox.dialog.server import DialogSandbox, Knobs
 from sandbox.http import sandbox_parser, serve_until_interrupted
@@ -66,6 +67,16 @@ def build_parser(prog: str = "python -m sandbox.dialog") -> argparse.ArgumentPar
         metavar="BLOG_ID",
         help="restrict drift to this blog (repeatable)",
     )
+    knobs.add_argument(
+        "--markup",
+        choices=list(VARIANTS | BROKEN_VARIANTS),
+        default="evidenced",
+        metavar="NAME",
+        help="the shape of the listing cards (sandbox/dialog/markup.py), one of: "
+        + "; ".join(f"'{name}'" for name in VARIANTS)
+        + "; or, broken on purpose (a crawl must fail loudly): "
+        + "; ".join(f"'{name}'" for name in BROKEN_VARIANTS),
+    )
     return parser
 
 
@@ -81,6 +92,7 @@ def knobs_from_args(args: argparse.Namespace) -> Knobs:
         drift_every=args.drift_every,
         drift_blog_ids=tuple(args.drift_blogs),
         fault_seed=args.fault_seed,
+        markup=markup_named(args.markup),
     )
 
 

@@ -87,4 +87,4 @@ def markup_named(name: str) -> Markup:
 def teaser(paragraphs: tuple[str, ...]) -> str:
     """An answered card's text as the listing shows it: one run, cut at TEASER_LENGTH."""
     text = " ".join(" ".join(paragraphs).split())
-    return text[:TEASER_LENGTH]
+    return text[:TEASER_LENGTH].rstrip()  # a cut before a space shows no trailing space

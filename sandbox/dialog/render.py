@@ -134,7 +134,7 @@ def status_sentence(blog: Blog, appeal: Appeal) -> str:
     """The text of a pending or rejected card [seen]."""
     where = (
         f"Обращение с регистрационным номером {appeal.number}, направленное в Блог "
-        f"{blog.gov_body_name_ru},"
+        f"{blog.gov_body_name_ru}"
     )
     if appeal.status == "rejected":
         return f"{where} отклонено ГО {format_date(appeal.rejected_on)}"

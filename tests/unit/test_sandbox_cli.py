@@ -9,8 +9,11 @@ import threading
 from pathlib import Path
 
 import pytest
+import requests
+from click.testing import CliRunner
 
 from sandbox.dialog.__main__ import build_parser, knobs_from_args, main
+from sandbox.dialog.markup import BROKEN_VARIANTS, EVIDENCED, VARIANTS
 from sandbox.dialog.server import Knobs
 
 REPO = Path(__file__).resolve().parents[2]
@@ -25,7 +28,13 @@ KNOB_FLAGS = (
     "--drift-every",
     "--drift-blog",
     "--fault-seed",
+    "--markup",
 )
+
+
+def squeezed(text: str) -> str:
+    """Text without whitespace: help wraps lines anywhere, even inside a variant's name."""
+    return "".join(text.split())
 
 
 def test_help_describes_every_knob():
@@ -39,6 +48,8 @@ def test_help_describes_every_knob():
     )
     for flag in (*KNOB_FLAGS, "--port", "--host", "--seed", "--scale", "--appeals"):
         assert flag in result.stdout
+    for name in VARIANTS | BROKEN_VARIANTS:
+        assert squeezed(f"'{name}'") in squeezed(result.stdout)
 
 
 def test_flags_become_knobs():
@@ -66,6 +77,8 @@ def test_flags_become_knobs():
             "32777",
             "--fault-seed",
             "9",
+            "--markup",
+            "numbers with №",
         ]
     )
     assert knobs_from_args(args) == Knobs(
@@ -79,8 +92,42 @@ def test_flags_become_knobs():
         drift_every=50,
         drift_blog_ids=(294912, 32777),
         fault_seed=9,
+        markup=VARIANTS["numbers with №"],
     )
     assert knobs_from_args(build_parser().parse_args([])) == Knobs()
+    assert Knobs().markup == EVIDENCED
+
+
+@pytest.mark.parametrize("name", list(VARIANTS | BROKEN_VARIANTS))
+def test_every_markup_variant_is_a_choice(name):
+    args = build_parser().parse_args(["--markup", name])
+    assert knobs_from_args(args).markup == (VARIANTS | BROKEN_VARIANTS)[name]
+
+
+def test_an_unknown_markup_is_a_usage_error(capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        build_parser().parse_args(["--markup", "question-card"])
+    assert exit_info.value.code == 2
+    assert "invalid choice: 'question-card'" in capsys.readouterr().err
+
+
+def test_tyndau_sandbox_takes_the_same_flags(monkeypatch):
+    """`tyndau sandbox` hands its arguments to this command line: --markup comes with it."""
+    import tyndau.cli
+
+    seen = {}
+
+    def serve(sandbox, title, stop=None):
+        seen["markup"] = sandbox.knobs.markup
+        return 0
+
+    monkeypatch.setattr("sandbox.dialog.__main__.serve_until_interrupted", serve)
+    runner = CliRunner()
+    result = runner.invoke(tyndau.cli.main, ["sandbox", "--scale", "0.01", "--markup", "legacy"])
+    assert result.exit_code == 0, result.output
+    assert seen == {"markup": VARIANTS["legacy"]}
+    help_text = runner.invoke(tyndau.cli.main, ["sandbox", "--help"]).output
+    assert "--markup NAME" in help_text and "usage: tyndau sandbox" in help_text
 
 
 def test_impossible_knobs_are_a_usage_error(capsys):
@@ -95,6 +142,27 @@ def test_main_serves_until_told_to_stop(capsys):
     stop.set()
     assert main(["--port", "0", "--scale", "0.01"], stop=stop) == 0
     assert "Open Dialogue sandbox at http://127.0.0.1:" in capsys.readouterr().out
+
+
+def test_main_serves_the_markup_asked_for(capsys):
+    """A card of the legacy shape, served over HTTP by the command line's sandbox."""
+    served, stop = {}, threading.Event()
+
+    def fetch() -> None:
+        for _ in range(600):  # the address is printed once the sandbox listens
+            out = capsys.readouterr().out
+            if "http://" in out:
+                base_url = out.split("at ", 1)[1].split(" ", 1)[0]
+                served["page"] = requests.get(f"{base_url}/blogs/32792/questions", timeout=5).text
+                break
+            stop.wait(0.05)
+        stop.set()
+
+    fetcher = threading.Thread(target=fetch)
+    fetcher.start()
+    assert main(["--port", "0", "--scale", "0.01", "--markup", "legacy"], stop=stop) == 0
+    fetcher.join()
+    assert 'class="col-xs-12 question-card"' in served["page"]
 
 
 def test_millions_of_appeals_are_served_at_once_and_none_is_a_usage_error(capsys):

@@ -51,4 +51,10 @@ def test_the_sandbox_serves_a_lazy_listing_page_by_page():
             parsed = parse_listing(requests.get(url, timeout=10).text, url)
             assert parsed.total_pages == last and not parsed.rejects
             expected = listing[(page - 1) * CARDS_PER_PAGE : page * CARDS_PER_PAGE]
-            assert [c["question_id"] for c in parsed.cards] == [a.question_id for a in expected]
+            assert [c["number"] for c in parsed.cards] == [a.number for a in expected]
+            assert [c["status"] for c in parsed.cards] == [a.status for a in expected]
+            assert [c["question_id"] for c in parsed.cards] == [
+                a.question_id if a.status == "answered" else None for a in expected
+            ]
+        assert {a.status for a in listing[:CARDS_PER_PAGE]} == {"pending"}  # page 1: none shown
+        assert "answered" in {a.status for a in listing[-CARDS_PER_PAGE:]}

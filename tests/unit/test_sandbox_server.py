@@ -275,7 +275,7 @@ REJECTED = Appeal(
 )
 PENDING_SENTENCE = (
     "Обращение с регистрационным номером 754733/1, направленное в Блог "
-    "Акимат Костанайской области, находится на рассмотрении у ГО"
+    "Акимат Костанайской области находится на рассмотрении у ГО"
 )
 EXPECTED_PENDING_CARD = f"""\
 <div class="row">
@@ -300,23 +300,23 @@ def test_a_legacy_answered_card_is_exactly_the_earlier_structure():
     assert render_card(ANSWERED, LEGACY) == EXPECTED_LEGACY_ANSWERED_CARD
 
 
-def test_a_second_answer_is_counted_in_the_heading_and_dated_no_later_than_today():
+def test_a_second_answer_comes_days_later_and_is_counted_in_the_heading():
     every_ninth = dataclasses.replace(ANSWERED, question_id=754731, rating=None)
     assert every_ninth.question_id % VARIANTS["evidenced"].extra_answer_every == 0
-    block = render_card(every_ninth, today=date(2020, 3, 17)).split("</div>\n", 1)[1]
+    block = render_card(every_ninth, today=date(2020, 3, 19)).split("</div>\n", 1)[1]
     assert block == (
         '<div class="row answers" id="754731" style="display:none">\n'
         "  <h4>Ответы (2)</h4>\n"
         "  <p>Ответ.</p>\n"
         '  <span class="answer-info">Сапарбаев Б. М.  15.03.2020</span>\n'
         f"  <p>{EXTRA_ANSWER[0]}</p>\n"
-        '  <span class="answer-info">Сапарбаев Б. М.  17.03.2020</span>\n'
+        '  <span class="answer-info">Сапарбаев Б. М.  19.03.2020</span>\n'
         "</div>\n"
     )
-    later = render_card(every_ninth, today=date(2021, 1, 1))
-    assert '<span class="answer-info">Сапарбаев Б. М.  19.03.2020</span>' in later
+    not_yet = render_card(every_ninth, today=date(2020, 3, 18))
+    assert "<h4>Ответы</h4>" in not_yet and not_yet.count("answer-info") == 1
     one_answer = VARIANTS["full texts, one answer each"]
-    assert "Ответы (2)" not in render_card(every_ninth, one_answer)
+    assert render_card(every_ninth, one_answer).count("answer-info") == 1
 
 
 def test_pending_and_rejected_cards_hold_only_the_status_sentence():
@@ -324,7 +324,7 @@ def test_pending_and_rejected_cards_hold_only_the_status_sentence():
     rejected = render_card(REJECTED, blog=KOSTANAY)
     sentence = (
         "Обращение с регистрационным номером 754735, направленное в Блог "
-        "Акимат Костанайской области, отклонено ГО 21.03.2020"
+        "Акимат Костанайской области отклонено ГО 21.03.2020"
     )
     assert f"  <p>{sentence}</p>\n" in rejected
     for card, appeal in ((render_card(PENDING, blog=KOSTANAY), PENDING), (rejected, REJECTED)):
@@ -421,9 +421,8 @@ def assert_card_shows(card, appeal: Appeal, blog: Blog, markup: Markup, today: d
     assert block["id"] == str(appeal.question_id)
     shown = shown_answers(block)
     expected = [(f"{appeal.responder}  {appeal.answered_on:%d.%m.%Y}", appeal.answer_text)]
-    every = markup.extra_answer_every
-    if every and appeal.question_id % every == 0:
-        later = min(appeal.answered_on + timedelta(days=EXTRA_ANSWER_DAYS), today)
+    every, later = markup.extra_answer_every, appeal.answered_on + timedelta(EXTRA_ANSWER_DAYS)
+    if every and appeal.question_id % every == 0 and later <= today:  # it comes days later
         expected.append((f"{appeal.responder}  {later:%d.%m.%Y}", EXTRA_ANSWER))
         shapes.add("two answers")
     assert [(info, paragraphs) for info, paragraphs, _ in shown] == expected
@@ -441,7 +440,7 @@ def expected_text(appeal: Appeal, blog: Blog, markup: Markup) -> tuple[str, ...]
         return (teaser(appeal.text),) if markup.teaser else appeal.text
     where = (
         f"Обращение с регистрационным номером {appeal.number}, направленное в Блог "
-        f"{blog.gov_body_name_ru},"
+        f"{blog.gov_body_name_ru}"
     )
     if appeal.status == "rejected":
         return (f"{where} отклонено ГО {appeal.rejected_on:%d.%m.%Y}",)
