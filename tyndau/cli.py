@@ -334,6 +334,16 @@ def probe() -> None:
     """
 
 
+#: Both probes are polite the same way.
+_probe_delay = click.option(
+    "--delay",
+    type=click.FloatRange(0),
+    default=1.0,
+    show_default=True,
+    help="Seconds between two requests (on top of robots.txt's Crawl-delay).",
+)
+
+
 @probe.command("dialog")
 @click.option(
     "--blog",
@@ -347,13 +357,7 @@ def probe() -> None:
     "--base-url",
     help="The portal (default: DIALOG_BASE_URL, e.g. https://dialog.egov.kz).",
 )
-@click.option(
-    "--delay",
-    type=click.FloatRange(0),
-    default=1.0,
-    show_default=True,
-    help="Seconds between two requests (on top of robots.txt's Crawl-delay).",
-)
+@_probe_delay
 def probe_dialog_command(blog_ids: tuple[int, ...], base_url: str | None, delay: float) -> None:
     """Page 1, the last page and the page past it of a few Open Dialogue blogs.
 
@@ -406,13 +410,7 @@ def probe_dialog_command(blog_ids: tuple[int, ...], base_url: str | None, delay:
     show_default=True,
     help="Datasets on the catalogue page read.",
 )
-@click.option(
-    "--delay",
-    type=click.FloatRange(0),
-    default=1.0,
-    show_default=True,
-    help="Seconds between two requests (on top of robots.txt's Crawl-delay).",
-)
+@_probe_delay
 def probe_opendata_command(
     base_url: str | None, api_uri: str | None, version: str | None, count: int, delay: float
 ) -> None:
