@@ -1,7 +1,9 @@
 """`tyndau run` against another portal, another blog registry and another warehouse.
 
-The portal is the sandbox with another seed and a tenth of the appeals; the registry picks four
-akimats (under other names) and a ministry; the warehouse is a database of its own. The ranking
+The portal is the sandbox with another seed and a tenth of the appeals, in a shape no other
+test uses (the evidenced card in a wrapper of another class, no footer, the last page served
+again past the end); the registry picks four akimats (under other names) and a ministry; the
+warehouse is a database of its own. The ranking
 must follow the rules of CALIBRATION.md "Definitions", recomputed here from what the portal
 serves, independently of dbt.
 """
@@ -13,6 +15,7 @@ import os
 import subprocess
 import sys
 from collections import Counter
+from dataclasses import replace
 from datetime import date
 from fractions import Fraction
 
@@ -20,8 +23,9 @@ import psycopg
 import pytest
 
 from sandbox.complaints import write_reports, yearly_rows
-from sandbox.dialog.scenario import build_scenario
-from sandbox.dialog.server import DialogSandbox
+from sandbox.dialog.markup import EVIDENCED, markup_named
+from sandbox.dialog.scenario import build_scenario, write_registry
+from sandbox.dialog.server import DialogSandbox, Knobs
 from sandbox.opendata import WATCH_FILE as OPENDATA_WATCH_FILE
 from sandbox.opendata.scenario import build_scenario as opendata_scenario
 from sandbox.opendata.server import OpendataSandbox
@@ -58,7 +62,8 @@ def expected_ranking(scenario) -> list[tuple]:
 
 @pytest.fixture(scope="module")
 def other_portal():
-    with DialogSandbox(build_scenario(seed=7, scale=0.1)) as server:
+    shape = replace(EVIDENCED, wrapper_class="panel appeal-entry", past_end="last", footer=False)
+    with DialogSandbox(build_scenario(seed=7, scale=0.1), knobs=Knobs(markup=shape)) as server:
         yield server
 
 
@@ -120,6 +125,36 @@ def test_tyndau_run_fails_loudly_when_the_portal_is_down(pg_server, tmp_path):
     assert error.startswith("tyndau: dialog_ingest.land failed: ") and "127.0.0.1:9" in error
     assert "warehouse_build not run: every source failed, and raw holds nothing" in error
     assert "warehouse_build: not run" in done.stdout
+
+
+def test_tyndau_run_against_a_redesigned_portal_says_which_page_and_what_it_looked_for(
+    pg_server, tmp_path
+):
+    """Cards in markup the parser does not know: not "end of listing" with nothing landed and
+    a green run, but a failure naming the page and what was looked for."""
+    with psycopg.connect(pg_server, autocommit=True) as conn:
+        conn.execute("drop database if exists redesigned with (force)")
+        conn.execute("create database redesigned")
+    scenario = build_scenario(seed=7, scale=0.1)
+    knobs = Knobs(markup=markup_named("redesigned info list"))
+    with DialogSandbox(scenario, knobs=knobs) as portal:
+        env = {
+            k: v for k, v in os.environ.items() if not k.startswith(("OPENDATA_", "COMPLAINTS_"))
+        }
+        env |= {
+            "WAREHOUSE_URL": with_database(pg_server, "redesigned"),
+            "DIALOG_BASE_URL": portal.base_url,
+            "DIALOG_BLOGS_FILE": str(write_registry(tmp_path / "blogs.csv", (100010, MINISTRY))),
+            "TYNDAU_STATE_DIR": str(tmp_path / "state"),
+        }
+        tyndau = [sys.executable, "-m", "tyndau.cli", "run"]
+        done = subprocess.run(tyndau, env=env, capture_output=True, text=True, check=False)
+    assert done.returncode == 1, done.stdout[-3000:] + done.stderr[-3000:]
+    error = done.stderr.strip().splitlines()[-1]
+    assert error.startswith("tyndau: dialog_ingest.land failed: "), error
+    page_1 = f"{portal.base_url}/blogs/100010/questions?page=1"
+    assert f"{page_1}: no appeal card found on page 1" in error, error
+    assert "looked for an element holding a ul.blog-info" in done.stdout + done.stderr
 
 
 def test_tyndau_run_loads_another_folder_of_reports(pg_server, tmp_path):
