@@ -51,6 +51,19 @@ def _corrupt_observation(url: str, change: Callable[[dict], dict], where: str) -
     finally:
         with psycopg.connect(url) as conn:
             conn.execute("delete from raw.dialog_appeals where content_hash = 'corrupt'")
+            if changed["number"] != number:
+                # An appeal under a number of its own reached the incremental models, which keep
+                # what raw once held (raw never forgets, outside this fixture): take it out.
+                for table in _INCREMENTAL_APPEALS:
+                    if conn.execute("select to_regclass(%s)", [table]).fetchone()[0]:
+                        conn.execute(f"delete from {table} where number = %s", [changed["number"]])
+
+
+_INCREMENTAL_APPEALS = (
+    "staging.stg_dialog__appeals",
+    "intermediate.int_appeals__enriched",
+    "marts_candidate.fct_appeals",
+)
 
 
 @pytest.fixture
