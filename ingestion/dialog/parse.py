@@ -39,8 +39,6 @@ RECORD_KEYS = (
     "rating",
     "rejected_on",
 )
-#: The keys of each of a record's answers, in page order.
-ANSWER_KEYS = ("responder", "answered_on", "text", "rating")
 PARAGRAPH_SEPARATOR = "\n\n"
 #: What a card is recognised by, for the error that names a page without any.
 CARD_DESCRIPTION = (
