@@ -53,6 +53,7 @@ def warehouse_build():
     raw = prepare_raw()
     raw >> source_freshness()
     raw >> dbt >> marts_gate() >> publish()
+    orch.report_after_the_build(dbt, raw)
 
 
 warehouse_build()

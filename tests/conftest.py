@@ -101,3 +101,20 @@ def fingerprint(url: str, schema: str = "marts") -> dict[str, str]:
 def marts_fingerprint() -> Callable[..., dict[str, str]]:
     """``fingerprint(url, schema="marts")``: compare a schema's tables before and after."""
     return fingerprint
+
+
+def pytest_collection_modifyitems(items):
+    """Keep what shares an expensive fixture on one xdist worker (`--dist loadgroup`): every
+    test that reads the demo's run, and each module whose tests share a module-scoped one.
+    Everything else is spread over the workers one test at a time."""
+    for item in items:
+        fixtures = getattr(item, "_fixtureinfo", None)
+        if "pipeline" in item.fixturenames:
+            group = "demo"
+        elif fixtures and any(
+            d.scope == "module" for defs in fixtures.name2fixturedefs.values() for d in defs
+        ):
+            group = item.module.__name__
+        else:
+            continue
+        item.add_marker(pytest.mark.xdist_group(group))

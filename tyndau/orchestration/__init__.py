@@ -112,7 +112,8 @@ def source_freshness() -> dict:
 
 
 def dbt_profile_config():
-    """dbt's profile, made by Cosmos from the Airflow connection."""
+    """dbt's profile, made by Cosmos from the Airflow connection; its threads run the build's
+    independent models side by side."""
     from cosmos import ProfileConfig
     from cosmos.profiles import PostgresUserPasswordProfileMapping
 
@@ -120,15 +121,23 @@ def dbt_profile_config():
         profile_name="tyndau",
         target_name="airflow",
         profile_mapping=PostgresUserPasswordProfileMapping(
-            conn_id=WAREHOUSE_CONN_ID, profile_args={"schema": "public"}
+            conn_id=WAREHOUSE_CONN_ID, profile_args={"schema": "public", "threads": DBT_THREADS}
         ),
     )
 
 
+#: dbt's threads in the one `dbt build` of a warehouse build (as profiles.yml gives the CLI)
+DBT_THREADS = 4
+
+
 def dbt_task_group_args() -> dict:
-    """Cosmos configuration of the dbt project: profile from the Airflow connection."""
+    """Cosmos configuration of the dbt project: profile from the Airflow connection.
+
+    Watcher mode: one `dbt build` (the producer task) does the work, started once, and every
+    model and its tests keep a task of their own that reports dbt's result for it, with its
+    log — rather than ~2 s of dbt start-up per node."""
     from cosmos import ExecutionConfig, ProjectConfig, RenderConfig
-    from cosmos.constants import InvocationMode, LoadMode, TestBehavior
+    from cosmos.constants import ExecutionMode, InvocationMode, LoadMode, TestBehavior
 
     from tyndau.airflow_env import dbt_executable
 
@@ -136,15 +145,38 @@ def dbt_task_group_args() -> dict:
         "project_config": ProjectConfig(DBT_PROJECT_DIR),
         "profile_config": dbt_profile_config(),
         "execution_config": ExecutionConfig(
-            dbt_executable_path=dbt_executable(), invocation_mode=InvocationMode.DBT_RUNNER
+            execution_mode=ExecutionMode.WATCHER,
+            dbt_executable_path=dbt_executable(),
+            invocation_mode=InvocationMode.DBT_RUNNER,
         ),
-        # `dbt build` per node; a test with two parents (relationships) gets its own task after
-        # both, since it cannot run with either one alone
+        # a model's tests report in a task after it; a test with two parents (relationships)
+        # gets its own task after both, since it belongs to neither alone
         "render_config": RenderConfig(
             load_method=LoadMode.DBT_LS,
-            test_behavior=TestBehavior.BUILD,
+            test_behavior=TestBehavior.AFTER_EACH,
             should_detach_multiple_parents_tests=True,
         ),
         # the DAG's full_refresh param; Cosmos reads the rendered "True"/"False"
         "operator_args": {"install_deps": False, "full_refresh": "{{ params.full_refresh }}"},
     }
+
+
+def report_after_the_build(group, *upstream) -> None:
+    """Let the model tasks of a watcher `DbtTaskGroup` start once its `dbt build` is over.
+
+    Cosmos starts them beside the build, as sensors that wait for their node's result; but
+    `dag.test()` (`tyndau run`) runs one task at a time, and a sensor that ran first would wait
+    for ever on a build that cannot start. After the build, each reads its result at once. A
+    failed build still lets them report which node failed ("all done, one success": the build
+    failed but `upstream` did not); a failed `upstream` holds them back, as it holds the build.
+    """
+    from airflow.task.trigger_rule import TriggerRule
+    from cosmos.constants import PRODUCER_WATCHER_TASK_ID
+
+    producer = group.children[f"{group.group_id}.{PRODUCER_WATCHER_TASK_ID}"]
+    for task in group.get_roots():
+        if task is producer:
+            continue
+        for parent in (producer, *upstream):
+            parent >> task
+        task.trigger_rule = TriggerRule.ALL_DONE_MIN_ONE_SUCCESS
