@@ -103,18 +103,36 @@ def marts_fingerprint() -> Callable[..., dict[str, str]]:
     return fingerprint
 
 
+#: the modules whose tests read the demo's run (the `pipeline` fixture of tests/e2e/conftest.py)
+DEMO_READERS = frozenset(
+    f"tests/e2e/{name}.py"
+    for name in ("test_alerts", "test_docs", "test_marts_analytics", "test_pipeline", "test_report")
+)
+
+
+def pytest_xdist_make_scheduler(config, log):
+    """How pytest-xdist shares the tests out: the demo's readers on one worker (the demo runs
+    once per worker that needs it), each other end-to-end module on one worker (they share
+    module-scoped runs), every other test on its own. xdist's `loadgroup` cannot do this under
+    pytest 9, which no longer reads the group suffix it appends to test ids."""
+    from xdist.scheduler import LoadScopeScheduling
+
+    class SharedRunScheduling(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            module = nodeid.split("::", 1)[0]
+            if module in DEMO_READERS:
+                return "the demo's run"
+            return module if module.startswith("tests/e2e/") else nodeid
+
+    return SharedRunScheduling(config, log)
+
+
 def pytest_collection_modifyitems(items):
-    """Keep what shares an expensive fixture on one xdist worker (`--dist loadgroup`): every
-    test that reads the demo's run, and each module whose tests share a module-scoped one.
-    Everything else is spread over the workers one test at a time."""
+    """A test that reads the demo's run outside DEMO_READERS would start a second one on
+    another worker: say so instead."""
     for item in items:
-        fixtures = getattr(item, "_fixtureinfo", None)
-        if "pipeline" in item.fixturenames:
-            group = "demo"
-        elif fixtures and any(
-            d.scope == "module" for defs in fixtures.name2fixturedefs.values() for d in defs
-        ):
-            group = item.module.__name__
-        else:
-            continue
-        item.add_marker(pytest.mark.xdist_group(group))
+        if "pipeline" in item.fixturenames and item.location[0] not in DEMO_READERS:
+            raise pytest.UsageError(
+                f"{item.nodeid} reads the demo's run: add its module to DEMO_READERS "
+                "in tests/conftest.py"
+            )
