@@ -1,5 +1,6 @@
 """`tyndau airflow` for real: the four Airflow components on a temporary state dir, driven in
-headless Chromium: log in, see every DAG and no import error, trigger a run, see it succeed."""
+headless Chromium: log in, see every DAG and no import error, trigger a run, see it succeed;
+then the build its Asset starts, with one `dbt build` and a task per model."""
 
 from __future__ import annotations
 
@@ -31,8 +32,13 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def _api(base: str, path: str, token: str) -> dict:
-    request = urllib.request.Request(base + path, headers={"Authorization": f"Bearer {token}"})
+def _api(base: str, path: str, token: str, method: str = "GET", body: dict | None = None):
+    request = urllib.request.Request(
+        base + path,
+        method=method,
+        data=None if body is None else json.dumps(body).encode(),
+        headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
+    )
     with urllib.request.urlopen(request, timeout=30) as response:
         return json.load(response)
 
@@ -145,3 +151,31 @@ def test_login_see_dags_trigger_and_succeed(airflow_ui, fresh_database):
     with psycopg.connect(fresh_database) as conn:  # the run did land the files
         files = conn.execute("select count(*) from raw.complaints_report_files").fetchone()[0]
     assert files > 0
+
+    # The landing's Asset event starts the build once it is unpaused: under the scheduler, one
+    # `dbt build` does the work and every model keeps a task of its own, its state and its log.
+    _api(base, "/api/v2/dags/warehouse_build", token, "PATCH", {"is_paused": False})
+    runs_path = "/api/v2/dags/warehouse_build/dagRuns"
+    deadline = time.monotonic() + 600
+    while time.monotonic() < deadline:
+        runs = _api(base, runs_path, token)["dag_runs"]
+        if runs and runs[0]["state"] in ("success", "failed"):
+            break
+        time.sleep(5)
+    assert [(r["run_type"], r["state"]) for r in runs] == [("asset_triggered", "success")]
+    run_id = runs[0]["dag_run_id"]
+    tasks = {
+        t["task_id"]: t
+        for t in _api(base, f"{runs_path}/{run_id}/taskInstances?limit=1000", token)[
+            "task_instances"
+        ]
+    }
+    dbt_tasks = {task_id: t for task_id, t in tasks.items() if task_id.startswith("dbt.")}
+    assert {t["state"] for t in dbt_tasks.values()} == {"success"}
+    assert dbt_tasks["dbt.dbt_producer_watcher"]["try_number"] == 1  # dbt ran once
+    assert {"dbt.fct_appeals.run", "dbt.akimat_ranking.run", "dbt.akimat_ranking.test"} <= set(
+        dbt_tasks
+    )
+    log = f"{runs_path}/{run_id}/taskInstances/dbt.fct_appeals.run/logs/1?full_content=true"
+    assert "model.tyndau.fct_appeals" in json.dumps(_api(base, log, token))
+    assert tasks["publish"]["state"] == "success"
