@@ -77,6 +77,26 @@ def build_parser(prog: str = "python -m sandbox.dialog") -> argparse.ArgumentPar
         + "; or, broken on purpose (a crawl must fail loudly): "
         + "; ".join(f"'{name}'" for name in BROKEN_VARIANTS),
     )
+    knobs.add_argument(
+        "--page-charset",
+        default="utf-8",
+        metavar="CHARSET",
+        help="the charset listing pages are encoded in (e.g. windows-1251)",
+    )
+    knobs.add_argument(
+        "--declared-charset",
+        default="utf-8",
+        metavar="CHARSET",
+        help="the charset listing pages declare (Content-Type and <meta>); 'none' for none",
+    )
+    knobs.add_argument(
+        "--implausible-every",
+        type=int,
+        default=0,
+        metavar="N",
+        help="cards whose question id is a multiple of N show an impossible value (a pending "
+        "one dated 01.01.2099, others 10^20 views): rejects, never landed (0: off)",
+    )
     return parser
 
 
@@ -93,6 +113,9 @@ def knobs_from_args(args: argparse.Namespace) -> Knobs:
         drift_blog_ids=tuple(args.drift_blogs),
         fault_seed=args.fault_seed,
         markup=markup_named(args.markup),
+        page_charset=args.page_charset,
+        declared_charset=None if args.declared_charset == "none" else args.declared_charset,
+        implausible_every=args.implausible_every,
     )
 
 
@@ -106,7 +129,7 @@ def main(
     args = parser.parse_args(argv)
     try:
         knobs = knobs_from_args(args)
-    except ValueError as error:
+    except (ValueError, LookupError) as error:
         parser.error(str(error))
     if args.appeals is not None and args.appeals < 1:
         parser.error("--appeals must be at least 1")
