@@ -1,10 +1,13 @@
 """Land Open Dialogue observations in ``raw``: appeals, rejected cards, the blog registry.
 
-Append-only: a row is (natural key, content hash) → landing the same observation again adds
-nothing; a changed appeal (status, answers, rating, views) adds a row. An appeal's natural key
-is its registration number (``754733``, ``754733/1``): the one field every card carries, pending
-and rejected ones included; ``question_id`` is known only once a card is answered. The dbt
-staging models build on exactly the DDL below.
+Append-only, a history per key (see ``insert_new_rows``): landing the same observation again
+adds nothing; a changed appeal (status, answers, rating, views) adds a row, and so does one that
+changes back. An appeal's natural key is its registration number (``754733``, ``754733/1``):
+the one field every card carries, pending and rejected ones included; ``question_id`` is known
+only once a card is answered. Raw keys an observation on the blog it was seen on too: an appeal
+shown on two blogs keeps a history on each (in the hash it would flip between the two at every
+crawl), and one moved from blog X to Y lands anew on Y, whose later observation staging takes.
+The dbt staging models build on exactly the DDL below.
 """
 
 from __future__ import annotations
@@ -18,7 +21,7 @@ import psycopg
 from psycopg.types.json import Jsonb
 
 from ingestion.common.ledger import LEDGER_DDL, run_ddl
-from ingestion.common.raw import insert_new_rows, raw_row, sha256_hex
+from ingestion.common.raw import history_key_ddl, insert_new_rows, raw_row, sha256_hex
 from ingestion.dialog.parse import ListingPage, Reject
 from ingestion.dialog.registry import Blog
 
@@ -47,15 +50,18 @@ DIALOG_DDL = (
     "create table if not exists raw.dialog_appeals (load_id uuid not null, observed_at "
     "timestamptz not null, source_url text not null, content_hash text not null, number text "
     "not null, question_id bigint, blog_id bigint not null, payload jsonb not null, primary key "
-    "(number, content_hash))",
+    "(number, blog_id, observed_at, content_hash))",
     # A warehouse from before the registration number was the key (keyed on question_id, which
     # every landed row then had): every payload carries its number, so no observation is lost.
     _KEY_ON_NUMBER,
+    # …and from before raw kept a history per key, on the blog seen on too
+    history_key_ddl("raw.dialog_appeals", ["number", "blog_id"]),
     # dbt's incremental staging picks the appeals observed since its last build
     "create index if not exists dialog_appeals_observed_at on raw.dialog_appeals (observed_at)",
     "create table if not exists raw.dialog_blogs (load_id uuid not null, observed_at "
     "timestamptz not null, source_file text not null, content_hash text not null, blog_id "
-    "bigint not null, payload jsonb not null, primary key (blog_id, content_hash))",
+    "bigint not null, payload jsonb not null, primary key (blog_id, observed_at, content_hash))",
+    history_key_ddl("raw.dialog_blogs", ["blog_id"]),
     "create table if not exists raw.dialog_rejects (load_id uuid not null, observed_at "
     "timestamptz not null, source_url text not null, reason text not null, fragment text, "
     "content_hash text not null, primary key (content_hash, reason))",
