@@ -174,6 +174,10 @@ def now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
+#: The payload landed for a blog the registry no longer lists: staging drops the blog.
+UNLISTED = "unlisted"
+
+
 def land_blogs(
     conn: psycopg.Connection,
     load_id: uuid.UUID,
@@ -181,13 +185,41 @@ def land_blogs(
     source_file: str,
     observed_at: dt.datetime | None = None,
 ) -> int:
-    """Land the registry rows (as strings); returns the rows added."""
+    """Land the registry rows (as strings), and for each blog raw holds as listed that this
+    registry does not list, an ``{"unlisted": true}`` observation: staging follows the latest
+    registry. Returns the rows added."""
     observed_at = observed_at or now()
+    blogs = list(blogs)
     rows = [
         raw_row(load_id, observed_at, source_file, blog.as_payload(), blog.blog_id)
         for blog in blogs
     ]
+    listed_before = conn.execute(
+        "select blog_id from (select distinct on (blog_id) blog_id, payload from raw.dialog_blogs"
+        " order by blog_id, observed_at desc, content_hash) as latest"
+        f" where not (payload ? '{UNLISTED}') and not (blog_id = any(%s))",
+        ([blog.blog_id for blog in blogs],),
+    ).fetchall()
+    rows += [
+        raw_row(load_id, observed_at, source_file, {"blog_id": str(b), UNLISTED: True}, b)
+        for (b,) in listed_before
+    ]
     return insert_new_rows(conn, "raw.dialog_blogs", BLOG_COLUMNS, rows)
+
+
+def land_registry_rejects(
+    conn: psycopg.Connection,
+    load_id: uuid.UUID,
+    refused: Iterable[tuple[Blog, str]],
+    source_file: str,
+) -> int:
+    """Land the registry rows refused (``registry.refuse_unknown_regions``) as rejects."""
+    observed_at = now()
+    rows = []
+    for blog, reason in refused:
+        fragment = raw_row(load_id, observed_at, "", blog.as_payload())[-1].decode()
+        rows.append((load_id, observed_at, source_file, reason, fragment, sha256_hex(fragment)))
+    return insert_new_rows(conn, "raw.dialog_rejects", REJECT_COLUMNS, rows)
 
 
 def land_pages(

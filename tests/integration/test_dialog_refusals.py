@@ -85,3 +85,44 @@ def test_pages_in_windows_1251_without_or_with_a_wrong_charset_land_as_their_tex
             )
         assert report.failed_pages == [] and report.rejects == 0, declared
         assert landed(fresh_database) == expected, declared  # no 'Р–РљРҐ', no '?'
+
+
+def test_a_registry_row_with_an_unknown_region_is_a_reject_and_staging_follows_the_registry(
+    fresh_database, tmp_path
+):
+    scenario = build_scenario()
+    registry = write_registry(tmp_path / "blogs.csv", (*BLOGS, 100033))
+    text = registry.read_text(encoding="utf-8")
+    assert ",33\n" in text  # Жетісу's akimat, KATO 33
+    with DialogSandbox(scenario) as portal:
+        first = land_dialog(fresh_database, portal.base_url, registry, http_config=FAST)
+        assert first.registry_rejects == []
+        registry.write_text(text.replace(",33\n", ",99\n"), encoding="utf-8")
+        portal.clear_log()
+        second = land_dialog(fresh_database, portal.base_url, registry, http_config=FAST)
+        crawled = {r.path.split("/")[2] for r in portal.requests if "/questions" in r.path}
+    assert second.registry_rejects == [
+        "registry row of blog 100033: region_kato '99' is no region of "
+        "dbt_project/seeds/regions.csv"
+    ]
+    assert crawled == {str(b) for b in BLOGS}  # 100033 is not crawled
+    assert any("region_kato '99'" in r for r in rejects(fresh_database))
+    with psycopg.connect(fresh_database) as conn:
+        latest = dict(
+            conn.execute(
+                "select distinct on (blog_id) blog_id, payload from raw.dialog_blogs "
+                "order by blog_id, observed_at desc, content_hash"
+            ).fetchall()
+        )
+        assert latest[100033] == {"blog_id": "100033", "unlisted": True}
+        assert all(latest[b]["region_kato"] != "99" for b in BLOGS)
+        # the row fixed again: listed again, with its region
+        registry.write_text(text, encoding="utf-8")
+        with DialogSandbox(scenario) as portal:
+            third = land_dialog(fresh_database, portal.base_url, registry, http_config=FAST)
+        assert third.registry_rejects == []
+        payload = conn.execute(
+            "select payload from raw.dialog_blogs where blog_id = 100033 "
+            "order by observed_at desc limit 1"
+        ).fetchone()[0]
+        assert payload["region_kato"] == "33"
