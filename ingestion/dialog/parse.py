@@ -214,7 +214,8 @@ def parse_listing(
     for block in _ANSWER_BLOCKS(root):
         # (lxml hands out the same proxy for a node while one is alive: the cards' are)
         in_a_card = any(node in cards for node in block.iterancestors())
-        if not in_a_card and (block.get("id") or "").strip():
+        # a hidden card's answers are as hidden as it is: neither claimed nor a reject
+        if not in_a_card and (block.get("id") or "").strip() and _is_visible(block):
             detached.setdefault(block.get("id").strip(), []).append(block)
     claimed: set[str] = set()
     for card, lists in cards.items():

@@ -8,7 +8,7 @@ import threading
 from collections.abc import Sequence
 
 from sandbox.dialog.lazy import build_lazy_scenario
-from sandbox.dialog.markup import BROKEN_VARIANTS, VARIANTS, markup_named
+from sandbox.dialog.markup import BROKEN_VARIANTS, DECOY_VARIANTS, VARIANTS, markup_named
 from sandbox.dialog.scenario import build_scenario
 from sandbox.dialog.server import DialogSandbox, Knobs
 from sandbox.http import sandbox_parser, serve_until_interrupted
@@ -69,13 +69,15 @@ def build_parser(prog: str = "python -m sandbox.dialog") -> argparse.ArgumentPar
     )
     knobs.add_argument(
         "--markup",
-        choices=list(VARIANTS | BROKEN_VARIANTS),
+        choices=list(VARIANTS | BROKEN_VARIANTS | DECOY_VARIANTS),
         default="evidenced",
         metavar="NAME",
         help="the shape of the listing cards (sandbox/dialog/markup.py), one of: "
         + "; ".join(f"'{name}'" for name in VARIANTS)
         + "; or, broken on purpose (a crawl must fail loudly): "
-        + "; ".join(f"'{name}'" for name in BROKEN_VARIANTS),
+        + "; ".join(f"'{name}'" for name in BROKEN_VARIANTS)
+        + "; or with hidden decoys no card of which may land: "
+        + "; ".join(f"'{name}'" for name in DECOY_VARIANTS),
     )
     knobs.add_argument(
         "--page-charset",

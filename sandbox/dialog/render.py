@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
@@ -10,7 +11,14 @@ from pathlib import Path
 
 import jinja2
 
-from sandbox.dialog.markup import EVIDENCED, LEGACY, Markup, teaser
+from sandbox.dialog.markup import (
+    EVIDENCED,
+    HIDDEN_NUMBER_PREFIX,
+    HIDING_WRAPPERS,
+    LEGACY,
+    Markup,
+    teaser,
+)
 from sandbox.dialog.scenario import Appeal, Blog
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
@@ -162,6 +170,15 @@ def implausible(appeal: Appeal) -> Appeal:
     return replace(appeal, views=IMPLAUSIBLE_VIEWS)
 
 
+def hidden_copy(appeal: Appeal) -> Appeal:
+    """The copy of a card served hidden (markup.hidden_copies): another number and id."""
+    return replace(
+        appeal,
+        number=HIDDEN_NUMBER_PREFIX + appeal.number,
+        question_id=appeal.question_id + 9_000_000,
+    )
+
+
 def render_listing(
     blog: Blog,
     appeals: Sequence[Appeal],
@@ -182,12 +199,18 @@ def render_listing(
         for a in page_slice(appeals, page)
     ]
     cards = [card_view(blog, a, markup, today) for a in shown]
+    hidden = [
+        (wrapper, card_view(blog, hidden_copy(a), markup, today))
+        for a, wrapper in zip(shown, itertools.cycle(HIDING_WRAPPERS))
+        if markup.hidden_copies
+    ]
     return (
         environment()
         .get_template("listing.html")
         .render(
             blog=blog,
             cards=cards,
+            hidden_cards=hidden,
             page=page,
             total_pages=total,
             markup=markup,

@@ -9,7 +9,7 @@ import psycopg
 from ingestion.common.http import HttpConfig
 from ingestion.dialog import land_dialog
 from sandbox.dialog import render
-from sandbox.dialog.markup import EVIDENCED
+from sandbox.dialog.markup import EVIDENCED, markup_named
 from sandbox.dialog.render import card_record, card_view
 from sandbox.dialog.scenario import Scenario, build_scenario, write_registry
 from sandbox.dialog.server import DialogSandbox, Knobs
@@ -126,3 +126,18 @@ def test_a_registry_row_with_an_unknown_region_is_a_reject_and_staging_follows_t
             "order by observed_at desc limit 1"
         ).fetchone()[0]
         assert payload["region_kato"] == "33"
+
+
+def test_hidden_copies_of_the_cards_never_land_and_the_counts_reconcile(fresh_database, tmp_path):
+    scenario = build_scenario()
+    registry = write_registry(tmp_path / "blogs.csv", BLOGS)
+    hidden = markup_named("hidden copies of the cards")
+    with DialogSandbox(scenario, knobs=Knobs(markup=hidden)) as portal:
+        report = land_dialog(fresh_database, portal.base_url, registry, http_config=FAST)
+        page = portal.handle("/blogs/32792/questions?page=1").body.decode()
+    assert page.count("<noscript>") and page.count("<template>") and page.count("<div hidden>")
+    expected = served_payloads(scenario, BLOGS)
+    assert landed(fresh_database) == expected  # no number of a hidden copy
+    assert report.cards_seen == len(expected) and report.rejects == 0
+    assert report.rows_inserted == len(expected)
+    assert rejects(fresh_database) == []
