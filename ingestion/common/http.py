@@ -30,6 +30,8 @@ from urllib.parse import urljoin, urlsplit
 from urllib.robotparser import RobotFileParser
 
 import requests
+from charset_normalizer import from_bytes
+from charset_normalizer.md import mess_ratio
 from requests.adapters import HTTPAdapter
 from urllib3.exceptions import HTTPError as Urllib3Error
 from urllib3.exceptions import MaxRetryError, ProtocolError
@@ -50,6 +52,12 @@ _MIN_TIMEOUT = 0.5  # seconds; the last attempt of a nearly spent budget still g
 _FRACTIONAL_DELAY = re.compile(r"^(\s*crawl-delay\s*:\s*)(\d*\.\d+)\s*$", re.IGNORECASE)
 
 Validator = Callable[[str], bool]
+#: Above this share of "messy" characters (charset-normalizer's measure: mojibake such as
+#: 'Р–РљРҐ', accented Latin where Cyrillic stood) a decoded body is not taken as text. Pages
+#: in the right charset measure 0; a page of Cyrillic read in the wrong one, 0.2 and more.
+MAX_MESS_RATIO = 0.1
+_MESS_SAMPLE = 200_000  # characters measured (head and tail): the cost stays per page, small
+_META_CHARSET = re.compile(rb"""<meta[^>]{0,200}?charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]+)""", re.I)
 
 
 class FetchError(Exception):
@@ -65,6 +73,10 @@ class FetchError(Exception):
 
 class DisallowedByRobots(FetchError):
     """The host's robots.txt forbids this path to us; nothing was sent."""
+
+
+class ImplausibleText(ValueError):
+    """A body that no charset (declared, UTF-8 or detected) turns into plausible text."""
 
 
 class InvalidBody(ProtocolError):
@@ -190,10 +202,69 @@ def _robots_lines(text: str) -> list[str]:
 
 
 def _decode(response: requests.Response) -> str:
-    """Body as text; without a declared charset, UTF-8 (requests would guess Latin-1)."""
+    """Body as text, leniently; without a declared charset, UTF-8 (requests would guess
+    Latin-1). For robots.txt and bodies a caller judges itself (JSON)."""
     if "charset" not in response.headers.get("Content-Type", "").lower():
         return response.content.decode("utf-8", errors="replace")
     return response.text
+
+
+def decode_text(content: bytes, content_type: str = "") -> str:
+    """A page's bytes as text: in the charset it declares (Content-Type, else a ``<meta>``),
+    else UTF-8, else the one charset-normalizer detects; the first of those that decodes
+    cleanly *and* reads as plausible text wins. A page declared wrongly (UTF-8 bytes said to
+    be windows-1251, windows-1251 said to be nothing or Latin-1) is thus read right, and one
+    that nothing turns into plausible text raises :class:`ImplausibleText` with why."""
+    declared = requests.utils.get_encoding_from_headers({"content-type": content_type})
+    if declared and "charset" not in content_type.lower():
+        declared = None  # requests' ISO-8859-1 default for text/*: nothing was declared
+    if declared is None and (meta := _META_CHARSET.search(content[:4096])):
+        declared = meta.group(1).decode("ascii")
+    tried = []
+    for charset in dict.fromkeys(c for c in (declared, "utf-8") if c):
+        try:
+            text = content.decode(charset)
+        except (LookupError, UnicodeDecodeError) as exc:
+            tried.append(f"{charset}: {type(exc).__name__}")
+            continue
+        if _plausible(text):
+            return text
+        tried.append(f"{charset}: implausible text")
+    best = from_bytes(content).best()
+    if best is not None:
+        text = str(best)
+        if _plausible(text):
+            log.info("body declared %s read as %s (detected)", declared or "nothing", best.encoding)
+            return text
+        tried.append(f"{best.encoding} (detected): implausible text")
+    raise ImplausibleText(
+        f"no plausible text in the body (declared {declared or 'no charset'}; "
+        + "; ".join(tried)
+        + ")"
+    )
+
+
+def _plausible(text: str) -> bool:
+    if len(text) > _MESS_SAMPLE:
+        half = _MESS_SAMPLE // 2
+        text = text[:half] + text[-half:]
+    return mess_ratio(text, MAX_MESS_RATIO) <= MAX_MESS_RATIO
+
+
+def _body_error(
+    response: requests.Response, validate: Validator | None, as_text: bool
+) -> InvalidBody | None:
+    """Why a 200's body is not usable (then retried), or None."""
+    if as_text:
+        try:
+            text = decode_text(response.content, response.headers.get("Content-Type", ""))
+        except ImplausibleText as exc:
+            return InvalidBody(str(exc))
+    elif validate:
+        text = _decode(response)
+    if validate and not validate(text):
+        return InvalidBody("response body failed validation (truncated page?)")
+    return None
 
 
 class PoliteSession:
@@ -231,15 +302,21 @@ class PoliteSession:
         return self._host(url).gate.delay
 
     def get(
-        self, url: str, *, validate: Validator | None = None, follow_redirects: bool = True
+        self,
+        url: str,
+        *,
+        validate: Validator | None = None,
+        follow_redirects: bool = True,
+        as_text: bool = False,
     ) -> requests.Response:
         """GET ``url`` politely; redirects are followed hop by hop, each hop checked and spaced.
 
         Raises FetchError for a 4xx, for a retryable failure that outlived the budget, and
-        DisallowedByRobots (a FetchError) for a path robots.txt forbids.
+        DisallowedByRobots (a FetchError) for a path robots.txt forbids. ``as_text``: the body
+        must read as text (see :func:`decode_text`), or it is retried like a truncated one.
         """
         for _ in range(MAX_REDIRECTS + 1):
-            response = self._get_allowed(url, validate)
+            response = self._get_allowed(url, validate, as_text=as_text)
             if response.status_code >= 400:
                 status = response.status_code
                 raise self._failure(url, f"HTTP {status} {response.reason}", status, 1)
@@ -265,8 +342,10 @@ class PoliteSession:
 
     def fetch_text(self, url: str, validate: Validator | None = None) -> str:
         """The body of ``url`` as text; ``validate(text) -> bool`` rejects e.g. truncated pages,
-        which are then retried like a 5xx within the same budget."""
-        return _decode(self.get(url, validate=validate))
+        which are then retried like a 5xx within the same budget, as is a body that reads as no
+        plausible text in any charset (:func:`decode_text`)."""
+        response = self.get(url, validate=validate, as_text=True)
+        return decode_text(response.content, response.headers.get("Content-Type", ""))
 
     def close(self) -> None:
         self._session.close()
@@ -313,14 +392,18 @@ class PoliteSession:
         return _HostPolicy(robots, gate)
 
     def _get_allowed(
-        self, url: str, validate: Validator | None, form: Mapping[str, str] | None = None
+        self,
+        url: str,
+        validate: Validator | None,
+        form: Mapping[str, str] | None = None,
+        as_text: bool = False,
     ) -> requests.Response:
         host = self._host(url)
         if not host.robots.can_fetch(ROBOTS_AGENT, url):
             with self._stats_lock:
                 self._stats.refused_by_robots += 1
             raise DisallowedByRobots(url, host.refusal)
-        return self._send(url, host.gate, validate, form)
+        return self._send(url, host.gate, validate, form, as_text)
 
     # -- the retry loop ---------------------------------------------------------------------
 
@@ -330,6 +413,7 @@ class PoliteSession:
         gate: _HostGate,
         validate: Validator | None,
         form: Mapping[str, str] | None = None,
+        as_text: bool = False,
     ) -> requests.Response:
         """One logical GET (a form POST when ``form`` is given): attempts until success or the
         budget (attempts, seconds) is spent.
@@ -352,8 +436,9 @@ class PoliteSession:
                     reason = f"HTTP {status}"
                 elif response.status_code >= 400:
                     return response  # final: the caller decides what a 404 means
-                elif validate and not response.is_redirect and not validate(_decode(response)):
-                    error = InvalidBody("response body failed validation (truncated page?)")
+                elif not response.is_redirect and (
+                    error := _body_error(response, validate, as_text)
+                ):
                     reason = str(error)
                 else:
                     return response

@@ -1,7 +1,10 @@
 """Landing rows into the append-only ``raw`` schema: content hashes and COPY-based inserts.
 
-Every raw table keys its rows on (natural key, content hash), so landing the same observation
-twice adds nothing, and a changed one adds a row: the history stays, staging takes the latest.
+A raw table of observations keys its rows on (natural key, observed_at, content hash): an
+observation lands when its content differs from the latest one of its key, so landing the same
+observation again adds nothing, a changed one adds a row, and one that changes back (A, B, A)
+adds a row too: the history stays, staging takes the latest. Tables keyed otherwise (a file's
+rows, rejects keyed on their content) add what their key does not hold yet.
 """
 
 from __future__ import annotations
@@ -115,6 +118,13 @@ def insert_new_rows(
     temporary table, then ``INSERT … SELECT … ON CONFLICT DO NOTHING``. Either way the table's
     unique key decides what is new, so landing stays idempotent under concurrent loaders too.
 
+    A table whose primary key holds ``observed_at`` and ``content_hash`` keeps a history per
+    natural key (the key's other columns): there a row is new when its content differs from
+    the latest row of its key (by observed_at, then content_hash, as staging orders them), or,
+    for a key met several times in the batch, from the one before it. That check is one
+    set-based statement over a stage, serialised per table (a transaction-scoped advisory
+    lock), so two loaders landing at once cannot both add the same observation.
+
     Each value must be of its column's Python type (uuid.UUID, an aware datetime, int, str; a
     jsonb column takes its JSON text). The rows are kept until the batch is in (the fallback sends
     them again). Runs in one transaction: the caller's if it holds one open, else its own.
@@ -128,10 +138,16 @@ def insert_new_rows(
     sent: list[Sequence[Any]] = []
     in_callers = conn.info.transaction_status != TransactionStatus.IDLE
     with nullcontext() if in_callers else conn.transaction(), conn.cursor() as cur:
-        types = _column_types(cur, target)
+        types, key = _table_info(cur, target)
         if missing := [c for c in columns if c not in types]:
             raise ValueError(f"{table} has no column {', '.join(missing)}")
         cur.adapters.register_dumper(None, _JsonTextBinaryDumper)  # for this cursor only
+        if set(key) >= _HISTORY_COLUMNS:
+            natural = [c for c in key if c not in _HISTORY_COLUMNS]
+            if missing := [c for c in (*natural, *_HISTORY_COLUMNS) if c not in columns]:
+                raise ValueError(f"rows for {table} must carry {', '.join(missing)}")
+            rows = itertools.chain([first], rows)
+            return _insert_changed(cur, table, target, columns, types, natural, rows)
         try:
             with conn.transaction():  # the savepoint a batch that meets a known row returns to
                 _copy_rows(cur, table, target, columns, types, _kept(first, rows, sent))
@@ -149,6 +165,89 @@ def insert_new_rows(
             ).format(target=target, cols=cols, stage=stage)
         )
         return cur.rowcount
+
+
+_HISTORY_COLUMNS = frozenset({"observed_at", "content_hash"})
+#: The first half of the advisory lock that serialises landings into one history table (the
+#: second is the table's oid): "tyndau raw" in ASCII, distinct from the DDL lock.
+_HISTORY_LOCK_CLASS = 0x72617721
+
+
+def _insert_changed(
+    cur: psycopg.Cursor,
+    table: str,
+    target: sql.Identifier,
+    columns: Sequence[str],
+    types: dict[str, tuple[int, str]],
+    natural: Sequence[str],
+    rows: Iterable[Sequence[Any]],
+) -> int:
+    """Land the rows whose content differs from the latest of their key (see insert_new_rows)."""
+    schema, name = table.split(".", 1)
+    stage = sql.Identifier(f"_history_stage_{schema}_{name}")
+    cur.execute(
+        sql.SQL(
+            "create temporary table if not exists {stage} (like {target},"
+            " _position bigint generated always as identity) on commit delete rows;"
+            " delete from {stage}"
+        ).format(stage=stage, target=target)
+    )
+    _copy_rows(cur, table, stage, columns, types, rows)
+    # After the COPY, so that streaming overlaps another loader's insert; before the INSERT,
+    # whose snapshot then sees what that loader committed.
+    cur.execute(
+        "select pg_advisory_xact_lock(%s, %s::regclass::oid::int)",
+        (_HISTORY_LOCK_CLASS, target.as_string(cur)),
+    )
+    cols = sql.SQL(", ").join(sql.Identifier(c) for c in columns)
+    keys = sql.SQL(", ").join(sql.Identifier(c) for c in natural)
+    same_key = sql.SQL(" and ").join(
+        sql.SQL("t.{c} = s.{c}").format(c=sql.Identifier(c)) for c in natural
+    )
+    cur.execute(
+        sql.SQL(
+            "insert into {target} ({cols})"
+            " select {cols} from ("
+            "  select *, lag(content_hash) over in_key as previous_hash,"
+            "   row_number() over in_key as place_in_key"
+            "  from {stage} window in_key as (partition by {keys} order by observed_at, _position)"
+            " ) as s"
+            " where s.previous_hash is distinct from s.content_hash"
+            "  and (s.place_in_key > 1 or s.content_hash is distinct from ("
+            "   select t.content_hash from {target} as t where {same_key}"
+            "   order by t.observed_at desc, t.content_hash limit 1))"
+            " on conflict do nothing"
+        ).format(target=target, cols=cols, stage=stage, keys=keys, same_key=same_key)
+    )
+    return cur.rowcount
+
+
+def history_key_ddl(table: str, key: Sequence[str]) -> str:
+    """An idempotent migration: ``table``'s primary key becomes (``key``, observed_at,
+    content_hash), what keeps a history per key (see insert_new_rows), unless it is already."""
+    columns = [*key, "observed_at", "content_hash"]
+    wanted = ", ".join(f"'{c}'" for c in columns)
+    return f"""
+do $$
+declare
+    old_key name;
+begin
+    select c.conname into old_key from pg_constraint as c
+    where c.conrelid = '{table}'::regclass and c.contype = 'p'
+        and array(
+            select a.attname::text from unnest(c.conkey) with ordinality as k (attnum, n)
+            join pg_attribute as a on a.attrelid = c.conrelid and a.attnum = k.attnum
+            order by k.n
+        ) is distinct from array[{wanted}];
+    if old_key is not null then
+        execute format(
+            'alter table {table} drop constraint %I, add primary key ({", ".join(columns)})',
+            old_key
+        );
+    end if;
+end
+$$
+"""
 
 
 def _kept(
@@ -180,14 +279,22 @@ def _copy_rows(
                 raise TypeError(f"a row for {table} does not fit ({expected}): {exc}") from exc
 
 
-def _column_types(cur: psycopg.Cursor, target: sql.Identifier) -> dict[str, tuple[int, str]]:
-    """The table's columns' types (name → oid, SQL name), which the binary COPY needs."""
+def _table_info(
+    cur: psycopg.Cursor, target: sql.Identifier
+) -> tuple[dict[str, tuple[int, str]], list[str]]:
+    """The table's columns' types (name → oid, SQL name), which the binary COPY needs, and its
+    primary key's columns in order."""
     cur.execute(
-        "select attname::text, atttypid::int, format_type(atttypid, null) from pg_attribute"
-        " where attrelid = %s::regclass and attnum > 0 and not attisdropped",
+        "select a.attname::text, a.atttypid::int, format_type(a.atttypid, null),"
+        " array_position(i.indkey::int2[], a.attnum)"
+        " from pg_attribute as a left join pg_index as i"
+        " on i.indrelid = a.attrelid and i.indisprimary"
+        " where a.attrelid = %s::regclass and a.attnum > 0 and not a.attisdropped",
         (target.as_string(cur),),
     )
-    return {name: (oid, type_name) for name, oid, type_name in cur.fetchall()}
+    rows = cur.fetchall()
+    key = [name for name, *_, place in sorted(rows, key=lambda r: r[3] or 0) if place is not None]
+    return {name: (oid, type_name) for name, oid, type_name, _ in rows}, key
 
 
 def _empty_stage(cur: psycopg.Cursor, stage: sql.Identifier, target: sql.Identifier) -> None:

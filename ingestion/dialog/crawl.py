@@ -25,6 +25,7 @@ from collections.abc import Callable, Collection, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
+from ingestion.common.bounds import latest_day
 from ingestion.common.http import FetchError, PoliteSession
 from ingestion.dialog.load import TO_THE_END
 from ingestion.dialog.parse import CARD_DESCRIPTION, ListingPage, is_complete_page, parse_listing
@@ -305,7 +306,7 @@ class DialogCrawler:
         except FetchError as exc:
             self.failed_pages.append(FailedPage(url, exc.reason))
             return None
-        page = parse_listing(html, url)
+        page = parse_listing(html, url, latest_on=latest_day(dt.datetime.now(dt.UTC)))
         if not page.complete:  # only if the validator was bypassed; never land half a page
             self.failed_pages.append(FailedPage(url, "incomplete page"))
             return None

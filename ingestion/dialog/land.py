@@ -36,12 +36,13 @@ from ingestion.dialog.load import (
     known_states,
     land_blogs,
     land_pages,
+    land_registry_rejects,
     land_walk,
     now,
     record_walk_progress,
     walk_states,
 )
-from ingestion.dialog.registry import Blog, read_registry
+from ingestion.dialog.registry import Blog, read_registry, refuse_unknown_regions
 
 log = logging.getLogger(__name__)
 
@@ -81,6 +82,7 @@ class LoadReport:
     answered_seen: int = 0  # answered cards read…
     rated_seen: int = 0  # …and those carrying a rating ([assumed] markup)
     unrecognised: list[str] = field(default_factory=list)  # why, per blog without a card
+    registry_rejects: list[str] = field(default_factory=list)  # rows refused, with why
 
     @property
     def reject_share(self) -> float:
@@ -191,7 +193,11 @@ def land_dialog(
         session = PoliteSession(http_config, min_delay=crawl_delay_floor)
         http_figures = lambda: _record_http(report, session)  # noqa: E731
         with recorded_load(conn, report, before_finish=http_figures), session:
-            blogs = read_registry(blogs_file)
+            blogs, refused = refuse_unknown_regions(read_registry(blogs_file))
+            report.registry_rejects = [reason for _, reason in refused]
+            for reason in report.registry_rejects:
+                log.error("dialog registry: %s; the blog is not crawled", reason)
+            land_registry_rejects(conn, load_id, refused, str(blogs_file))
             report.blog_rows_inserted = land_blogs(conn, load_id, blogs, str(blogs_file))
             landing = _Landing(conn, session, report, base_url, options)
             landing.run(blogs, walk_states(conn))

@@ -1,10 +1,13 @@
 """Land Open Dialogue observations in ``raw``: appeals, rejected cards, the blog registry.
 
-Append-only: a row is (natural key, content hash) → landing the same observation again adds
-nothing; a changed appeal (status, answers, rating, views) adds a row. An appeal's natural key
-is its registration number (``754733``, ``754733/1``): the one field every card carries, pending
-and rejected ones included; ``question_id`` is known only once a card is answered. The dbt
-staging models build on exactly the DDL below.
+Append-only, a history per key (see ``insert_new_rows``): landing the same observation again
+adds nothing; a changed appeal (status, answers, rating, views) adds a row, and so does one that
+changes back. An appeal's natural key is its registration number (``754733``, ``754733/1``):
+the one field every card carries, pending and rejected ones included; ``question_id`` is known
+only once a card is answered. Raw keys an observation on the blog it was seen on too: an appeal
+shown on two blogs keeps a history on each (in the hash it would flip between the two at every
+crawl), and one moved from blog X to Y lands anew on Y, whose later observation staging takes.
+The dbt staging models build on exactly the DDL below.
 """
 
 from __future__ import annotations
@@ -18,7 +21,7 @@ import psycopg
 from psycopg.types.json import Jsonb
 
 from ingestion.common.ledger import LEDGER_DDL, run_ddl
-from ingestion.common.raw import insert_new_rows, raw_row, sha256_hex
+from ingestion.common.raw import history_key_ddl, insert_new_rows, raw_row, sha256_hex
 from ingestion.dialog.parse import ListingPage, Reject
 from ingestion.dialog.registry import Blog
 
@@ -47,15 +50,18 @@ DIALOG_DDL = (
     "create table if not exists raw.dialog_appeals (load_id uuid not null, observed_at "
     "timestamptz not null, source_url text not null, content_hash text not null, number text "
     "not null, question_id bigint, blog_id bigint not null, payload jsonb not null, primary key "
-    "(number, content_hash))",
+    "(number, blog_id, observed_at, content_hash))",
     # A warehouse from before the registration number was the key (keyed on question_id, which
     # every landed row then had): every payload carries its number, so no observation is lost.
     _KEY_ON_NUMBER,
+    # …and from before raw kept a history per key, on the blog seen on too
+    history_key_ddl("raw.dialog_appeals", ["number", "blog_id"]),
     # dbt's incremental staging picks the appeals observed since its last build
     "create index if not exists dialog_appeals_observed_at on raw.dialog_appeals (observed_at)",
     "create table if not exists raw.dialog_blogs (load_id uuid not null, observed_at "
     "timestamptz not null, source_file text not null, content_hash text not null, blog_id "
-    "bigint not null, payload jsonb not null, primary key (blog_id, content_hash))",
+    "bigint not null, payload jsonb not null, primary key (blog_id, observed_at, content_hash))",
+    history_key_ddl("raw.dialog_blogs", ["blog_id"]),
     "create table if not exists raw.dialog_rejects (load_id uuid not null, observed_at "
     "timestamptz not null, source_url text not null, reason text not null, fragment text, "
     "content_hash text not null, primary key (content_hash, reason))",
@@ -168,6 +174,10 @@ def now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
+#: The payload landed for a blog the registry no longer lists: staging drops the blog.
+UNLISTED = "unlisted"
+
+
 def land_blogs(
     conn: psycopg.Connection,
     load_id: uuid.UUID,
@@ -175,13 +185,41 @@ def land_blogs(
     source_file: str,
     observed_at: dt.datetime | None = None,
 ) -> int:
-    """Land the registry rows (as strings); returns the rows added."""
+    """Land the registry rows (as strings), and for each blog raw holds as listed that this
+    registry does not list, an ``{"unlisted": true}`` observation: staging follows the latest
+    registry. Returns the rows added."""
     observed_at = observed_at or now()
+    blogs = list(blogs)
     rows = [
         raw_row(load_id, observed_at, source_file, blog.as_payload(), blog.blog_id)
         for blog in blogs
     ]
+    listed_before = conn.execute(
+        "select blog_id from (select distinct on (blog_id) blog_id, payload from raw.dialog_blogs"
+        " order by blog_id, observed_at desc, content_hash) as latest"
+        f" where not (payload ? '{UNLISTED}') and not (blog_id = any(%s))",
+        ([blog.blog_id for blog in blogs],),
+    ).fetchall()
+    rows += [
+        raw_row(load_id, observed_at, source_file, {"blog_id": str(b), UNLISTED: True}, b)
+        for (b,) in listed_before
+    ]
     return insert_new_rows(conn, "raw.dialog_blogs", BLOG_COLUMNS, rows)
+
+
+def land_registry_rejects(
+    conn: psycopg.Connection,
+    load_id: uuid.UUID,
+    refused: Iterable[tuple[Blog, str]],
+    source_file: str,
+) -> int:
+    """Land the registry rows refused (``registry.refuse_unknown_regions``) as rejects."""
+    observed_at = now()
+    rows = []
+    for blog, reason in refused:
+        fragment = raw_row(load_id, observed_at, "", blog.as_payload())[-1].decode()
+        rows.append((load_id, observed_at, source_file, reason, fragment, sha256_hex(fragment)))
+    return insert_new_rows(conn, "raw.dialog_rejects", REJECT_COLUMNS, rows)
 
 
 def land_pages(

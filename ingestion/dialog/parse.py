@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 
 from lxml import etree
 
+from ingestion.common.bounds import day_out_of_bounds, integer_out_of_bounds, latest_day
 from ingestion.dialog import selectors as sel
 
 #: The keys of every record, in a stable order (the payload landed in raw.dialog_appeals).
@@ -185,11 +186,20 @@ def _scan(card) -> _CardParts:
 # -- the page -----------------------------------------------------------------------------------
 
 
-def parse_listing(html: str | bytes, source_url: str, *, describe: bool = False) -> ListingPage:
+def parse_listing(
+    html: str | bytes,
+    source_url: str,
+    *,
+    describe: bool = False,
+    latest_on: dt.date | None = None,
+) -> ListingPage:
     """Parse a listing page: pager total, one record per readable card, one reject per other.
 
+    A card carrying a date after ``latest_on`` (default: today, see ``bounds.latest_day``) or
+    before the portal's life, or a number its column cannot hold, is a reject too.
     ``describe=True`` also fills ``page.variants`` (one dict per record), for the probe.
     """
+    latest_on = latest_on or latest_day(dt.datetime.now(dt.UTC))
     if isinstance(html, bytes):
         html = html.decode("utf-8", errors="replace")
     root = etree.fromstring(html.replace("\x00", "\ufffd") or "<html></html>", _html_parser())
@@ -204,13 +214,15 @@ def parse_listing(html: str | bytes, source_url: str, *, describe: bool = False)
     for block in _ANSWER_BLOCKS(root):
         # (lxml hands out the same proxy for a node while one is alive: the cards' are)
         in_a_card = any(node in cards for node in block.iterancestors())
-        if not in_a_card and (block.get("id") or "").strip():
+        # a hidden card's answers are as hidden as it is: neither claimed nor a reject
+        if not in_a_card and (block.get("id") or "").strip() and _is_visible(block):
             detached.setdefault(block.get("id").strip(), []).append(block)
     claimed: set[str] = set()
     for card, lists in cards.items():
         variants: dict[str, str] = {}
         try:
             record = _card(card, lists, detached, claimed, variants)
+            _check_bounds(record, latest_on)
         except CardError as exc:
             page.rejects.append(Reject(str(exc), _html(card)))
             continue
@@ -282,6 +294,22 @@ def _card(card, lists, detached, claimed: set[str], variants: dict[str, str]) ->
         **_status(blocks, status_sentences, variants),
     }
     return {key: record[key] for key in RECORD_KEYS}
+
+
+def _check_bounds(record: dict, latest_on: dt.date) -> None:
+    """A card whose values no real appeal has (raw.dialog_appeals' and staging's columns)."""
+    days = [
+        ("submitted_on", record["submitted_on"]),
+        ("rejected_on", record["rejected_on"]),
+        *(("answered_on", answer["answered_on"]) for answer in record["answers"]),
+    ]
+    reasons = [
+        *(day_out_of_bounds(day, name, latest_on) for name, day in days),
+        integer_out_of_bounds(record["views"], "views", "integer", minimum=0),
+        integer_out_of_bounds(record["question_id"], "question_id", "bigint", minimum=1),
+    ]
+    if reasons := [reason for reason in reasons if reason]:
+        raise CardError("; ".join(reasons))
 
 
 def _info_items(info) -> dict[str, str]:

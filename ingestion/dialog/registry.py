@@ -15,6 +15,8 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+#: The regions a registry's KATO must name: the same seed dbt tests region_kato against.
+REGIONS_SEED = Path(__file__).resolve().parents[2] / "dbt_project" / "seeds" / "regions.csv"
 COLUMNS = ("blog_id", "gov_body_code", "gov_body_name_ru", "body_type", "region_kato")
 #: columns a registry may carry for its readers; the pipeline ignores them
 NOTE_COLUMNS = ("source",)
@@ -46,6 +48,31 @@ class Blog:
             "body_type": self.body_type,
             "region_kato": self.region_kato or "",
         }
+
+
+def known_region_katos(seed: Path = REGIONS_SEED) -> frozenset[str]:
+    with seed.open(encoding="utf-8", newline="") as file:
+        return frozenset(row["region_kato"].strip() for row in csv.DictReader(file))
+
+
+def refuse_unknown_regions(
+    blogs: list[Blog], katos: frozenset[str] | None = None
+) -> tuple[list[Blog], list[tuple[Blog, str]]]:
+    """The blogs whose region the regions seed knows (or that have none), and the others with
+    why: a KATO no region has would fail every dbt build downstream, so its row is a reject
+    and its blog is not crawled, while the rest of the registry lands."""
+    katos = known_region_katos() if katos is None else katos
+    kept, refused = [], []
+    for blog in blogs:
+        if blog.region_kato is None or blog.region_kato in katos:
+            kept.append(blog)
+        else:
+            reason = (
+                f"registry row of blog {blog.blog_id}: region_kato {blog.region_kato!r} "
+                "is no region of dbt_project/seeds/regions.csv"
+            )
+            refused.append((blog, reason))
+    return kept, refused
 
 
 def read_registry(path: str | Path) -> list[Blog]:

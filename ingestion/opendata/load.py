@@ -16,7 +16,7 @@ from typing import Any
 import psycopg
 
 from ingestion.common.ledger import LEDGER_DDL, run_ddl
-from ingestion.common.raw import insert_new_rows, raw_row
+from ingestion.common.raw import history_key_ddl, insert_new_rows, raw_row
 from ingestion.opendata import api
 
 SOURCE = "opendata"
@@ -36,6 +36,11 @@ OPENDATA_DDL = (
     "timestamptz not null, source_url text not null, content_hash text not null, api_uri text "
     "not null, version text not null, record_key text not null, payload jsonb not null, "
     "primary key (api_uri, version, record_key, content_hash))",
+    # a history per key: a value that changes back lands again (see insert_new_rows)
+    history_key_ddl("raw.opendata_datasets", ["api_uri"]),
+    history_key_ddl("raw.opendata_mappings", ["api_uri"]),
+    history_key_ddl("raw.opendata_passports", ["api_uri", "version"]),
+    history_key_ddl("raw.opendata_records", ["api_uri", "version", "record_key"]),
 )
 
 DATASET_COLUMNS = ("load_id", "observed_at", "source_url", "content_hash", "api_uri", "payload")

@@ -8,7 +8,7 @@ import threading
 from collections.abc import Sequence
 
 from sandbox.dialog.lazy import build_lazy_scenario
-from sandbox.dialog.markup import BROKEN_VARIANTS, VARIANTS, markup_named
+from sandbox.dialog.markup import BROKEN_VARIANTS, DECOY_VARIANTS, VARIANTS, markup_named
 from sandbox.dialog.scenario import build_scenario
 from sandbox.dialog.server import DialogSandbox, Knobs
 from sandbox.http import sandbox_parser, serve_until_interrupted
@@ -69,13 +69,35 @@ def build_parser(prog: str = "python -m sandbox.dialog") -> argparse.ArgumentPar
     )
     knobs.add_argument(
         "--markup",
-        choices=list(VARIANTS | BROKEN_VARIANTS),
+        choices=list(VARIANTS | BROKEN_VARIANTS | DECOY_VARIANTS),
         default="evidenced",
         metavar="NAME",
         help="the shape of the listing cards (sandbox/dialog/markup.py), one of: "
         + "; ".join(f"'{name}'" for name in VARIANTS)
         + "; or, broken on purpose (a crawl must fail loudly): "
-        + "; ".join(f"'{name}'" for name in BROKEN_VARIANTS),
+        + "; ".join(f"'{name}'" for name in BROKEN_VARIANTS)
+        + "; or with hidden decoys no card of which may land: "
+        + "; ".join(f"'{name}'" for name in DECOY_VARIANTS),
+    )
+    knobs.add_argument(
+        "--page-charset",
+        default="utf-8",
+        metavar="CHARSET",
+        help="the charset listing pages are encoded in (e.g. windows-1251)",
+    )
+    knobs.add_argument(
+        "--declared-charset",
+        default="utf-8",
+        metavar="CHARSET",
+        help="the charset listing pages declare (Content-Type and <meta>); 'none' for none",
+    )
+    knobs.add_argument(
+        "--implausible-every",
+        type=int,
+        default=0,
+        metavar="N",
+        help="cards whose question id is a multiple of N show an impossible value (a pending "
+        "one dated 01.01.2099, others 10^20 views): rejects, never landed (0: off)",
     )
     return parser
 
@@ -93,6 +115,9 @@ def knobs_from_args(args: argparse.Namespace) -> Knobs:
         drift_blog_ids=tuple(args.drift_blogs),
         fault_seed=args.fault_seed,
         markup=markup_named(args.markup),
+        page_charset=args.page_charset,
+        declared_charset=None if args.declared_charset == "none" else args.declared_charset,
+        implausible_every=args.implausible_every,
     )
 
 
@@ -106,7 +131,7 @@ def main(
     args = parser.parse_args(argv)
     try:
         knobs = knobs_from_args(args)
-    except ValueError as error:
+    except (ValueError, LookupError) as error:
         parser.error(str(error))
     if args.appeals is not None and args.appeals < 1:
         parser.error("--appeals must be at least 1")

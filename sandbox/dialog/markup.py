@@ -34,6 +34,9 @@ class Markup:
     legacy: bool = False  # the card of the earlier SOURCES.md, whole
     info_list_class: str = "blog-info"  # anything else: a redesign no card survives
     drop_field: str | None = None  # one of INFO_FIELDS left out of every card
+    # every card also served hidden under another number, in <noscript>, <template>, a
+    # [hidden] or a display:none container in turn: nothing a browser shows, nothing to land
+    hidden_copies: bool = False
 
     def __post_init__(self) -> None:
         if self.drop_field is not None and self.drop_field not in INFO_FIELDS:
@@ -73,14 +76,29 @@ BROKEN_VARIANTS: dict[str, Markup] = {
     "redesigned info list": replace(EVIDENCED, info_list_class="question-meta"),
     "no calendar item": replace(EVIDENCED, drop_field="calendar"),
 }
+#: Pages holding more than their cards (no saved page, no calibration of their own): what a
+#: crawl must read past without landing it.
+DECOY_VARIANTS: dict[str, Markup] = {
+    "hidden copies of the cards": replace(EVIDENCED, hidden_copies=True),
+}
 CALIBRATED_VARIANTS = {name: m for name, m in VARIANTS.items() if m.ratings}
+
+
+#: The containers hidden copies stand in, in turn, and the prefix of their numbers.
+HIDING_WRAPPERS = (
+    ("<noscript>", "</noscript>"),
+    ("<template>", "</template>"),
+    ("<div hidden>", "</div>"),
+    ('<div style="display: none">', "</div>"),
+)
+HIDDEN_NUMBER_PREFIX = "9"
 
 
 def markup_named(name: str) -> Markup:
     try:
-        return (VARIANTS | BROKEN_VARIANTS)[name]
+        return (VARIANTS | BROKEN_VARIANTS | DECOY_VARIANTS)[name]
     except KeyError:
-        known = ", ".join(repr(n) for n in VARIANTS | BROKEN_VARIANTS)
+        known = ", ".join(repr(n) for n in VARIANTS | BROKEN_VARIANTS | DECOY_VARIANTS)
         raise ValueError(f"unknown markup {name!r}; known: {known}") from None
 
 

@@ -2,15 +2,23 @@
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from functools import cache
 from pathlib import Path
 
 import jinja2
 
-from sandbox.dialog.markup import EVIDENCED, LEGACY, Markup, teaser
+from sandbox.dialog.markup import (
+    EVIDENCED,
+    HIDDEN_NUMBER_PREFIX,
+    HIDING_WRAPPERS,
+    LEGACY,
+    Markup,
+    teaser,
+)
 from sandbox.dialog.scenario import Appeal, Blog
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
@@ -145,26 +153,64 @@ def card_template(markup: Markup) -> str:
     return "_card_legacy.html" if markup.legacy else "_card.html"
 
 
+#: What an implausible card shows: a pending one a date past the portal's life, another one
+#: a view count no bigint holds.
+IMPLAUSIBLE_DATE = date(2099, 1, 1)
+IMPLAUSIBLE_VIEWS = 10**20
+
+
+def is_implausible(appeal: Appeal, every: int) -> bool:
+    """Whether the card of ``appeal`` is served implausible under ``implausible_every``."""
+    return every > 0 and appeal.question_id % every == 0
+
+
+def implausible(appeal: Appeal) -> Appeal:
+    if appeal.status == "pending":
+        return replace(appeal, submitted_on=IMPLAUSIBLE_DATE)
+    return replace(appeal, views=IMPLAUSIBLE_VIEWS)
+
+
+def hidden_copy(appeal: Appeal) -> Appeal:
+    """The copy of a card served hidden (markup.hidden_copies): another number and id."""
+    return replace(
+        appeal,
+        number=HIDDEN_NUMBER_PREFIX + appeal.number,
+        question_id=appeal.question_id + 9_000_000,
+    )
+
+
 def render_listing(
     blog: Blog,
     appeals: Sequence[Appeal],
     page: int,
     markup: Markup = EVIDENCED,
     today: date | None = None,
+    implausible_every: int = 0,
 ) -> str:
     """Page `page` (from 1) of a blog whose appeals, newest first, are `appeals`; past the last
-    page, an empty listing or (markup.past_end == "last") the last page again."""
+    page, an empty listing or (markup.past_end == "last") the last page again. Every card
+    ``is_implausible`` under ``implausible_every`` shows an impossible value."""
     total = total_pages(len(appeals))
     if page > total and markup.past_end == "last":
         page = total
     today = today or date.max
-    cards = [card_view(blog, a, markup, today) for a in page_slice(appeals, page)]
+    shown = [
+        implausible(a) if is_implausible(a, implausible_every) else a
+        for a in page_slice(appeals, page)
+    ]
+    cards = [card_view(blog, a, markup, today) for a in shown]
+    hidden = [
+        (wrapper, card_view(blog, hidden_copy(a), markup, today))
+        for a, wrapper in zip(shown, itertools.cycle(HIDING_WRAPPERS))
+        if markup.hidden_copies
+    ]
     return (
         environment()
         .get_template("listing.html")
         .render(
             blog=blog,
             cards=cards,
+            hidden_cards=hidden,
             page=page,
             total_pages=total,
             markup=markup,

@@ -7,6 +7,7 @@ request is logged, so tests can prove what a crawler did, and did not, ask for.
 
 from __future__ import annotations
 
+import codecs
 import logging
 import random
 import re
@@ -43,6 +44,13 @@ class Knobs:
     drift_blog_ids: tuple[int, ...] = ()  # blogs drift may hit; empty = any blog
     fault_seed: int = 0  # seeds the fault and drift decisions: runs are reproducible
     markup: Markup = EVIDENCED  # the card's shape: sandbox/dialog/markup.py
+    # Listing pages' bytes, and the charset their Content-Type and <meta> name (None: none):
+    # "windows-1251" with None or "utf-8" is a page a crawler must read by detection.
+    page_charset: str = "utf-8"
+    declared_charset: str | None = "utf-8"
+    # Listing cards carrying a date past the portal's life, views past a column's range
+    # (impossible values a parser must reject, not land): every Nth card; 0 = none.
+    implausible_every: int = 0
 
     def __post_init__(self) -> None:
         rates = (self.error_rate, self.rate_limit_rate, self.slow_rate, self.truncate_rate)
@@ -50,8 +58,11 @@ class Knobs:
             raise ValueError("fault rates must be within [0, 1] and add up to at most 1")
         if self.crawl_delay < 0 or self.retry_after < 0 or self.slow_seconds < 0:
             raise ValueError("crawl_delay, retry_after and slow_seconds must not be negative")
-        if self.drift_every < 0:
-            raise ValueError("drift_every must not be negative")
+        if self.drift_every < 0 or self.implausible_every < 0:
+            raise ValueError("drift_every and implausible_every must not be negative")
+        for charset in (self.page_charset, self.declared_charset):
+            if charset is not None:
+                codecs.lookup(charset)  # LookupError for a charset Python does not know
 
 
 class Fault(Enum):
@@ -175,12 +186,17 @@ class DialogSandbox(BackgroundSandbox):
                     fault=fault,
                 )
             html = render.render_listing(
-                self.scenario.blog(blog_id), appeals, page, self.knobs.markup, self.scenario.today
+                self.scenario.blog(blog_id),
+                appeals,
+                page,
+                self.knobs.markup,
+                self.scenario.today,
+                self.knobs.implausible_every,
             )
             if fault is Fault.TRUNCATE:
                 html = _truncate(html, self._rng)
         delay = self.knobs.slow_seconds if fault is Fault.SLOW else 0.0
-        return _html(200, html, delay=delay, fault=fault)
+        return _encoded(200, html, self.knobs, delay=delay, fault=fault)
 
     def _question(self, question_id: int) -> Response:
         with self._lock:
@@ -222,6 +238,20 @@ def _html(
     fault: Fault = Fault.NONE,
 ) -> Response:
     return Response(status, html.encode(), HTML, headers, delay, fault)
+
+
+def _encoded(
+    status: int, html: str, knobs: Knobs, delay: float = 0.0, fault: Fault = Fault.NONE
+) -> Response:
+    """A listing page in ``knobs.page_charset``, declaring ``knobs.declared_charset``. Letters
+    the charset lacks (Kazakh ones in windows-1251) become character references, which read
+    back as the same letters: the records are the UTF-8 page's."""
+    declared = knobs.declared_charset
+    meta = f'<meta charset="{declared}">' if declared else ""
+    html = html.replace('<meta charset="utf-8">', meta, 1)
+    body = html.encode(knobs.page_charset, errors="xmlcharrefreplace")
+    content_type = f"text/html; charset={declared}" if declared else "text/html"
+    return Response(status, body, content_type, (), delay, fault)
 
 
 def _truncate(html: str, rng: random.Random) -> str:

@@ -423,3 +423,21 @@ def test_a_failed_run_is_recorded_and_reraised(conn, warehouse_url, portal, tmp_
         "select status, error from raw.load_ledger order by started_at desc limit 1"
     ).fetchone()
     assert status == "failed" and error.startswith("RegistryError: ")
+
+
+def test_an_appeal_on_two_blogs_lands_on_each_and_a_move_lands_on_the_new_one(conn):
+    page = fixture_page("listing_normal.html")
+    numbers = {card["number"] for card in page.cards}
+    on_x = land_pages(conn, uuid.uuid4(), [observed(page, blog_id=1)])
+    on_y = land_pages(conn, uuid.uuid4(), [observed(page, blog_id=2)])  # the same cards
+    assert on_x.appeals == on_y.appeals == len(numbers)  # not dropped as seen already
+    again = land_pages(conn, uuid.uuid4(), [observed(page, blog_id=1), observed(page, blog_id=2)])
+    assert again.appeals == 0  # each blog's history settles: no flip-flop between the two
+    land_pages(conn, uuid.uuid4(), [observed(page, blog_id=3)])  # moved to blog 3
+    latest = dict(
+        conn.execute(
+            "select distinct on (number) number, blog_id from raw.dialog_appeals "
+            "order by number, observed_at desc, content_hash"
+        ).fetchall()
+    )
+    assert latest == dict.fromkeys(numbers, 3)

@@ -132,3 +132,92 @@ def test_a_big_batch_that_meets_a_known_row_early_still_lands_every_new_row(conn
     rows = (row(i, text=text) for i in range(1, 20_001))  # 1 is known, 2…20000 are new
     assert insert_new_rows(conn, TABLE, COLUMNS, rows) == 19_999
     assert conn.execute("select count(distinct thing_id) from raw.things").fetchone() == (20_000,)
+
+
+# -- a history per key: tables keyed on (natural key, observed_at, content_hash) ---------------
+
+HISTORY = "raw.history"
+
+
+@pytest.fixture
+def history(conn):
+    conn.execute(
+        "create table raw.history (load_id uuid not null, observed_at timestamptz not null, "
+        "content_hash text not null, thing_id bigint not null, note text, payload jsonb not "
+        "null, primary key (thing_id, observed_at, content_hash))"
+    )
+    return conn
+
+
+def seen(thing_id: int, hour: int, **payload) -> tuple:
+    """An observation of ``thing_id`` at ``hour`` o'clock."""
+    load_id, _, hashed, key, note, data = row(thing_id, **payload)
+    return (load_id, dt.datetime(2026, 11, 23, hour, tzinfo=dt.UTC), hashed, key, note, data)
+
+
+def history_of(conn, thing_id: int) -> list[tuple[int, str | None]]:
+    return conn.execute(
+        "select extract(hour from observed_at)::int, payload->>'state' from raw.history "
+        "where thing_id = %s order by observed_at",
+        (thing_id,),
+    ).fetchall()
+
+
+def test_a_value_that_changes_back_lands_again_and_a_rerun_adds_nothing(history):
+    conn = history
+    assert insert_new_rows(conn, HISTORY, COLUMNS, [seen(1, 1, state="A"), seen(2, 1)]) == 2
+    assert insert_new_rows(conn, HISTORY, COLUMNS, [seen(1, 2, state="B")]) == 1
+    assert insert_new_rows(conn, HISTORY, COLUMNS, [seen(1, 3, state="A"), seen(2, 3)]) == 1
+    assert history_of(conn, 1) == [(1, "A"), (2, "B"), (3, "A")]  # A is the latest again
+    # the same load again, and a later one that sees nothing new: nothing added
+    assert insert_new_rows(conn, HISTORY, COLUMNS, [seen(1, 3, state="A"), seen(2, 3)]) == 0
+    assert insert_new_rows(conn, HISTORY, COLUMNS, [seen(1, 4, state="A"), seen(2, 4)]) == 0
+    assert history_of(conn, 2) == [(1, None)]
+
+
+def test_one_batch_holding_a_key_several_times_keeps_each_change_in_order(history):
+    conn = history
+    assert insert_new_rows(conn, HISTORY, COLUMNS, [seen(1, 1, state="A")]) == 1
+    batch = [
+        seen(1, 2, state="A"),  # as the latest: nothing new
+        seen(1, 3, state="B"),
+        seen(1, 4, state="B"),  # as the one before: nothing new
+        seen(1, 5, state="A"),
+        seen(3, 2),
+        seen(3, 2),  # twice at once
+    ]
+    assert insert_new_rows(conn, HISTORY, COLUMNS, batch) == 3
+    assert history_of(conn, 1) == [(1, "A"), (3, "B"), (5, "A")]
+    assert history_of(conn, 3) == [(2, None)]
+
+
+def test_two_loaders_landing_the_same_observation_at_once_land_it_once(history, fresh_database):
+    """Each at its own observed_at: the primary key cannot tell them apart, the per-table lock
+    and the latest row can."""
+    with landing_connection(fresh_database) as other, ThreadPoolExecutor(1) as pool:
+        with history.transaction():
+            rows = [seen(i, 1, state="A") for i in range(1, 11)]
+            assert insert_new_rows(history, HISTORY, COLUMNS, rows) == 10
+            later = [seen(i, 2, state="A") for i in range(5, 16)]
+            second = pool.submit(insert_new_rows, other, HISTORY, COLUMNS, later)
+            time.sleep(0.5)
+            assert not second.done()  # waiting for the first loader to commit
+        assert second.result(timeout=30) == 5
+    assert history.execute("select count(*) from raw.history").fetchone() == (15,)
+
+
+def test_the_history_key_migration_lets_a_key_change_back_and_runs_twice(conn):
+    from ingestion.common.raw import history_key_ddl
+
+    assert insert_new_rows(conn, TABLE, COLUMNS, [seen(1, 1, state="A")]) == 1  # the old key
+    assert insert_new_rows(conn, TABLE, COLUMNS, [seen(1, 2, state="B")]) == 1
+    assert insert_new_rows(conn, TABLE, COLUMNS, [seen(1, 3, state="A")]) == 0  # A is known
+    for _ in range(2):
+        conn.execute(history_key_ddl(TABLE, ["thing_id"]))
+    key = conn.execute(
+        "select pg_get_constraintdef(oid) from pg_constraint "
+        "where conrelid = 'raw.things'::regclass and contype = 'p'"
+    ).fetchone()
+    assert key == ("PRIMARY KEY (thing_id, observed_at, content_hash)",)
+    assert insert_new_rows(conn, TABLE, COLUMNS, [seen(1, 3, state="A")]) == 1
+    assert insert_new_rows(conn, TABLE, COLUMNS, [seen(1, 3, state="A")]) == 0

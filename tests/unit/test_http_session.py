@@ -33,6 +33,8 @@ class Answer:
     headers: dict = field(default_factory=dict)
     delay: float = 0.0  # seconds before answering (read timeouts)
     cut_at: int | None = None  # send only this many bytes of a longer body, then hang up
+    content_type: str = "text/html; charset=utf-8"
+    raw: bytes | None = None  # the body's bytes as sent, instead of ``body`` in UTF-8
 
 
 @dataclass
@@ -60,9 +62,9 @@ class ScriptedServer:
                     answers = server.routes.get(self.path, [Answer(404, "not found")])
                     answer = answers.pop(0) if len(answers) > 1 else answers[0]
                 time.sleep(answer.delay)
-                body = answer.body.encode("utf-8")
+                body = answer.body.encode("utf-8") if answer.raw is None else answer.raw
                 self.send_response(answer.status)
-                self.send_header("Content-Type", "text/html; charset=utf-8")
+                self.send_header("Content-Type", answer.content_type)
                 self.send_header("Content-Length", str(len(body)))
                 for name, value in answer.headers.items():
                     self.send_header(name, value)
@@ -212,6 +214,45 @@ def test_a_body_that_stays_invalid_fails_with_the_reason(server):
     with PoliteSession(FAST, max_attempts=2) as session, pytest.raises(FetchError) as caught:
         session.fetch_text(url, validate=lambda text: "</html>" in text)
     assert "validation" in caught.value.reason
+    assert len(server.hits("/p")) == 2
+
+
+CYRILLIC_PAGE = (
+    "<html><head><title>Открытый диалог</title></head><body>"
+    + "<p>Жалоба на ЖКХ: прошу разобраться с отоплением в доме.</p>" * 20
+    + "</body></html>"
+)
+
+
+@pytest.mark.parametrize(
+    ("raw", "content_type"),
+    [
+        (CYRILLIC_PAGE.encode("windows-1251"), "text/html"),  # no charset at all
+        (CYRILLIC_PAGE.encode("windows-1251"), "text/html; charset=utf-8"),  # declared wrongly
+        (CYRILLIC_PAGE.encode("windows-1251"), "text/html; charset=iso-8859-1"),
+        (CYRILLIC_PAGE.encode("utf-8"), "text/html; charset=windows-1251"),
+        (
+            CYRILLIC_PAGE.replace("<head>", '<head><meta charset="windows-1251">').encode("cp1251"),
+            "text/html",
+        ),
+    ],
+    ids=["1251 undeclared", "1251 as utf-8", "1251 as latin-1", "utf-8 as 1251", "1251 in meta"],
+)
+def test_a_page_in_another_charset_than_declared_is_read_as_its_text(server, raw, content_type):
+    url = server.route("/p", Answer(raw=raw, content_type=content_type))
+    with PoliteSession(FAST) as session:
+        text = session.fetch_text(url)
+    assert "Жалоба на ЖКХ: прошу разобраться" in text
+    assert "Р–" not in text and "Ð" not in text
+    assert len(server.hits("/p")) == 1
+
+
+def test_a_body_that_reads_as_no_plausible_text_is_retried_then_fails_with_why(server):
+    noise = bytes((i * 37 + 11) % 128 + 128 for i in range(4000))  # no charset makes text of it
+    url = server.route("/p", Answer(raw=noise, content_type="text/html"))
+    with PoliteSession(FAST, max_attempts=2) as session, pytest.raises(FetchError) as caught:
+        session.fetch_text(url)
+    assert "no plausible text" in caught.value.reason
     assert len(server.hits("/p")) == 2
 
 

@@ -60,6 +60,8 @@ changed as (
 
     select number from {{ this }}
     where blog_id in (select blog_id from blogs where observed_at > {{ previous_build }})
+        -- a blog the registry stopped listing: its appeals lose their body once
+        or (gov_body_code is not null and blog_id not in (select blog_id from blogs))
         or (status = 'pending' and overdue_pending is not true)
         or (parent_number is null and number like '%/%')
 

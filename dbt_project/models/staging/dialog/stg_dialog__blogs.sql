@@ -1,4 +1,6 @@
--- One row per blog: the latest landed version of its registry row.
+-- One row per blog of the latest registry: the latest landed version of its registry row. A
+-- blog the registry stopped listing has an {"unlisted": true} observation as its latest (the
+-- loader lands one) and drops out; its appeals stay, attributed to no body.
 
 with
 
@@ -33,7 +35,7 @@ renamed as (
         load_id,
         source_file
     from latest
-    where observation_rank = 1
+    where observation_rank = 1 and not (payload ? 'unlisted')
 
 )
 
