@@ -11,17 +11,25 @@ period and body lands beside the earlier one, staging takes the most recently la
 and the ledger's stats list the period/body keys whose figures were replaced.
 """
 
-from ingestion.complaints.land import LandingReport, Progress, RejectedFile, land_complaints
+from ingestion.complaints.land import (
+    LandingReport,
+    Progress,
+    RejectedFile,
+    WaitingFile,
+    land_complaints,
+)
 from ingestion.complaints.load import LandedFile, ensure_raw_schema
-from ingestion.complaints.parse import Report, ReportError, parse_count, parse_report
+from ingestion.complaints.parse import Report, ReportError, ReportLimits, parse_count, parse_report
 
 __all__ = [
     "LandedFile",
     "LandingReport",
     "Progress",
     "RejectedFile",
+    "WaitingFile",
     "Report",
     "ReportError",
+    "ReportLimits",
     "ensure_raw_schema",
     "land_complaints",
     "parse_count",
