@@ -6,9 +6,10 @@
 - ``load``: the raw tables and how one report lands in them (one transaction per file);
 - ``land``: ``land_complaints``, the one call that walks the inbox and keeps the ledger.
 
-Raw is append-only: a file lands once (by the sha256 of its bytes); a corrected file for the same
-period and body lands beside the earlier one, staging takes the most recently landed figures,
-and the ledger's stats list the period/body keys whose figures were replaced.
+Raw is append-only: a file lands once (by the sha256 of its bytes); every time a file is taken
+from the inbox its arrival is recorded. A corrected file for the same period and body lands
+beside the earlier one; staging takes, per period and body, all the rows of the file that
+arrived last, and the ledger's stats list the period/body keys whose figures were replaced.
 """
 
 from ingestion.complaints.land import (

@@ -52,7 +52,10 @@ from ingestion.complaints.load import (
     LandedFile,
     ensure_raw_schema,
     is_known_file,
+    known_report,
     land_report,
+    record_arrival,
+    replacements,
 )
 from ingestion.complaints.parse import ReportError, ReportLimits, parse_report
 
@@ -92,6 +95,8 @@ class LandingReport:
     duplicates: list[str] = field(default_factory=list)
     rejected: list[RejectedFile] = field(default_factory=list)
     waiting: list[WaitingFile] = field(default_factory=list)
+    #: duplicates dropped again while another file was in force: back in force now
+    reinstated: list[LandedFile] = field(default_factory=list)
 
     @property
     def rows_inserted(self) -> int:
@@ -106,7 +111,7 @@ class LandingReport:
         """Every period + body whose earlier figures a file of this run replaced."""
         return [
             {"file": f.source_file, "kind": f.kind} | entry
-            for f in self.landed
+            for f in self.landed + self.reinstated
             for entry in f.replaced
         ]
 
@@ -121,6 +126,7 @@ class LandingReport:
             "topic_rows_inserted": self.topic_rows_inserted,
             "landed": [asdict(f) | {"replaced": len(f.replaced)} for f in self.landed],
             "duplicates": self.duplicates,
+            "reinstated": [f.source_file for f in self.reinstated],
             "rejected": [asdict(r) for r in self.rejected],
             "waiting": [asdict(w) for w in self.waiting],
             "replaced": self.replaced,
@@ -319,10 +325,7 @@ def _land_file(
         return "waiting"
     file_hash = hashlib.sha256(data).hexdigest()
     if is_known_file(conn, file_hash):
-        log.info("%s: already landed (sha256 %s), nothing to do", path.name, file_hash[:12])
-        report.duplicates.append(path.name)
-        _move(path, inbox / PROCESSED_DIR, file_hash)
-        return "duplicate"
+        return _arrived_again(conn, report, inbox, path, file_hash)
     try:
         parsed = parse_report(data, path.name, limits)
     except ReportError as exc:
@@ -332,10 +335,8 @@ def _land_file(
         landed = land_report(
             conn, report.load_id, parsed, source_file=path.name, file_hash=file_hash
         )
-    except AlreadyLanded:
-        report.duplicates.append(path.name)
-        _move(path, inbox / PROCESSED_DIR, file_hash)
-        return "duplicate"
+    except AlreadyLanded:  # a concurrent run landed it meanwhile
+        return _arrived_again(conn, report, inbox, path, file_hash)
     report.landed.append(landed)
     for entry in landed.replaced:
         log.warning(
@@ -346,6 +347,29 @@ def _land_file(
     log.info("%s: %s report, %d rows landed", path.name, landed.kind, landed.rows_inserted)
     _move(path, inbox / PROCESSED_DIR, file_hash)
     return "landed"
+
+
+def _arrived_again(
+    conn: psycopg.Connection, report: LandingReport, inbox: Path, path: Path, file_hash: str
+) -> str:
+    """A file already in raw: no rows land, but it is a new arrival, so it is in force again
+    wherever another file had replaced it (dropping the original again reverts a correction)."""
+    with conn.transaction():
+        known = known_report(conn, file_hash)
+        replaced = replacements(conn, known, file_hash)
+        record_arrival(conn, report.load_id, file_hash, path.name)
+    report.duplicates.append(path.name)
+    if replaced:
+        report.reinstated.append(LandedFile(path.name, file_hash, known.kind, 0, replaced))
+        log.warning(
+            "%s: already landed (sha256 %s), in force again for %s",
+            *(path.name, file_hash[:12]),
+            ", ".join(f"{e['period']} {e['gov_body_code']}" for e in replaced),
+        )
+    else:
+        log.info("%s: already landed (sha256 %s), nothing to do", path.name, file_hash[:12])
+    _move(path, inbox / PROCESSED_DIR, file_hash)
+    return "duplicate"
 
 
 def _reject(

@@ -46,15 +46,18 @@ def count(url: str, table: str) -> int:
 
 
 def in_force(url: str) -> dict[tuple, tuple]:
-    """What staging takes: per period, body and applicant type, the latest file's figures."""
+    """What staging takes, read through its own model (built by ``dbt_build``)."""
     with psycopg.connect(url) as conn:
         rows = conn.execute(
-            "select distinct on (period, gov_body_code, applicant_type) period, gov_body_code, "
-            "applicant_type, (payload->>'received')::int, (payload->>'deadline_violations')::int,"
-            " source_file from raw.complaints_rows "
-            "order by period, gov_body_code, applicant_type, observed_at desc, file_hash"
+            "select period, gov_body_code, complainant_type, received, deadline_violations, "
+            "source_file from staging.stg_complaints__report_rows"
         ).fetchall()
     return {r[:3]: r[3:] for r in rows}
+
+
+def build_staging(dbt_build, url: str) -> None:
+    selected = ["regions", "stg_complaints__report_rows", "stg_complaints__topics"]
+    dbt_build(url, "--select", *selected, "--indirect-selection", "cautious")
 
 
 def ledger(url: str) -> list[tuple]:
@@ -88,6 +91,7 @@ def test_schema_is_idempotent_and_exactly_as_agreed(fresh_database):
             "and table_name like 'complaints%%' group by table_name order by table_name"
         ).fetchall()
     assert dict(columns) == {
+        "complaints_arrivals": "load_id,arrived_at,source_file,file_hash",
         "complaints_report_files": "load_id,observed_at,source_file,content_hash,report_kind,"
         "payload",
         "complaints_rows": "load_id,observed_at,source_file,content_hash,file_hash,period,"
@@ -147,7 +151,9 @@ def test_a_file_lands_once_and_moves_to_processed(fresh_database, inbox):
     assert payload["header_line"] == 3 and payload["encoding"] == "utf-8"
 
 
-def test_a_corrected_file_replaces_the_figures_and_the_ledger_says_so(fresh_database, inbox):
+def test_a_corrected_file_replaces_the_figures_and_the_ledger_says_so(
+    fresh_database, inbox, dbt_build
+):
     drop(
         inbox,
         "akimats_2017.csv",
@@ -176,8 +182,10 @@ def test_a_corrected_file_replaces_the_figures_and_the_ledger_says_so(fresh_data
                 "deadline_violations/individual",
                 "explained/individual",
             ],
+            "dropped": [],
         }
     ]
+    build_staging(dbt_build, fresh_database)
     figures = in_force(fresh_database)
     assert figures[("2017", "AKM75", "individual")][:2] == (120, 4)
     assert figures[("2017", "AKM75", "legal_entity")][:2] == (20, 1)
@@ -277,6 +285,7 @@ def test_a_corrected_topic_report_replaces_the_whole_breakdown(fresh_database, i
             "gov_body_code": "MVD",
             "replaced_files": ["t1.csv"],
             "changed": ["Жильё", "Налоги", "Прочее"],
+            "dropped": ["Налоги"],
         }
     ]
 
@@ -383,3 +392,43 @@ def test_a_file_beyond_the_size_cap_is_rejected_unread_and_the_others_land(fresh
     assert rejected.source_file == "big.csv"
     assert "MB, more than the" in rejected.reason and "COMPLAINTS_MAX_FILE_MB" in rejected.reason
     assert (inbox / "rejected" / "big.csv").is_file()
+
+
+def test_corrections_go_by_arrival_replace_the_whole_slice_and_a_re_drop_reverts(
+    fresh_database, inbox, dbt_build
+):
+    """Staging, built by dbt: the file that arrived last is in force for its period and body,
+    whatever its mtime says, with its rows only; dropping the original again reverts."""
+    original = report(row("AKM75"), row("AKM75", "юридическое лицо", 20), row("AKM71", received=50))
+    drop(inbox, "akimats_2017.csv", original, mtime=1_500_000_100)
+    time.sleep(0.05)  # the correction arrives later, but was saved earlier (cp -p keeps that)
+    corrected = report(row("AKM75", received=120, violations=4))  # legal entities: withdrawn
+    drop(inbox, "akimats_2017_fixed.csv", corrected, mtime=1_500_000_000)
+    first = land_complaints(fresh_database, inbox)
+    assert [f.source_file for f in first.landed] == ["akimats_2017.csv", "akimats_2017_fixed.csv"]
+    assert [(e["gov_body_code"], e["dropped"]) for e in first.replaced] == [
+        ("AKM75", ["legal_entity"])
+    ]
+    build_staging(dbt_build, fresh_database)
+    assert in_force(fresh_database) == {
+        ("2017", "AKM75", "individual"): (120, 4, "akimats_2017_fixed.csv"),
+        ("2017", "AKM71", "individual"): (50, 1, "akimats_2017.csv"),  # not in the correction
+    }
+
+    # the original dropped again (the very same bytes): a new arrival, in force again
+    drop(inbox, "akimats_2017.csv", original, mtime=1_500_000_100)
+    again = land_complaints(fresh_database, inbox)
+    assert again.landed == [] and again.duplicates == ["akimats_2017.csv"]
+    assert [f.source_file for f in again.reinstated] == ["akimats_2017.csv"]
+    assert [(e["gov_body_code"], e["replaced_files"]) for e in again.replaced] == [
+        ("AKM75", ["akimats_2017_fixed.csv"])
+    ]
+    (_, stats, _) = ledger(fresh_database)[-1]
+    assert stats["reinstated"] == ["akimats_2017.csv"] and stats["replaced"] == again.replaced
+    build_staging(dbt_build, fresh_database)
+    assert in_force(fresh_database) == {
+        ("2017", "AKM75", "individual"): (100, 1, "akimats_2017.csv"),
+        ("2017", "AKM75", "legal_entity"): (20, 1, "akimats_2017.csv"),
+        ("2017", "AKM71", "individual"): (50, 1, "akimats_2017.csv"),
+    }
+    assert count(fresh_database, "complaints_rows") == 4  # raw keeps both files, once each
