@@ -54,6 +54,7 @@ def land_reports() -> dict:
         "rows_inserted": report.rows_inserted,
         "topic_rows_inserted": report.topic_rows_inserted,
         "duplicates": report.duplicates,
+        "reinstated": [f.source_file for f in report.reinstated],
         "rejected": [{"file": r.source_file, "reason": r.reason} for r in report.rejected],
         "waiting": [{"file": w.source_file, "reason": w.reason} for w in report.waiting],
         "replaced": [f"{e['period']}/{e['gov_body_code']} ({e['file']})" for e in report.replaced],
@@ -63,9 +64,10 @@ def land_reports() -> dict:
 
 
 def landed_anything(summary: dict) -> bool:
-    """Whether the run landed a file: only then is the landing checked and the Asset updated
-    (a run over an empty inbox must not rebuild the warehouse every 30 minutes)."""
-    return bool(summary["files_landed"])
+    """Whether the run changed what is in force (landed a file, or put an earlier one back in
+    force): only then is the landing checked and the Asset updated (a run over an empty inbox
+    must not rebuild the warehouse every 30 minutes)."""
+    return bool(summary["files_landed"] or summary.get("reinstated"))
 
 
 def check_raw_landing() -> dict:
