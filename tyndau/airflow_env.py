@@ -59,6 +59,10 @@ def airflow_environment(settings: Settings, warehouse_url: str) -> dict[str, str
         f"AIRFLOW_CONN_{WAREHOUSE_CONN_ID.upper()}": json.dumps(connection),
         "AIRFLOW_VAR_DIALOG_MIN_DELAY": str(settings.dialog_min_delay),
         "AIRFLOW_VAR_DIALOG_MAX_REJECT_SHARE": str(settings.dialog_max_reject_share),
+        "AIRFLOW_VAR_COMPLAINTS_SETTLE_SECONDS": str(settings.complaints_settle_seconds),
+        "AIRFLOW_VAR_COMPLAINTS_MAX_FILE_BYTES": str(settings.complaints_limits.max_file_bytes),
+        "AIRFLOW_VAR_COMPLAINTS_MAX_SHEET_ROWS": str(settings.complaints_limits.max_sheet_rows),
+        "AIRFLOW_VAR_COMPLAINTS_MAX_SHEET_COLS": str(settings.complaints_limits.max_sheet_cols),
         # Cosmos calls dbt from the same virtual environment as Airflow.
         "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",
     }

@@ -6,6 +6,8 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from ingestion.complaints.land import DEFAULT_SETTLE_SECONDS
+from ingestion.complaints.parse import ReportLimits
 from ingestion.dialog.land import DEFAULT_MAX_REJECT_SHARE
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
@@ -34,6 +36,8 @@ class Settings:
     opendata_api_key: str | None  # a secret: never logged, never in the repo
     opendata_watch_file: Path | None  # datasets whose records land (apiUri[,version] per line)
     complaints_inbox: Path | None  # folder where report files are dropped
+    complaints_settle_seconds: float  # a file is taken once unchanged for this long
+    complaints_limits: ReportLimits  # the largest report file and sheet taken
     alert_webhook_url: str | None  # failures and stale sources are POSTed here as JSON
     alert_email: str | None  # and/or mailed to these addresses (comma-separated) …
     alert_smtp_url: str | None  # … through this server: an Airflow smtp:// connection URI
@@ -94,6 +98,29 @@ def _share(value: str | None, default: float) -> float:
     return share
 
 
+def _positive(env: os._Environ | dict, name: str, default: float, kind: type = float) -> float:
+    value = env.get(name)
+    if not value:
+        return default
+    try:
+        number = kind(value)
+    except ValueError:
+        number = -1
+    if number < 0 or (kind is int and number == 0):
+        raise ConfigError(f"{name} must be a positive {kind.__name__}, not {value!r}")
+    return number
+
+
+def _complaints_limits(env: os._Environ | dict) -> ReportLimits:
+    default = ReportLimits()
+    megabytes = _positive(env, "COMPLAINTS_MAX_FILE_MB", default.max_file_bytes / 2**20)
+    return ReportLimits(
+        max_file_bytes=int(megabytes * 2**20),
+        max_sheet_rows=_positive(env, "COMPLAINTS_MAX_SHEET_ROWS", default.max_sheet_rows, int),
+        max_sheet_cols=_positive(env, "COMPLAINTS_MAX_SHEET_COLS", default.max_sheet_cols, int),
+    )
+
+
 def _optional_path(value: str | None) -> Path | None:
     return Path(value).resolve() if value else None
 
@@ -114,6 +141,10 @@ def load_settings(env: os._Environ | dict | None = None) -> Settings:
         opendata_api_key=env.get("OPENDATA_API_KEY") or None,
         opendata_watch_file=_optional_path(env.get("OPENDATA_WATCH_FILE")),
         complaints_inbox=_optional_path(env.get("COMPLAINTS_INBOX")),
+        complaints_settle_seconds=_positive(
+            env, "COMPLAINTS_SETTLE_SECONDS", DEFAULT_SETTLE_SECONDS
+        ),
+        complaints_limits=_complaints_limits(env),
         alert_webhook_url=env.get("ALERT_WEBHOOK_URL") or None,
         alert_email=env.get("ALERT_EMAIL") or None,
         alert_smtp_url=env.get("ALERT_SMTP_URL") or None,

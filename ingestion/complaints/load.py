@@ -1,10 +1,12 @@
 """Land parsed complaint reports in ``raw``: one row per file, its figure rows, its topic rows.
 
 Append-only. A file is known by the sha256 of its bytes (``raw.complaints_report_files``'s
-primary key): landing the same file again adds nothing. A corrected file for a period and body
-adds rows of its own; staging takes, per period + body + applicant type (topics: per period +
-body), the figures of the most recently landed file, so the correction replaces the earlier
-figures while raw keeps both. :func:`land_report` says which earlier figures a file replaces.
+primary key): landing the same file again adds no rows. Every time a file is taken from the
+inbox, landed or known, ``raw.complaints_arrivals`` records its arrival. Per period + body, the
+file that arrived last is in force, with all of its rows for that period and body (staging
+takes the same): a correction replaces the whole slice, rows it lacks included, while raw keeps
+both; dropping an earlier file again puts it back in force. :func:`replacements` says which
+figures a file replaces.
 
 One transaction per file: its file row and all of its rows land together, or nothing does.
 """
@@ -38,6 +40,10 @@ COMPLAINTS_DDL = (
     "timestamptz not null, source_file text not null, content_hash text not null, file_hash "
     "text not null, period text not null, gov_body_code text not null, topic text not null, "
     "payload jsonb not null, primary key (file_hash, period, gov_body_code, topic))",
+    # one row per time a file was taken from the inbox (a re-drop of a known file too)
+    "create table if not exists raw.complaints_arrivals (load_id uuid not null, arrived_at "
+    "timestamptz not null, source_file text not null, file_hash text not null, "
+    "primary key (file_hash, arrived_at))",
     "create index if not exists complaints_rows_by_key on raw.complaints_rows "
     "(period, gov_body_code, applicant_type, observed_at)",
     "create index if not exists complaints_topics_by_key on raw.complaints_topics "
@@ -125,7 +131,8 @@ def land_report(
     with conn.transaction():
         if not insert_new_rows(conn, "raw.complaints_report_files", FILE_COLUMNS, [file_row]):
             raise AlreadyLanded(file_hash)  # rolls the transaction back
-        landed.replaced = replacements(conn, report)
+        landed.replaced = replacements(conn, report, file_hash)
+        record_arrival(conn, load_id, file_hash, source_file, observed_at)
         if report.kind == col.FIGURES:
             table, columns, last_key = "raw.complaints_rows", ROW_COLUMNS, "applicant_type"
         else:
@@ -147,74 +154,105 @@ def land_report(
     return landed
 
 
-def replacements(conn: psycopg.Connection, report: Report) -> list[dict[str, Any]]:
-    """The figures in force before this file, for each period + body it reports again.
+def record_arrival(
+    conn: psycopg.Connection,
+    load_id: uuid.UUID,
+    file_hash: str,
+    source_file: str,
+    arrived_at: dt.datetime | None = None,
+) -> None:
+    """Record that a file was taken from the inbox: the latest arrival is in force."""
+    conn.execute(
+        "insert into raw.complaints_arrivals (load_id, arrived_at, source_file, file_hash) "
+        "values (%s, %s, %s, %s) on conflict do nothing",
+        (load_id, arrived_at or now(), source_file, file_hash),
+    )
 
-    One entry per period + body already reported by an earlier file: that file, and which
-    figures change (figure report: ``"received/individual"``, …; topic report: the topics).
-    """
+
+def known_report(conn: psycopg.Connection, file_hash: str) -> Report:
+    """A landed file's rows as raw holds them (to tell what dropping it again replaces)."""
+    (kind,) = conn.execute(
+        "select report_kind from raw.complaints_report_files where content_hash = %s",
+        (file_hash,),
+    ).fetchone()
+    table = "raw.complaints_rows" if kind == col.FIGURES else "raw.complaints_topics"
+    rows = conn.execute(f"select payload from {table} where file_hash = %s", (file_hash,))
+    return Report(kind=kind, file_format="", header_line=0, rows=[r for (r,) in rows])
+
+
+#: Per period + body of the given ones, the file in force: the one that arrived last (a file
+#: landed before arrivals were recorded arrived when it landed; ties go by hash). As staging.
+_IN_FORCE = """
+with arrivals as (
+    select file_hash, max(arrived_at) as arrived_at from raw.complaints_arrivals group by 1
+), slices as (
+    select distinct period, gov_body_code, file_hash, source_file, observed_at from {table}
+    where (period, gov_body_code) in (select * from unnest(%s::text[], %s::text[]))
+), in_force as (
+    select distinct on (period, gov_body_code) period, gov_body_code, file_hash, source_file
+    from slices left join arrivals using (file_hash)
+    order by period, gov_body_code, coalesce(arrivals.arrived_at, slices.observed_at) desc,
+        file_hash
+)
+select f.period, f.gov_body_code, f.file_hash, f.source_file, t.{key}, t.payload
+from in_force f join {table} t using (file_hash, period, gov_body_code)
+"""
+
+
+def replacements(
+    conn: psycopg.Connection, report: Report, file_hash: str | None = None
+) -> list[dict[str, Any]]:
+    """What this file replaces, for each period + body it reports that another file is in
+    force for: that file, which figures change (figures: ``"received/individual"``, …;
+    topics: the topics whose count changes), and which rows it drops (applicant types or
+    topics the earlier file had and this one has not: they no longer count)."""
     keys = sorted({(row["period"], row["gov_body_code"]) for row in report.rows})
     if not keys:
         return []
     periods, bodies = [list(k) for k in zip(*keys, strict=True)]
-    if report.kind == col.FIGURES:
-        # in force = the latest landed row per period + body + applicant type (as staging)
-        previous = conn.execute(
-            "select distinct on (period, gov_body_code, applicant_type) period, gov_body_code, "
-            "applicant_type, source_file, payload from raw.complaints_rows "
-            "where (period, gov_body_code) in (select * from unnest(%s::text[], %s::text[])) "
-            "order by period, gov_body_code, applicant_type, observed_at desc, file_hash",
-            (periods, bodies),
-        ).fetchall()
-        new = {(r["period"], r["gov_body_code"], r["applicant_type"]): r for r in report.rows}
-        entries: dict[tuple[str, str], dict[str, Any]] = {}
-        for period, body, applicant, source_file, payload in previous:
-            entry = entries.setdefault(
-                (period, body),
-                {"period": period, "gov_body_code": body, "replaced_files": [], "changed": []},
-            )
-            if source_file not in entry["replaced_files"]:
-                entry["replaced_files"].append(source_file)
-            record = new.get((period, body, applicant))
-            if record is None:
-                continue  # not restated: the earlier figures stay in force for this type
-            entry["changed"] += [
-                f"{name}/{applicant}"
-                for name in col.FIGURE_COUNTS
-                if payload.get(name) != record[name]
-            ]
-        return [entries[key] for key in sorted(entries)]
-    # topics: the latest file per period + body is in force, with all of its topics
-    previous = conn.execute(
-        "with latest as (select distinct on (period, gov_body_code) period, gov_body_code, "
-        "file_hash, source_file from raw.complaints_topics "
-        "where (period, gov_body_code) in (select * from unnest(%s::text[], %s::text[])) "
-        "order by period, gov_body_code, observed_at desc, file_hash) "
-        "select l.period, l.gov_body_code, l.source_file, t.topic, t.payload "
-        "from latest l join raw.complaints_topics t using (file_hash, period, gov_body_code) "
-        "order by 1, 2, 4",
-        (periods, bodies),
-    ).fetchall()
-    new_topics: dict[tuple[str, str], dict[str, int]] = {}
-    for row in report.rows:
-        new_topics.setdefault((row["period"], row["gov_body_code"]), {})[row["topic"]] = row[
-            "justified_complaints"
-        ]
-    old_topics: dict[tuple[str, str], dict[str, int]] = {}
+    figures = report.kind == col.FIGURES
+    table, key = (
+        ("raw.complaints_rows", "applicant_type")
+        if figures
+        else (
+            "raw.complaints_topics",
+            "topic",
+        )
+    )
+    previous = conn.execute(_IN_FORCE.format(table=table, key=key), (periods, bodies))
+    old: dict[tuple[str, str], dict[str, dict]] = {}
     files: dict[tuple[str, str], str] = {}
-    for period, body, source_file, topic, payload in previous:
-        old_topics.setdefault((period, body), {})[topic] = payload["justified_complaints"]
-        files[(period, body)] = source_file
-    return [
-        {
-            "period": key[0],
-            "gov_body_code": key[1],
-            "replaced_files": [files[key]],
-            "changed": sorted(
+    for period, body, in_force, source_file, last_key, payload in previous:
+        if in_force != file_hash:  # already in force: it replaces nothing there
+            old.setdefault((period, body), {})[last_key] = payload
+            files[(period, body)] = source_file
+    new: dict[tuple[str, str], dict[str, dict]] = {}
+    for row in report.rows:
+        new.setdefault((row["period"], row["gov_body_code"]), {})[row[key]] = row
+    entries = []
+    for slice_key in sorted(old):
+        before, after = old[slice_key], new[slice_key]
+        if figures:
+            changed = [
+                f"{name}/{applicant}"
+                for applicant in sorted(before.keys() & after.keys())
+                for name in col.FIGURE_COUNTS
+                if before[applicant].get(name) != after[applicant][name]
+            ]
+        else:
+            changed = sorted(
                 topic
-                for topic in old_topics[key].keys() | new_topics[key].keys()
-                if old_topics[key].get(topic) != new_topics[key].get(topic)
-            ),
-        }
-        for key in sorted(old_topics)
-    ]
+                for topic in before.keys() | after.keys()
+                if (before.get(topic) or {}).get("justified_complaints")
+                != (after.get(topic) or {}).get("justified_complaints")
+            )
+        entries.append(
+            {
+                "period": slice_key[0],
+                "gov_body_code": slice_key[1],
+                "replaced_files": [files[slice_key]],
+                "changed": changed,
+                "dropped": sorted(before.keys() - after.keys()),
+            }
+        )
+    return entries

@@ -1,9 +1,14 @@
 """Turn one complaint-statistics report file into records. Pure: bytes in, records out.
 
-A report is one sheet (XLSX) or one CSV (UTF-8 or Windows-1251, `,` `;` or tab separated). Title
-rows may stand above the header row; totals rows (`Итого`, `Всего`) are skipped, never summed;
+A report is a CSV (UTF-8 or Windows-1251, `,` `;` or tab separated) or an XLSX workbook, whose
+every sheet with a header row is read (sheets without one, such as notes, are passed over;
+sheets of both kinds, or a row given on two sheets, reject the file). Title rows may stand
+above the header row; totals rows (`Итого`, `Всего`) are skipped, never summed;
 rows with neither a body code nor any count (notes, signatures) are skipped too. Counts may
 be written `1 400 000` (spaces, no-break spaces), and `—` or an empty cell means zero.
+
+A data row with fewer cells than the header (a file cut short) is an error, not zeros. A file
+or sheet beyond :class:`ReportLimits` is rejected before its cells are read.
 
 Anything else that is wrong raises :class:`ReportError`, whose message lists every problem with
 its line number: a file is taken whole or not at all. Column names and value spellings live in
@@ -15,6 +20,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import zipfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import PurePath
@@ -24,6 +30,35 @@ from ingestion.complaints import columns as col
 
 #: Problems listed in a ReportError before "… and N more".
 _MAX_PROBLEMS = 10
+_MB = 1024 * 1024
+
+
+@dataclass(frozen=True)
+class ReportLimits:
+    """The most a report file may hold (settings COMPLAINTS_MAX_FILE_MB, COMPLAINTS_MAX_SHEET_ROWS,
+    COMPLAINTS_MAX_SHEET_COLS); a real report is far below each. Beyond them a file is
+    rejected before its cells are read: a few kilobytes of XLSX can declare a sheet of 17
+    billion cells."""
+
+    max_file_bytes: int = 50 * _MB  # the file, and an XLSX's unpacked content
+    max_sheet_rows: int = 100_000
+    max_sheet_cols: int = 100
+
+    def file_too_large(self, size: int, what: str = "the file is") -> str:
+        return (
+            f"{what} {size / _MB:.1f} MB, more than the {self.max_file_bytes / _MB:g} MB "
+            "allowed (COMPLAINTS_MAX_FILE_MB)"
+        )
+
+    def sheet_too_large(self, rows: int | None, cols: int | None, where: str) -> str | None:
+        """Why a sheet or CSV of this size is refused, or None if it is within the limits."""
+        if (rows or 0) <= self.max_sheet_rows and (cols or 0) <= self.max_sheet_cols:
+            return None
+        return (
+            f"{where} {rows if rows is not None else 'more'} rows × {cols} columns, more than "
+            f"the {self.max_sheet_rows} rows (COMPLAINTS_MAX_SHEET_ROWS) × {self.max_sheet_cols} "
+            "columns (COMPLAINTS_MAX_SHEET_COLS) allowed"
+        )
 
 
 class ReportError(ValueError):
@@ -37,8 +72,9 @@ class Report:
     kind: str  # columns.FIGURES | columns.TOPICS
     file_format: str  # xlsx | csv
     header_line: int  # 1-based row of the header in the sheet or CSV
-    rows: list[dict[str, Any]] = field(default_factory=list)  # canonical keys, plus "line"
-    sheet: str | None = None  # XLSX: the sheet read
+    #: canonical keys, plus "line" (and, from an XLSX, "sheet": lines count per sheet)
+    rows: list[dict[str, Any]] = field(default_factory=list)
+    sheets: list[str] = field(default_factory=list)  # XLSX: the sheets read
     encoding: str | None = None  # CSV: the encoding it decoded with
     delimiter: str | None = None  # CSV
     totals_rows_skipped: int = 0
@@ -50,7 +86,7 @@ class Report:
         return {
             "kind": self.kind,
             "file_format": self.file_format,
-            "sheet": self.sheet,
+            "sheets": self.sheets,
             "encoding": self.encoding,
             "delimiter": self.delimiter,
             "header_line": self.header_line,
@@ -63,57 +99,129 @@ class Report:
         }
 
 
-def parse_report(data: bytes, file_name: str) -> Report:
+def parse_report(data: bytes, file_name: str, limits: ReportLimits | None = None) -> Report:
     """Parse a report file by its extension (.xlsx or .csv); raises ReportError."""
+    limits = limits or ReportLimits()
+    if len(data) > limits.max_file_bytes:
+        raise ReportError(limits.file_too_large(len(data)))
     suffix = PurePath(file_name).suffix.lower()
     if suffix == ".xlsx":
-        return _parse_xlsx(data)
+        return _parse_xlsx(data, limits)
     if suffix == ".csv":
-        return _parse_csv(data)
+        return _parse_csv(data, limits)
     raise ReportError(f"unsupported file type {suffix or '(none)'!r}: expected .xlsx or .csv")
 
 
 # -- reading the two formats -----------------------------------------------------------------
 
 
-def _parse_xlsx(data: bytes) -> Report:
+def _parse_xlsx(data: bytes, limits: ReportLimits) -> Report:
     from openpyxl import load_workbook  # late: only XLSX files need it
 
     try:
+        unpacked = sum(entry.file_size for entry in zipfile.ZipFile(io.BytesIO(data)).infolist())
+        if unpacked > limits.max_file_bytes:
+            raise ReportError(limits.file_too_large(unpacked, "the workbook unpacks to"))
         # the values a spreadsheet program computed, and the formulas behind them: a formula
         # whose value was never computed (a file written by a script) must not read as zero
         values = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
         formulas = load_workbook(io.BytesIO(data), read_only=True, data_only=False)
+    except ReportError:
+        raise
     except Exception as exc:  # a broken zip, not a workbook, an encrypted file, …
         raise ReportError(f"cannot read the XLSX file: {type(exc).__name__}: {exc}") from exc
     try:
-        first_error: ReportError | None = None
+        # every sheet's declared size first: nothing is read of a workbook too large
+        for sheet in values.worksheets:
+            declared = sheet.max_row, sheet.max_column
+            if too_large := limits.sheet_too_large(*declared, f"sheet {sheet.title!r} declares"):
+                raise ReportError(too_large)
+        reports: list[Report] = []
+        no_header: _NoHeader | None = None
         for sheet, formula_sheet in zip(values.worksheets, formulas.worksheets, strict=True):
+            rows = _sheet_rows(sheet, formula_sheet, limits)
             try:
-                rows = [
-                    [
-                        _Uncomputed(formula) if value is None and _is_formula(formula) else value
-                        for value, formula in zip(row, formula_row, strict=False)
-                    ]
-                    for row, formula_row in zip(
-                        sheet.iter_rows(values_only=True),
-                        formula_sheet.iter_rows(values_only=True),
-                        strict=False,
-                    )
-                ]
-            except Exception as exc:
-                raise ReportError(f"cannot read sheet {sheet.title!r}: {exc}") from exc
-            try:
-                report = _parse_table(rows, "xlsx")
-            except _NoHeader as exc:
-                first_error = first_error or ReportError(str(exc))
+                report = _parse_table(rows, "xlsx", limits)
+            except _NoHeader as exc:  # a sheet of notes, a chart: not a data sheet
+                no_header = no_header or exc
                 continue
-            report.sheet = sheet.title
-            return report
-        raise first_error or ReportError("the workbook has no sheet")
+            except ReportError as exc:
+                raise ReportError(f"sheet {sheet.title!r}: {exc}") from exc
+            report.sheets = [sheet.title]
+            for record in report.rows:
+                record["sheet"] = sheet.title
+            reports.append(report)
+        if not reports:
+            raise ReportError(str(no_header) if no_header else "the workbook has no sheet")
+        return _one_report(reports)
     finally:
         values.close()
         formulas.close()
+
+
+def _sheet_rows(sheet: Any, formula_sheet: Any, limits: ReportLimits) -> list[list[Any]]:
+    """A sheet's cell values, read within the limits whatever its dimension claims."""
+    # one row more than allowed, and without a declared width one column more: to tell
+    max_col = sheet.max_column or limits.max_sheet_cols + 1
+    bounds = {"max_row": limits.max_sheet_rows + 1, "max_col": max_col, "values_only": True}
+    try:
+        rows = [
+            [
+                _Uncomputed(formula) if value is None and _is_formula(formula) else value
+                for value, formula in zip(row, formula_row, strict=False)
+            ]
+            for row, formula_row in zip(
+                sheet.iter_rows(**bounds), formula_sheet.iter_rows(**bounds), strict=False
+            )
+        ]
+    except Exception as exc:
+        raise ReportError(f"cannot read sheet {sheet.title!r}: {exc}") from exc
+    if len(rows) > limits.max_sheet_rows:
+        raise ReportError(
+            f"sheet {sheet.title!r} holds more than {limits.max_sheet_rows} rows "
+            "(COMPLAINTS_MAX_SHEET_ROWS)"
+        )
+    if sheet.max_column is None:  # no declared width: each row as wide as its last value
+        rows = [row[: _width(row)] for row in rows]
+    return rows
+
+
+def _width(row: Sequence[Any]) -> int:
+    return next((i + 1 for i in range(len(row) - 1, -1, -1) if not _is_empty(row[i])), 0)
+
+
+def _one_report(reports: list[Report]) -> Report:
+    """The data sheets of one workbook as one report: of one kind, no row given twice."""
+    kinds = {report.kind for report in reports}
+    if len(kinds) > 1:
+        listed = ", ".join(f"{r.sheets[0]!r} ({r.kind})" for r in reports)
+        raise ReportError(
+            f"the workbook mixes figures and topics sheets: {listed}; put each kind in a file "
+            "of its own"
+        )
+    merged, *others = reports
+    key_names = _key_names(merged.kind)
+    first_seen = {tuple(r[name] for name in key_names): r for r in merged.rows}
+    problems = []
+    for report in others:
+        for record in report.rows:
+            key = tuple(record[name] for name in key_names)
+            if key in first_seen:
+                earlier = first_seen[key]
+                problems.append(
+                    f"sheet {record['sheet']!r} line {record['line']}: {', '.join(key)} already "
+                    f"on sheet {earlier['sheet']!r} line {earlier['line']}"
+                )
+                continue
+            first_seen[key] = record
+            merged.rows.append(record)
+        merged.sheets += report.sheets
+        merged.totals_rows_skipped += report.totals_rows_skipped
+        merged.note_rows_skipped += report.note_rows_skipped
+        merged.extra_columns += [c for c in report.extra_columns if c not in merged.extra_columns]
+    if problems:
+        raise ReportError(_listed("rows given on two sheets", problems))
+    return merged
 
 
 class _Uncomputed(str):
@@ -127,7 +235,7 @@ def _is_formula(value: Any) -> bool:
     return isinstance(value, str) and value.startswith("=")
 
 
-def _parse_csv(data: bytes) -> Report:
+def _parse_csv(data: bytes, limits: ReportLimits) -> Report:
     decoded = []
     for encoding in col.CSV_ENCODINGS:
         try:
@@ -144,7 +252,7 @@ def _parse_csv(data: bytes) -> Report:
         for delimiter in col.CSV_DELIMITERS:
             rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
             try:
-                report = _parse_table(rows, "csv")
+                report = _parse_table(rows, "csv", limits)
             except _NoHeader as exc:
                 no_header = no_header or exc
                 continue
@@ -161,17 +269,30 @@ class _NoHeader(ReportError):
     """No header row found (the CSV reader then tries another encoding or delimiter)."""
 
 
-def _parse_table(rows: Sequence[Sequence[Any]], file_format: str) -> Report:
+def _key_names(kind: str) -> tuple[str, str, str]:
+    """What identifies a row: no two rows of a file may share it."""
+    if kind == col.FIGURES:
+        return ("period", "gov_body_code", "applicant_type")
+    return ("period", "gov_body_code", "topic")
+
+
+def _listed(what: str, problems: list[str]) -> str:
+    more = len(problems) - _MAX_PROBLEMS
+    listed = problems[:_MAX_PROBLEMS] + ([f"… and {more} more"] if more > 0 else [])
+    return f"{what}:\n  " + "\n  ".join(listed)
+
+
+def _parse_table(rows: Sequence[Sequence[Any]], file_format: str, limits: ReportLimits) -> Report:
     header_index, kind, positions, extra = _find_header(rows)
+    width = max((len(row) for row in rows), default=0)
+    if too_large := limits.sheet_too_large(len(rows), width, "the table has"):
+        raise ReportError(too_large)
+    needed = max(positions.values()) + 1  # a row must reach the header's last column
     report = Report(
         kind=kind, file_format=file_format, header_line=header_index + 1, extra_columns=extra
     )
     parse_row = _figure_row if kind == col.FIGURES else _topic_row
-    key_names = (
-        ("period", "gov_body_code", "applicant_type")
-        if kind == col.FIGURES
-        else ("period", "gov_body_code", "topic")
-    )
+    key_names = _key_names(kind)
     problems: list[str] = []
     first_line: dict[tuple, int] = {}
     for index in range(header_index + 1, len(rows)):
@@ -184,6 +305,12 @@ def _parse_table(rows: Sequence[Sequence[Any]], file_format: str) -> Report:
             continue
         if _is_note(cells, kind):
             report.note_rows_skipped += 1
+            continue
+        if len(rows[index]) < needed:
+            problems.append(
+                f"line {line}: {len(rows[index])} of the {needed} columns: the row is cut short "
+                "(a file still being written, or a broken export)"
+            )
             continue
         try:
             record = parse_row(cells)
@@ -198,9 +325,7 @@ def _parse_table(rows: Sequence[Sequence[Any]], file_format: str) -> Report:
         record["line"] = line
         report.rows.append(record)
     if problems:
-        more = len(problems) - _MAX_PROBLEMS
-        listed = problems[:_MAX_PROBLEMS] + ([f"… and {more} more"] if more > 0 else [])
-        raise ReportError("invalid rows:\n  " + "\n  ".join(listed))
+        raise ReportError(_listed("invalid rows", problems))
     if not report.rows:
         raise ReportError(f"no data rows below the header (line {report.header_line})")
     return report

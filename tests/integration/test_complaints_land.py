@@ -4,11 +4,13 @@ figures (and the ledger says so), bad files are set aside whole, nothing ever ha
 from __future__ import annotations
 
 import os
+import threading
+import time
 
 import psycopg
 import pytest
 
-from ingestion.complaints import land_complaints
+from ingestion.complaints import ReportLimits, land_complaints
 from ingestion.complaints import load as complaints_load
 from ingestion.complaints.columns import FIGURE_COLUMNS
 from ingestion.complaints.load import ensure_raw_schema
@@ -44,15 +46,18 @@ def count(url: str, table: str) -> int:
 
 
 def in_force(url: str) -> dict[tuple, tuple]:
-    """What staging takes: per period, body and applicant type, the latest file's figures."""
+    """What staging takes, read through its own model (built by ``dbt_build``)."""
     with psycopg.connect(url) as conn:
         rows = conn.execute(
-            "select distinct on (period, gov_body_code, applicant_type) period, gov_body_code, "
-            "applicant_type, (payload->>'received')::int, (payload->>'deadline_violations')::int,"
-            " source_file from raw.complaints_rows "
-            "order by period, gov_body_code, applicant_type, observed_at desc, file_hash"
+            "select period, gov_body_code, complainant_type, received, deadline_violations, "
+            "source_file from staging.stg_complaints__report_rows"
         ).fetchall()
     return {r[:3]: r[3:] for r in rows}
+
+
+def build_staging(dbt_build, url: str) -> None:
+    selected = ["regions", "stg_complaints__report_rows", "stg_complaints__topics"]
+    dbt_build(url, "--select", *selected, "--indirect-selection", "cautious")
 
 
 def ledger(url: str) -> list[tuple]:
@@ -86,6 +91,7 @@ def test_schema_is_idempotent_and_exactly_as_agreed(fresh_database):
             "and table_name like 'complaints%%' group by table_name order by table_name"
         ).fetchall()
     assert dict(columns) == {
+        "complaints_arrivals": "load_id,arrived_at,source_file,file_hash",
         "complaints_report_files": "load_id,observed_at,source_file,content_hash,report_kind,"
         "payload",
         "complaints_rows": "load_id,observed_at,source_file,content_hash,file_hash,period,"
@@ -145,7 +151,9 @@ def test_a_file_lands_once_and_moves_to_processed(fresh_database, inbox):
     assert payload["header_line"] == 3 and payload["encoding"] == "utf-8"
 
 
-def test_a_corrected_file_replaces_the_figures_and_the_ledger_says_so(fresh_database, inbox):
+def test_a_corrected_file_replaces_the_figures_and_the_ledger_says_so(
+    fresh_database, inbox, dbt_build
+):
     drop(
         inbox,
         "akimats_2017.csv",
@@ -174,8 +182,10 @@ def test_a_corrected_file_replaces_the_figures_and_the_ledger_says_so(fresh_data
                 "deadline_violations/individual",
                 "explained/individual",
             ],
+            "dropped": [],
         }
     ]
+    build_staging(dbt_build, fresh_database)
     figures = in_force(fresh_database)
     assert figures[("2017", "AKM75", "individual")][:2] == (120, 4)
     assert figures[("2017", "AKM75", "legal_entity")][:2] == (20, 1)
@@ -275,6 +285,7 @@ def test_a_corrected_topic_report_replaces_the_whole_breakdown(fresh_database, i
             "gov_body_code": "MVD",
             "replaced_files": ["t1.csv"],
             "changed": ["Жильё", "Налоги", "Прочее"],
+            "dropped": ["Налоги"],
         }
     ]
 
@@ -282,3 +293,142 @@ def test_a_corrected_topic_report_replaces_the_whole_breakdown(fresh_database, i
 def test_a_missing_inbox_is_an_error(fresh_database, tmp_path):
     with pytest.raises(FileNotFoundError, match="not a folder"):
         land_complaints(fresh_database, tmp_path / "nowhere")
+
+
+# -- what the inbox refuses (docs/reliability.md, "Report files in the inbox") -----------------
+
+
+def test_a_file_named_processed_or_rejected_and_a_symlink_are_refused_the_rest_lands(
+    fresh_database, inbox, tmp_path
+):
+    (inbox / "processed").write_text("a stray file where the landed files go")
+    (inbox / "rejected").write_text("and one where the set-aside files go")
+    outside = tmp_path / "elsewhere.csv"
+    outside.write_text(report(row("AKM71")))
+    (inbox / "linked.csv").symlink_to(outside)
+    drop(inbox, "good.csv", report(row()))
+    result = land_complaints(fresh_database, inbox)
+    assert [f.source_file for f in result.landed] == ["good.csv"]
+    reasons = {r.source_file: r.reason for r in result.rejected}
+    assert sorted(reasons) == ["linked.csv", "processed", "rejected"]
+    assert "symbolic link" in reasons["linked.csv"]
+    assert "processed/" in reasons["processed"] and "rejected/" in reasons["rejected"]
+    assert (inbox / "processed").is_dir() and (inbox / "rejected").is_dir()
+    assert (inbox / "processed" / "good.csv").is_file()
+    assert (inbox / "rejected" / "processed").read_text().startswith("a stray file")
+    assert (inbox / "rejected" / "rejected").read_text().startswith("and one")
+    assert (inbox / "rejected" / "linked.csv").is_symlink()  # the link moved, not its target
+    assert outside.read_text() == report(row("AKM71"))  # never read, never moved
+    with psycopg.connect(fresh_database) as conn:
+        bodies = conn.execute("select distinct gov_body_code from raw.complaints_rows").fetchall()
+    assert bodies == [("AKM75",)]
+    ((status, stats, _),) = ledger(fresh_database)
+    assert status == "succeeded"
+    assert sorted(r["source_file"] for r in stats["rejected"]) == sorted(reasons)
+    # and the next run is an ordinary one
+    drop(inbox, "next.csv", report(row("AKM71")))
+    assert [f.source_file for f in land_complaints(fresh_database, inbox).landed] == ["next.csv"]
+
+
+def test_a_file_still_being_copied_waits_for_the_next_run(fresh_database, inbox):
+    """A 40-row CSV written in pieces (as a plain `cp` over a slow share does) while the
+    landing runs: nothing of it lands until it stops changing, then all of it does."""
+    text = report(
+        *(
+            row(f"B{n:02d}", applicant=a)
+            for n in range(20)
+            for a in ("физическое лицо", "юридическое лицо")
+        )
+    )
+    data = text.encode()
+    started = threading.Event()
+
+    def copy_slowly():
+        with open(inbox / "slow.csv", "wb") as f:
+            for start in range(0, len(data), len(data) // 10 + 1):
+                f.write(data[start : start + len(data) // 10 + 1])
+                f.flush()
+                started.set()
+                time.sleep(0.3)
+
+    writer = threading.Thread(target=copy_slowly)
+    writer.start()
+    try:
+        started.wait(5)
+        first = land_complaints(fresh_database, inbox, settle_seconds=1)
+    finally:
+        writer.join()
+    assert first.landed == [] and first.rejected == []
+    assert [w.source_file for w in first.waiting] == ["slow.csv"]
+    assert "still being written" in first.waiting[0].reason
+    assert (inbox / "slow.csv").exists() and not (inbox / "processed").exists()
+    assert count(fresh_database, "complaints_rows") == 0
+    (_, stats, _) = ledger(fresh_database)[-1]
+    assert stats["waiting"] == [{"source_file": "slow.csv", "reason": first.waiting[0].reason}]
+
+    second = land_complaints(fresh_database, inbox, settle_seconds=1)
+    assert second.rows_inserted == 40 and not second.waiting
+    assert (inbox / "processed" / "slow.csv").read_bytes() == data
+
+
+def test_a_row_cut_short_is_a_reject_not_zeros(fresh_database, inbox):
+    whole = row("AKM71")
+    cut = whole.rsplit(",", 3)[0]  # the last three counts never arrived
+    drop(inbox, "cut.csv", f"{HEADER}\n{row()}\n{cut}")
+    result = land_complaints(fresh_database, inbox)
+    assert result.landed == []
+    ((rejected,),) = [result.rejected]
+    assert "line 3: 10 of the 13 columns" in rejected.reason
+    assert count(fresh_database, "complaints_rows") == 0
+
+
+def test_a_file_beyond_the_size_cap_is_rejected_unread_and_the_others_land(fresh_database, inbox):
+    big = drop(inbox, "big.csv", report(*(row(f"B{n:02d}") for n in range(40))))
+    drop(inbox, "small.csv", report(row()))
+    limits = ReportLimits(max_file_bytes=big.stat().st_size - 1)
+    result = land_complaints(fresh_database, inbox, limits=limits)
+    assert [f.source_file for f in result.landed] == ["small.csv"]
+    ((rejected,),) = [result.rejected]
+    assert rejected.source_file == "big.csv"
+    assert "MB, more than the" in rejected.reason and "COMPLAINTS_MAX_FILE_MB" in rejected.reason
+    assert (inbox / "rejected" / "big.csv").is_file()
+
+
+def test_corrections_go_by_arrival_replace_the_whole_slice_and_a_re_drop_reverts(
+    fresh_database, inbox, dbt_build
+):
+    """Staging, built by dbt: the file that arrived last is in force for its period and body,
+    whatever its mtime says, with its rows only; dropping the original again reverts."""
+    original = report(row("AKM75"), row("AKM75", "юридическое лицо", 20), row("AKM71", received=50))
+    drop(inbox, "akimats_2017.csv", original, mtime=1_500_000_100)
+    time.sleep(0.05)  # the correction arrives later, but was saved earlier (cp -p keeps that)
+    corrected = report(row("AKM75", received=120, violations=4))  # legal entities: withdrawn
+    drop(inbox, "akimats_2017_fixed.csv", corrected, mtime=1_500_000_000)
+    first = land_complaints(fresh_database, inbox)
+    assert [f.source_file for f in first.landed] == ["akimats_2017.csv", "akimats_2017_fixed.csv"]
+    assert [(e["gov_body_code"], e["dropped"]) for e in first.replaced] == [
+        ("AKM75", ["legal_entity"])
+    ]
+    build_staging(dbt_build, fresh_database)
+    assert in_force(fresh_database) == {
+        ("2017", "AKM75", "individual"): (120, 4, "akimats_2017_fixed.csv"),
+        ("2017", "AKM71", "individual"): (50, 1, "akimats_2017.csv"),  # not in the correction
+    }
+
+    # the original dropped again (the very same bytes): a new arrival, in force again
+    drop(inbox, "akimats_2017.csv", original, mtime=1_500_000_100)
+    again = land_complaints(fresh_database, inbox)
+    assert again.landed == [] and again.duplicates == ["akimats_2017.csv"]
+    assert [f.source_file for f in again.reinstated] == ["akimats_2017.csv"]
+    assert [(e["gov_body_code"], e["replaced_files"]) for e in again.replaced] == [
+        ("AKM75", ["akimats_2017_fixed.csv"])
+    ]
+    (_, stats, _) = ledger(fresh_database)[-1]
+    assert stats["reinstated"] == ["akimats_2017.csv"] and stats["replaced"] == again.replaced
+    build_staging(dbt_build, fresh_database)
+    assert in_force(fresh_database) == {
+        ("2017", "AKM75", "individual"): (100, 1, "akimats_2017.csv"),
+        ("2017", "AKM75", "legal_entity"): (20, 1, "akimats_2017.csv"),
+        ("2017", "AKM71", "individual"): (50, 1, "akimats_2017.csv"),
+    }
+    assert count(fresh_database, "complaints_rows") == 4  # raw keeps both files, once each

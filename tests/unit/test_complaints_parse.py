@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import re
+import time
+import zipfile
 
 import pytest
 from openpyxl import Workbook
 
 from ingestion.complaints import columns as col
-from ingestion.complaints.parse import ReportError, parse_count, parse_report
+from ingestion.complaints.parse import ReportError, ReportLimits, parse_count, parse_report
 
 HEADER = list(col.FIGURE_COLUMNS)  # the Russian titles, in the documented order
 NBSP, NNBSP = "\u00a0", "\u202f"
@@ -68,6 +71,7 @@ def test_header_found_under_title_rows_and_columns_mapped_to_canonical_names():
             "overturned_by_court": 0,
             "justified_complaints": 3,
             "line": 5,
+            "sheet": "Sheet",
         }
     ]
 
@@ -298,6 +302,7 @@ def test_the_topic_report():
             "topic": "Правоохранительная деятельность",
             "justified_complaints": 1204,
             "line": 4,
+            "sheet": "Sheet",
         },
         {
             "period": "2017",
@@ -305,6 +310,7 @@ def test_the_topic_report():
             "topic": "Прочее",
             "justified_complaints": 0,
             "line": 5,
+            "sheet": "Sheet",
         },
     ]
 
@@ -323,4 +329,113 @@ def test_describe_summarises_the_file():
     facts = report.describe()
     assert facts["kind"] == "figures" and facts["rows"] == 2 and facts["header_line"] == 4
     assert facts["periods"] == ["2017"] and facts["gov_body_codes"] == ["AKM51", "MF"]
-    assert facts["sheet"] == "Sheet"
+    assert facts["sheets"] == ["Sheet"]
+
+
+# -- sizes, sheets and rows the parser refuses (docs/reliability.md) ----------------------------
+
+
+def workbook(*sheets: tuple[str, list[list]]) -> bytes:
+    book = Workbook()
+    book.remove(book.active)
+    for title, rows in sheets:
+        sheet = book.create_sheet(title)
+        for row in rows:
+            sheet.append(row)
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+def with_sheet_xml(data: bytes, edit) -> bytes:
+    """The workbook with its first sheet's XML passed through ``edit`` (as another program
+    might have written it)."""
+    source = zipfile.ZipFile(io.BytesIO(data))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for info in source.infolist():
+            content = source.read(info.filename)
+            if info.filename == "xl/worksheets/sheet1.xml":
+                content = edit(content)
+            target.writestr(info.filename, content)
+    return out.getvalue()
+
+
+def far_cell(xml: bytes) -> bytes:
+    return xml.replace(
+        b"</sheetData>",
+        b'<row r="1048576"><c r="XFD1048576" t="inlineStr"><is><t>x</t></is></c></row></sheetData>',
+    )
+
+
+def test_a_sheet_declaring_a_million_rows_is_rejected_before_its_cells_are_read():
+    small = xlsx([HEADER, figure_row()])
+    huge = with_sheet_xml(
+        small,
+        lambda xml: far_cell(
+            re.sub(rb'<dimension ref="[^"]*"', b'<dimension ref="A1:XFD1048576"', xml)
+        ),
+    )
+    assert len(huge) < 10_000
+    started = time.monotonic()
+    with pytest.raises(ReportError) as error:
+        parse_report(huge, "huge.xlsx")
+    assert time.monotonic() - started < 5
+    assert "sheet 'Sheet' declares 1048576 rows × 16384 columns" in str(error.value)
+    assert "COMPLAINTS_MAX_SHEET_ROWS" in str(error.value)
+
+
+def test_a_sheet_whose_dimension_lies_is_still_read_within_the_limits():
+    lying = with_sheet_xml(xlsx([HEADER, figure_row()]), far_cell)  # declares A1:M2
+    with pytest.raises(ReportError, match="holds more than 1000 rows"):
+        parse_report(lying, "lying.xlsx", ReportLimits(max_sheet_rows=1000))
+
+
+def test_a_file_or_workbook_beyond_the_size_cap_is_rejected():
+    data = xlsx([HEADER] + [figure_row(code=f"B{n}") for n in range(300)])
+    limits = ReportLimits(max_file_bytes=len(data) + 1)  # the file fits, its content not
+    with pytest.raises(ReportError, match=r"unpacks to .* MB.*COMPLAINTS_MAX_FILE_MB"):
+        parse_report(data, "big.xlsx", limits)
+    text = csv_bytes([HEADER, figure_row()])
+    with pytest.raises(ReportError, match=r"more than the .* MB allowed"):
+        parse_report(text, "big.csv", ReportLimits(max_file_bytes=len(text) - 1))
+    wide = csv_bytes([HEADER + [f"x{n}" for n in range(100)], figure_row()])
+    with pytest.raises(ReportError, match="113 columns, more than"):
+        parse_report(wide, "wide.csv")
+
+
+def test_every_data_sheet_of_a_workbook_is_read():
+    data = workbook(
+        ("Центральные", [*TITLES, HEADER, figure_row(code="MF", level="центральный", kato="")]),
+        ("Примечания", [["Исполнитель: управление статистики"]]),  # no header: passed over
+        ("Акиматы", [HEADER, figure_row(), figure_row(applicant="юридическое лицо")]),
+    )
+    report = parse_report(data, "two.xlsx")
+    assert report.sheets == ["Центральные", "Акиматы"]
+    assert [(r["sheet"], r["line"], r["gov_body_code"]) for r in report.rows] == [
+        ("Центральные", 5, "MF"),
+        ("Акиматы", 2, "AKM51"),
+        ("Акиматы", 3, "AKM51"),
+    ]
+    assert report.describe()["sheets"] == ["Центральные", "Акиматы"]
+
+
+def test_a_row_given_on_two_sheets_or_sheets_of_both_kinds_reject_the_workbook():
+    twice = workbook(("A", [HEADER, figure_row()]), ("B", [HEADER, figure_row()]))
+    with pytest.raises(
+        ReportError, match="sheet 'B' line 2: 2017, AKM51, individual already on sheet 'A' line 2"
+    ):
+        parse_report(twice, "twice.xlsx")
+    topics = [["Период", "Код госоргана", "Тематика", "Количество"], ["2017", "MVD", "Прочее", 1]]
+    mixed = workbook(("Цифры", [HEADER, figure_row()]), ("Тематика", topics))
+    with pytest.raises(ReportError, match="mixes figures and topics sheets"):
+        parse_report(mixed, "mixed.xlsx")
+    broken = workbook(("A", [HEADER, figure_row()]), ("B", [HEADER[:-1], figure_row()[:-1]]))
+    with pytest.raises(ReportError, match="sheet 'B': header on line 1: missing"):
+        parse_report(broken, "broken.xlsx")
+
+
+def test_a_csv_row_cut_short_is_an_error_not_zeros():
+    cut = figure_row(code="MF", level="центральный", kato="")[:9]
+    with pytest.raises(ReportError, match="line 3: 9 of the 13 columns: the row is cut short"):
+        parse_report(csv_bytes([HEADER, figure_row(), cut]), "cut.csv")

@@ -147,3 +147,30 @@ def test_the_reject_share_that_fails_a_dialog_landing_is_a_share():
     for bad in ("abc", "-0.5", "2"):
         with pytest.raises(ConfigError, match="DIALOG_MAX_REJECT_SHARE must be a share"):
             load_settings({"DIALOG_MAX_REJECT_SHARE": bad})
+
+
+def test_the_complaints_inbox_limits_and_settle_time_are_settings():
+    default = load_settings({})
+    assert default.complaints_settle_seconds == 2.0
+    assert default.complaints_limits.max_file_bytes == 50 * 2**20
+    assert (default.complaints_limits.max_sheet_rows, default.complaints_limits.max_sheet_cols) == (
+        100_000,
+        100,
+    )
+    custom = load_settings(
+        {
+            "COMPLAINTS_SETTLE_SECONDS": "0.5",
+            "COMPLAINTS_MAX_FILE_MB": "1.5",
+            "COMPLAINTS_MAX_SHEET_ROWS": "500",
+            "COMPLAINTS_MAX_SHEET_COLS": "20",
+        }
+    )
+    assert custom.complaints_settle_seconds == 0.5
+    assert custom.complaints_limits.max_file_bytes == 1_572_864
+    assert (custom.complaints_limits.max_sheet_rows, custom.complaints_limits.max_sheet_cols) == (
+        500,
+        20,
+    )
+    for name, bad in [("COMPLAINTS_SETTLE_SECONDS", "-1"), ("COMPLAINTS_MAX_SHEET_ROWS", "0")]:
+        with pytest.raises(ConfigError, match=f"{name} must be a positive"):
+            load_settings({name: bad})

@@ -23,13 +23,23 @@ def land_reports() -> dict:
     Files that cannot be used are moved to ``<inbox>/rejected/`` with their reason and listed
     in the summary; they do not stop the other files from landing.
     """
-    from ingestion.complaints import land_complaints
+    from ingestion.complaints import ReportLimits, land_complaints
+    from ingestion.complaints.land import DEFAULT_SETTLE_SECONDS
 
     inbox = Path(Variable.get(INBOX_VARIABLE))
     inbox.mkdir(parents=True, exist_ok=True)  # a fresh set-up has nothing dropped yet
-    report = land_complaints(warehouse_url(), inbox)
+    default = ReportLimits()
+    limits = ReportLimits(
+        max_file_bytes=int(Variable.get("complaints_max_file_bytes", default.max_file_bytes)),
+        max_sheet_rows=int(Variable.get("complaints_max_sheet_rows", default.max_sheet_rows)),
+        max_sheet_cols=int(Variable.get("complaints_max_sheet_cols", default.max_sheet_cols)),
+    )
+    settle = float(Variable.get("complaints_settle_seconds", DEFAULT_SETTLE_SECONDS))
+    report = land_complaints(warehouse_url(), inbox, settle_seconds=settle, limits=limits)
     for rejected in report.rejected:
         log.warning("file set aside: %s (%s)", rejected.moved_to, rejected.reason)
+    for waiting in report.waiting:
+        log.info("file left for the next run: %s (%s)", waiting.source_file, waiting.reason)
     for entry in report.replaced:
         log.warning(
             "%s replaces %s for %s %s",
@@ -44,7 +54,9 @@ def land_reports() -> dict:
         "rows_inserted": report.rows_inserted,
         "topic_rows_inserted": report.topic_rows_inserted,
         "duplicates": report.duplicates,
+        "reinstated": [f.source_file for f in report.reinstated],
         "rejected": [{"file": r.source_file, "reason": r.reason} for r in report.rejected],
+        "waiting": [{"file": w.source_file, "reason": w.reason} for w in report.waiting],
         "replaced": [f"{e['period']}/{e['gov_body_code']} ({e['file']})" for e in report.replaced],
     }
     log.info("complaints landing: %s", summary)
@@ -52,9 +64,10 @@ def land_reports() -> dict:
 
 
 def landed_anything(summary: dict) -> bool:
-    """Whether the run landed a file: only then is the landing checked and the Asset updated
-    (a run over an empty inbox must not rebuild the warehouse every 30 minutes)."""
-    return bool(summary["files_landed"])
+    """Whether the run changed what is in force (landed a file, or put an earlier one back in
+    force): only then is the landing checked and the Asset updated (a run over an empty inbox
+    must not rebuild the warehouse every 30 minutes)."""
+    return bool(summary["files_landed"] or summary.get("reinstated"))
 
 
 def check_raw_landing() -> dict:

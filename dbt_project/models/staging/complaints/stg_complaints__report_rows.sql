@@ -1,6 +1,8 @@
--- One row per period, state body and applicant type: the figures of the most recently landed
--- report file that gives them. A corrected file thus replaces an earlier file's figures, while
--- raw keeps both.
+-- One row per period, state body and applicant type: per period and body, the rows of the
+-- report file that arrived in the inbox last, taken whole (ingestion/complaints/load.py,
+-- _IN_FORCE, says the same). A correction thus replaces an earlier file's figures, and an
+-- applicant type it lacks no longer counts; dropping the earlier file again puts it back in
+-- force. Raw keeps every file.
 
 with
 
@@ -11,16 +13,52 @@ landed_rows as (
 
 ),
 
-latest as (
+arrivals as (
 
     select
-        *,
-        row_number() over (
-            partition by period, gov_body_code, applicant_type
-            -- the file hash breaks ties between files landed at the same instant
-            order by observed_at desc, file_hash
-        ) as observation_rank
+        file_hash,
+        max(arrived_at) as arrived_at
+    from {{ source('complaints', 'arrivals') }} as arrived
+    group by file_hash
+
+),
+
+slices as (
+
+    select distinct
+        period,
+        gov_body_code,
+        file_hash,
+        observed_at
     from landed_rows
+
+),
+
+latest_files as (
+
+    select distinct on (slices.period, slices.gov_body_code)
+        slices.period,
+        slices.gov_body_code,
+        slices.file_hash
+    from slices
+    left join arrivals on slices.file_hash = arrivals.file_hash
+    -- a file landed before arrivals were recorded arrived when it landed; ties go by hash
+    order by
+        slices.period,
+        slices.gov_body_code,
+        coalesce(arrivals.arrived_at, slices.observed_at) desc,
+        slices.file_hash
+
+),
+
+latest as (
+
+    select landed_rows.*
+    from landed_rows
+    inner join latest_files
+        on landed_rows.period = latest_files.period
+        and landed_rows.gov_body_code = latest_files.gov_body_code
+        and landed_rows.file_hash = latest_files.file_hash
 
 ),
 
@@ -49,7 +87,6 @@ renamed as (
         observed_at,
         load_id
     from latest
-    where observation_rank = 1
 
 )
 

@@ -1,5 +1,5 @@
--- One row per period, state body and topic: the topic breakdown of the most recently landed
--- topic report for that period and body, taken whole (a corrected breakdown may drop or rename
+-- One row per period, state body and topic: the topic breakdown of the topic report that
+-- arrived in the inbox last for that period and body, taken whole (a corrected breakdown may drop or rename
 -- topics, so topics of an earlier file never mix in). Builds empty until the first load.
 
 with
@@ -11,14 +11,41 @@ landed_topics as (
 
 ),
 
-latest_files as (
+arrivals as (
 
-    select distinct on (period, gov_body_code)
+    select
+        file_hash,
+        max(arrived_at) as arrived_at
+    from {{ source('complaints', 'arrivals') }} as arrived
+    group by file_hash
+
+),
+
+slices as (
+
+    select distinct
         period,
         gov_body_code,
-        file_hash
+        file_hash,
+        observed_at
     from landed_topics
-    order by period, gov_body_code, observed_at desc, file_hash
+
+),
+
+latest_files as (
+
+    select distinct on (slices.period, slices.gov_body_code)
+        slices.period,
+        slices.gov_body_code,
+        slices.file_hash
+    from slices
+    left join arrivals on slices.file_hash = arrivals.file_hash
+    -- as stg_complaints__report_rows: the file that arrived last is in force
+    order by
+        slices.period,
+        slices.gov_body_code,
+        coalesce(arrivals.arrived_at, slices.observed_at) desc,
+        slices.file_hash
 
 ),
 
