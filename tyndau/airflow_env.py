@@ -59,6 +59,11 @@ def airflow_environment(settings: Settings, warehouse_url: str) -> dict[str, str
         f"AIRFLOW_CONN_{WAREHOUSE_CONN_ID.upper()}": json.dumps(connection),
         "AIRFLOW_VAR_DIALOG_MIN_DELAY": str(settings.dialog_min_delay),
         "AIRFLOW_VAR_DIALOG_MAX_REJECT_SHARE": str(settings.dialog_max_reject_share),
+        "AIRFLOW_VAR_HTTP_MAX_BODY_MB": str(settings.http_max_body_mb),
+        # every task's execution_timeout (tyndau.orchestration.alerts.DEFAULT_ARGS), in seconds
+        "AIRFLOW__CORE__DEFAULT_TASK_EXECUTION_TIMEOUT": str(
+            round(settings.task_timeout_minutes * 60)
+        ),
         # Cosmos calls dbt from the same virtual environment as Airflow.
         "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",
     }

@@ -6,6 +6,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from ingestion.common.http import MAX_BODY_MB
 from ingestion.dialog.land import DEFAULT_MAX_REJECT_SHARE
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
@@ -15,6 +16,8 @@ SANDBOX_BLOGS_FILE = PROJECT_DIR / "sandbox" / "data" / "dialog_blogs.csv"
 #: a starter registry of real blogs on the live portal, to copy and extend (registries/README.md)
 LIVE_BLOGS_FILE = PROJECT_DIR / "registries" / "dialog_blogs.live.csv"
 REAL_DIALOG_BASE_URL = "https://dialog.egov.kz"
+#: a task still running after this long is failed (and alerts): a hung source cannot hold a slot
+DEFAULT_TASK_TIMEOUT_MINUTES = 180.0
 
 
 class ConfigError(RuntimeError):
@@ -40,6 +43,8 @@ class Settings:
     airflow_base_url: str | None  # the Airflow UI as alerts link to it (log links)
     airflow_password: str | None  # the `admin` login of `tyndau airflow` (unset: generated)
     airflow_metadata_url: str | None  # Airflow's own database (unset: SQLite under state_dir)
+    http_max_body_mb: float = MAX_BODY_MB  # a larger HTTP response body fails the request
+    task_timeout_minutes: float = DEFAULT_TASK_TIMEOUT_MINUTES  # a task running longer fails
 
     @property
     def embedded_pgdata(self) -> Path:
@@ -121,4 +126,20 @@ def load_settings(env: os._Environ | dict | None = None) -> Settings:
         airflow_password=env.get("TYNDAU_AIRFLOW_PASSWORD") or None,
         # Airflow's own variable: a deployment (docker-compose.yml) sets it to its Postgres
         airflow_metadata_url=env.get("AIRFLOW__DATABASE__SQL_ALCHEMY_CONN") or None,
+        http_max_body_mb=_positive(env.get("HTTP_MAX_BODY_MB"), MAX_BODY_MB, "HTTP_MAX_BODY_MB"),
+        task_timeout_minutes=_positive(
+            env.get("TASK_TIMEOUT_MINUTES"), DEFAULT_TASK_TIMEOUT_MINUTES, "TASK_TIMEOUT_MINUTES"
+        ),
     )
+
+
+def _positive(value: str | None, default: float, name: str) -> float:
+    if not value:
+        return default
+    try:
+        number = float(value)
+    except ValueError:
+        number = 0.0
+    if not number > 0:
+        raise ConfigError(f"{name} must be a positive number, got {value!r}")
+    return number

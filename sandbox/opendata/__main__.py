@@ -44,6 +44,20 @@ def build_parser(prog: str = "python -m sandbox.opendata") -> argparse.ArgumentP
         default=RESULT_WINDOW,
         help="records past this offset are silently missing (deep-paging trap)",
     )
+    knobs.add_argument(
+        "--body-bytes-per-second",
+        type=int,
+        default=0,
+        metavar="BPS",
+        help="send every API answer's body at this pace (a trickle; 0: at once)",
+    )
+    knobs.add_argument(
+        "--body-padding-mb",
+        type=float,
+        default=0.0,
+        metavar="MB",
+        help="pad every API answer with this many MB of whitespace, sent chunked",
+    )
     variants = parser.add_argument_group(
         "variants of the real portal (SOURCES.md section 2, 'What public clients add')"
     )
@@ -111,6 +125,8 @@ def knobs_from_args(args: argparse.Namespace) -> Knobs:
         keyless_detailed=args.keyless_detailed,
         unknown_periodicities=args.unknown_periodicities,
         dropped_catalogue_fields=tuple(args.drop_catalogue_field),
+        body_bytes_per_second=args.body_bytes_per_second,
+        body_padding_mb=args.body_padding_mb,
     )
 
 

@@ -70,6 +70,10 @@ class Knobs:
     keyless_detailed: bool = False  # /api/detailed answers without a key; /api/v4 still not
     unknown_periodicities: int = 0  # this many active datasets' passports say an unknown value
     dropped_catalogue_fields: tuple[str, ...] = ()  # catalogue entries lack these (a.b: nested)
+    # --- answers a client must not wait for or swallow whole ---
+    body_bytes_per_second: int = 0  # every API answer's body trickles at this pace (0: at once)
+    body_padding_mb: float = 0.0  # every API answer padded with this many MB of whitespace, sent
+    #                               chunked (no Content-Length: the size shows only by reading)
 
     def __post_init__(self) -> None:
         rates = (self.error_rate, self.rate_limit_rate, self.disguised_error_rate, self.empty_rate)
@@ -83,6 +87,8 @@ class Knobs:
             raise ValueError("catalogue_get_status must be 404 or 405 (or None)")
         if self.unknown_periodicities < 0:
             raise ValueError("unknown_periodicities must not be negative")
+        if self.body_bytes_per_second < 0 or self.body_padding_mb < 0:
+            raise ValueError("body_bytes_per_second and body_padding_mb must not be negative")
 
 
 class Fault(Enum):
@@ -112,6 +118,8 @@ class Response:
     content_type: str = JSON
     headers: tuple[tuple[str, str], ...] = ()
     fault: Fault = Fault.NONE
+    bytes_per_second: int = 0  # sandbox.http sends the body at this pace (0: at once)
+    chunked: bool = False  # sandbox.http sends it chunked, without a Content-Length
 
 
 class OpendataSandbox(BackgroundSandbox):
@@ -165,6 +173,8 @@ class OpendataSandbox(BackgroundSandbox):
         query = parse_qs(url.query)
         valid_key = query.get("apiKey", [""])[0] == self.api_key
         response = self._route(url.path, query, valid_key)
+        if url.path != "/robots.txt":
+            self._shape(response)
         self._record(
             RequestRecord(
                 redact(path), response.status, arrived, user_agent, response.fault, valid_key
@@ -183,6 +193,7 @@ class OpendataSandbox(BackgroundSandbox):
             response = _disguised(400, "status is required (PUBLISHED)")
         else:
             response = self._fault_response() or self._catalogue_page(form)
+        self._shape(response)
         fields = tuple((name, values[0]) for name, values in form.items())
         self._record(
             RequestRecord(
@@ -273,6 +284,13 @@ class OpendataSandbox(BackgroundSandbox):
         except (ValueError, QueryError) as error:  # JSONDecodeError is a ValueError
             return _disguised(400, f"Invalid source: {error}")
         return _json(200, {"totalCount": total, "data": hits} if detailed else hits)
+
+    def _shape(self, response: Response) -> None:
+        """An API answer as the body knobs send it: trickled, padded (still valid JSON)."""
+        response.bytes_per_second = self.knobs.body_bytes_per_second
+        if self.knobs.body_padding_mb and response.body:
+            response.body += b" " * int(self.knobs.body_padding_mb * 2**20)
+            response.chunked = True
 
     # --- the variants' knobs --------------------------------------------------------------------
 

@@ -5,6 +5,8 @@ retried."""
 from __future__ import annotations
 
 import logging
+import time
+from dataclasses import replace
 
 import pytest
 
@@ -309,3 +311,33 @@ def test_the_observer_sees_every_answer_and_never_the_key(scenario):
     assert seen[-1].reason and "not found" in seen[-1].reason
     assert all(KEY not in e.url and KEY not in (e.body or "") for e in seen)
     assert '"totalCount":2140' in seen[0].body
+
+
+# --- answers too slow or too large (the shared session's deadline and size cap) ---------------
+
+
+def test_a_trickled_answer_is_cut_off_at_the_time_budget(scenario):
+    knobs = Knobs(body_bytes_per_second=200)  # a 40 KB catalogue page would take minutes
+    config = HttpConfig(max_attempts=2, max_total_seconds=2, read_timeout=1)
+    with (
+        OpendataSandbox(scenario, knobs=knobs, api_key=KEY) as portal,
+        OpendataClient(portal.base_url, KEY, http_config=config) as client,
+    ):
+        started = time.monotonic()
+        with pytest.raises(OpendataError, match="body still arriving .* budget of 2 s"):
+            client.catalogue_page(1, 100)
+        assert time.monotonic() - started < 3.5
+
+
+def test_an_oversized_answer_fails_without_being_read_whole(scenario):
+    knobs = Knobs(body_padding_mb=30)  # chunked: no Content-Length to refuse it by
+    config = replace(FAST, max_body_bytes=5 * 2**20)
+    with (
+        OpendataSandbox(scenario, knobs=knobs, api_key=KEY) as portal,
+        OpendataClient(portal.base_url, KEY, http_config=config) as client,
+    ):
+        with pytest.raises(OpendataError, match="response body too large .* cap is 5 MB"):
+            client.passport(SMALL, "v1")
+        stats = client.stats
+    assert stats.requests == 2  # robots.txt and one attempt: too large is not retried
+    assert 5 * 2**20 < stats.bytes_received < 6 * 2**20

@@ -350,6 +350,8 @@ def test_help_describes_every_knob():
         "--keyless-detailed",
         "--unknown-periodicities",
         "--drop-catalogue-field",
+        "--body-bytes-per-second",
+        "--body-padding-mb",
     ):
         assert flag in result.stdout
 
@@ -386,6 +388,10 @@ def test_flags_become_knobs():
             "7",
             "--drop-catalogue-field",
             "modifiedDate",
+            "--body-bytes-per-second",
+            "200",
+            "--body-padding-mb",
+            "1.5",
         ]
     )
     assert knobs_from_args(args) == Knobs(
@@ -404,6 +410,8 @@ def test_flags_become_knobs():
         keyless_detailed=True,
         unknown_periodicities=7,
         dropped_catalogue_fields=("modifiedDate",),
+        body_bytes_per_second=200,
+        body_padding_mb=1.5,
     )
     assert knobs_from_args(build_parser().parse_args([])) == Knobs()
 

@@ -147,3 +147,19 @@ def test_the_reject_share_that_fails_a_dialog_landing_is_a_share():
     for bad in ("abc", "-0.5", "2"):
         with pytest.raises(ConfigError, match="DIALOG_MAX_REJECT_SHARE must be a share"):
             load_settings({"DIALOG_MAX_REJECT_SHARE": bad})
+
+
+def test_the_http_body_cap_and_the_task_timeout_reach_airflow(tmp_path):
+    from tyndau.airflow_env import airflow_environment
+
+    defaults = load_settings({"TYNDAU_STATE_DIR": str(tmp_path)})
+    assert (defaults.http_max_body_mb, defaults.task_timeout_minutes) == (20, 180)
+    settings = load_settings(
+        {"TYNDAU_STATE_DIR": str(tmp_path), "HTTP_MAX_BODY_MB": "5", "TASK_TIMEOUT_MINUTES": "30"}
+    )
+    env = airflow_environment(settings, "postgresql://u@localhost/w")
+    assert env["AIRFLOW_VAR_HTTP_MAX_BODY_MB"] == "5.0"
+    assert env["AIRFLOW__CORE__DEFAULT_TASK_EXECUTION_TIMEOUT"] == "1800"
+    for name in ("HTTP_MAX_BODY_MB", "TASK_TIMEOUT_MINUTES"):
+        with pytest.raises(ConfigError, match=f"{name} must be a positive number"):
+            load_settings({name: "0"})

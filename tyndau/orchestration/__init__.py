@@ -32,6 +32,14 @@ def warehouse_url() -> str:
     )
 
 
+def http_config():
+    """The polite session's settings for a landing task (HTTP_MAX_BODY_MB)."""
+    from ingestion.common.http import MAX_BODY_MB, HttpConfig
+
+    max_body_mb = float(Variable.get("http_max_body_mb", default=str(MAX_BODY_MB)))
+    return HttpConfig(max_body_bytes=round(max_body_mb * 2**20))
+
+
 def prepare_raw() -> None:
     """Every source's raw tables exist before dbt reads them, landed or not."""
     from tyndau.warehouse import ensure_raw_tables
