@@ -246,13 +246,22 @@ class PoliteSession:
         return self._host(url).gate.delay
 
     def get(
-        self, url: str, *, validate: Validator | None = None, follow_redirects: bool = True
+        self,
+        url: str,
+        *,
+        validate: Validator | None = None,
+        follow_redirects: bool = True,
+        same_origin: bool = False,
     ) -> requests.Response:
         """GET ``url`` politely; redirects are followed hop by hop, each hop checked and spaced.
 
-        Raises FetchError for a 4xx, for a retryable failure that outlived the budget, and
-        DisallowedByRobots (a FetchError) for a path robots.txt forbids.
+        ``same_origin``: a redirect to another scheme, host or port is refused, for a request
+        that carries a credential (an API key in the query would travel with it).
+
+        Raises FetchError for a 4xx, for a retryable failure that outlived the budget, for a
+        refused redirect, and DisallowedByRobots (a FetchError) for a path robots.txt forbids.
         """
+        origin = _origin(url)
         for _ in range(MAX_REDIRECTS + 1):
             response = self._get_allowed(url, validate)
             if response.status_code >= 400:
@@ -260,7 +269,16 @@ class PoliteSession:
                 raise self._failure(url, f"HTTP {status} {response.reason}", status, 1)
             if not response.is_redirect or not follow_redirects:
                 return response
-            url = urljoin(url, response.headers["Location"])
+            target = urljoin(url, response.headers["Location"])
+            if same_origin and _origin(target) != origin:
+                raise self._failure(
+                    url,
+                    f"HTTP {response.status_code} redirect to another host ({_origin(target)}) "
+                    f"refused: this request may only go to {origin}",
+                    response.status_code,
+                    1,
+                )
+            url = target
         raise self._failure(url, f"more than {MAX_REDIRECTS} redirects", None, 1)
 
     def post_form(

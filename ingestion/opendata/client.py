@@ -371,7 +371,8 @@ class OpendataClient:
         target = self._with_key(url) if keyed else url
         try:
             if form is None:
-                response = self.session.get(target, validate=acceptable)
+                # /api/… never leaves the portal: the key (or its answer's data) would not be ours
+                response = self.session.get(target, validate=acceptable, same_origin=key != _NO_KEY)
             else:
                 response = self.session.post_form(target, form, validate=acceptable)
         except _Permanent as error:

@@ -58,6 +58,11 @@ def build_parser(prog: str = "python -m sandbox.opendata") -> argparse.ArgumentP
         metavar="MB",
         help="pad every API answer with this many MB of whitespace, sent chunked",
     )
+    knobs.add_argument(
+        "--api-redirect-to",
+        metavar="BASE_URL",
+        help="answer every /api/… request with a 302 to this base URL (same path and query)",
+    )
     variants = parser.add_argument_group(
         "variants of the real portal (SOURCES.md section 2, 'What public clients add')"
     )
@@ -127,6 +132,7 @@ def knobs_from_args(args: argparse.Namespace) -> Knobs:
         dropped_catalogue_fields=tuple(args.drop_catalogue_field),
         body_bytes_per_second=args.body_bytes_per_second,
         body_padding_mb=args.body_padding_mb,
+        api_redirect_to=args.api_redirect_to,
     )
 
 

@@ -72,6 +72,8 @@ class Knobs:
     dropped_catalogue_fields: tuple[str, ...] = ()  # catalogue entries lack these (a.b: nested)
     # --- answers a client must not wait for or swallow whole ---
     body_bytes_per_second: int = 0  # every API answer's body trickles at this pace (0: at once)
+    api_redirect_to: str | None = None  # every /api/… answered 302 to this base URL, same path
+    #                                    and query (the key too): a second server elsewhere
     body_padding_mb: float = 0.0  # every API answer padded with this many MB of whitespace, sent
     #                               chunked (no Content-Length: the size shows only by reading)
 
@@ -172,7 +174,7 @@ class OpendataSandbox(BackgroundSandbox):
         url = urlsplit(path)
         query = parse_qs(url.query)
         valid_key = query.get("apiKey", [""])[0] == self.api_key
-        response = self._route(url.path, query, valid_key)
+        response = self._route(url.path, query, valid_key, path)
         if url.path != "/robots.txt":
             self._shape(response)
         self._record(
@@ -208,7 +210,12 @@ class OpendataSandbox(BackgroundSandbox):
         )
         return response
 
-    def _route(self, path: str, query: dict[str, list[str]], valid_key: bool) -> Response:
+    def _route(
+        self, path: str, query: dict[str, list[str]], valid_key: bool, raw_path: str = ""
+    ) -> Response:
+        if self.knobs.api_redirect_to and path.startswith("/api/"):
+            location = self.knobs.api_redirect_to.rstrip("/") + raw_path
+            return Response(302, b"", headers=(("Location", location),))
         if path == "/robots.txt":
             robots = f"User-agent: *\nAllow: /\nCrawl-delay: {self.knobs.crawl_delay}\n"
             return Response(200, robots.encode(), "text/plain; charset=utf-8")

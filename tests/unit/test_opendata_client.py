@@ -341,3 +341,22 @@ def test_an_oversized_answer_fails_without_being_read_whole(scenario):
         stats = client.stats
     assert stats.requests == 2  # robots.txt and one attempt: too large is not retried
     assert 5 * 2**20 < stats.bytes_received < 6 * 2**20
+
+
+# --- the key stays with the portal ------------------------------------------------------------
+
+
+def test_a_redirect_off_the_portal_is_refused_and_the_key_never_travels(scenario):
+    with OpendataSandbox(scenario, api_key=KEY) as elsewhere:
+        knobs = Knobs(api_redirect_to=elsewhere.base_url)
+        with (
+            OpendataSandbox(scenario, knobs=knobs, api_key=KEY) as portal,
+            OpendataClient(portal.base_url, KEY, http_config=FAST) as client,
+        ):
+            with pytest.raises(OpendataError, match="redirect to another host .* refused") as e:
+                next(client.iter_records(SMALL, "v1"))
+            with pytest.raises(OpendataError, match="redirect to another host"):
+                client.mapping(SMALL)
+            assert client.passport(SMALL, "v1")  # not under /api/: served by the portal itself
+        assert KEY not in str(e.value)
+        assert elsewhere.request_log == []  # not a request, not even robots.txt

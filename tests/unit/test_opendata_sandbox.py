@@ -352,6 +352,7 @@ def test_help_describes_every_knob():
         "--drop-catalogue-field",
         "--body-bytes-per-second",
         "--body-padding-mb",
+        "--api-redirect-to",
     ):
         assert flag in result.stdout
 
@@ -392,6 +393,8 @@ def test_flags_become_knobs():
             "200",
             "--body-padding-mb",
             "1.5",
+            "--api-redirect-to",
+            "http://elsewhere.test:8080",
         ]
     )
     assert knobs_from_args(args) == Knobs(
@@ -412,6 +415,7 @@ def test_flags_become_knobs():
         dropped_catalogue_fields=("modifiedDate",),
         body_bytes_per_second=200,
         body_padding_mb=1.5,
+        api_redirect_to="http://elsewhere.test:8080",
     )
     assert knobs_from_args(build_parser().parse_args([])) == Knobs()
 
