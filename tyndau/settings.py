@@ -5,8 +5,10 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import unquote, urlsplit
 
 from ingestion.common.http import MAX_BODY_MB
+from ingestion.common.secrets import register_secret
 from ingestion.dialog.land import DEFAULT_MAX_REJECT_SHARE
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
@@ -105,6 +107,21 @@ def _optional_path(value: str | None) -> Path | None:
 
 def load_settings(env: os._Environ | dict | None = None) -> Settings:
     env = os.environ if env is None else env
+    settings = _read(env)
+    register_secret(  # masked in every log line, error, ledger row and alert of this process
+        settings.opendata_api_key,
+        settings.reader_password,
+        settings.airflow_password,
+        *(_url_password(url) for url in (settings.warehouse_url, settings.alert_smtp_url)),
+    )
+    return settings
+
+
+def _url_password(url: str | None) -> str | None:
+    return unquote(urlsplit(url).password or "") or None if url else None
+
+
+def _read(env: os._Environ | dict) -> Settings:
     return Settings(
         state_dir=Path(env.get("TYNDAU_STATE_DIR") or PROJECT_DIR / ".tyndau").resolve(),
         warehouse_url=env.get("WAREHOUSE_URL") or None,

@@ -39,6 +39,7 @@ from urllib3.response import BaseHTTPResponse
 from urllib3.util.retry import Retry
 
 from ingestion import __version__
+from ingestion.common.secrets import RedactedError, redact
 
 log = logging.getLogger(__name__)
 
@@ -57,13 +58,15 @@ _FRACTIONAL_DELAY = re.compile(r"^(\s*crawl-delay\s*:\s*)(\d*\.\d+)\s*$", re.IGN
 Validator = Callable[[str], bool]
 
 
-class FetchError(Exception):
-    """A request that did not produce a usable response, after every retry it was allowed."""
+class FetchError(RedactedError):
+    """A request that did not produce a usable response, after every retry it was allowed.
+
+    Its URL and reason are redacted (an API key in the query never shows)."""
 
     def __init__(self, url: str, reason: str, *, status: int | None = None, attempts: int = 0):
         super().__init__(f"{url}: {reason}")
-        self.url = url
-        self.reason = reason
+        self.url = redact(url)
+        self.reason = redact(reason)
         self.status = status
         self.attempts = attempts
 

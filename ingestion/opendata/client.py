@@ -20,11 +20,12 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote, urlencode
 
 from ingestion.common.http import FetchError, HttpConfig, HttpStats, PoliteSession
+from ingestion.common.secrets import RedactedError, redact, register_secret
 from ingestion.opendata import api
 from ingestion.opendata.parse import (
     AnswerError,
@@ -39,16 +40,12 @@ from ingestion.opendata.parse import (
     parse_passport,
     parse_records,
     range_source,
-    redact,
 )
 
 log = logging.getLogger(__name__)
 
-#: Loggers that see full request URLs: the polite session's and urllib3's (at DEBUG).
-_URL_LOGGERS = ("ingestion.common.http", "urllib3.connectionpool")
 
-
-class OpendataError(Exception):
+class OpendataError(RedactedError):
     """The open-data API did not give what was asked; the message never holds the key."""
 
 
@@ -127,8 +124,7 @@ class OpendataClient:
     ):
         self.base_url = base_url.rstrip("/")
         self._api_key = api_key or None
-        if self._api_key:
-            _guard_logs(self._api_key)
+        register_secret(self._api_key)  # masked in every log line, error, ledger row, alert
         self._own_session = session is None
         self.session = session if session is not None else PoliteSession(http_config)
         self.observer = observer  # sees every request's end (key-free)
@@ -379,7 +375,7 @@ class OpendataClient:
             self._observe(method, url, 200, last_body, str(error), keyed, form)
             raise OpendataError(f"{url}: {error}") from None
         except FetchError as error:
-            reason = redact(error.reason, self._secrets())
+            reason = error.reason  # redacted (a FetchError is)
             self._observe(method, url, error.status, last_body, reason, keyed, form)
             if error.status in gone_statuses:
                 raise _Gone(reason) from None
@@ -411,7 +407,7 @@ class OpendataClient:
         form: Mapping[str, str] | None = None,
     ) -> None:
         if self.observer is not None:
-            text = redact(body[-1], self._secrets()) if body else None
+            text = redact(body[-1]) if body else None
             self.observer(
                 Exchange(method, url, status, text, reason, keyed, tuple((form or {}).items()))
             )
@@ -419,9 +415,6 @@ class OpendataClient:
     def _with_key(self, url: str) -> str:
         joiner = "&" if "?" in url else "?"
         return f"{url}{joiner}{urlencode({api.API_KEY_PARAM: self._api_key})}"
-
-    def _secrets(self) -> tuple[str, ...]:
-        return (self._api_key,) if self._api_key else ()
 
 
 class _Permanent(Exception):
@@ -442,33 +435,3 @@ def _strictly_ascending(after: Any, keys: list[Any]) -> bool:
         return all(a < b for a, b in zip(sequence, sequence[1:], strict=False))
     except TypeError:  # keys of mixed types cannot be ordered
         return False
-
-
-# --- keeping the key out of logs -------------------------------------------------------------
-
-
-@dataclass
-class _RedactSecrets:
-    """A logging filter: masks apiKey=… and the known keys in every record it sees."""
-
-    secrets: set[str] = field(default_factory=set)
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        message = record.getMessage()
-        clean = redact(message, tuple(self.secrets))
-        if clean != message:
-            record.msg, record.args = clean, None
-        return True
-
-
-_REDACTOR = _RedactSecrets()
-
-
-def _guard_logs(secret: str) -> None:
-    """The polite session logs the URLs it retries or gives up on, and urllib3 every URL at
-    DEBUG: both get the filter (ingestion.common stays untouched)."""
-    _REDACTOR.secrets.add(secret)
-    for name in _URL_LOGGERS:
-        logger = logging.getLogger(name)
-        if _REDACTOR not in logger.filters:
-            logger.addFilter(_REDACTOR)

@@ -63,7 +63,6 @@ from ingestion.opendata.parse import (
     DatasetMapping,
     latest_moment,
     modification_field,
-    redact,
     unknown_periodicity,
 )
 from ingestion.opendata.watch import WatchItem, as_watch_items
@@ -167,7 +166,6 @@ def land_opendata(
     options = LandingOptions(
         full_refresh, passport_max_age_days, catalogue_page_size, records_page_size, progress
     )
-    secrets = (api_key,) if api_key else ()
     with landing_connection(warehouse_url) as conn:
         ensure_raw_schema(conn)
         load_id = start_load(conn, SOURCE)
@@ -187,7 +185,6 @@ def land_opendata(
                 conn,
                 report,
                 before_finish=lambda: _record_http(report, client),
-                redact=lambda text: redact(text, secrets),
             ),
             client,
         ):

@@ -59,6 +59,11 @@ def build_parser(prog: str = "python -m sandbox.opendata") -> argparse.ArgumentP
         help="pad every API answer with this many MB of whitespace, sent chunked",
     )
     knobs.add_argument(
+        "--echo-request-in-errors",
+        action="store_true",
+        help="every {code, message} error quotes the request's path and parameters (the key too)",
+    )
+    knobs.add_argument(
         "--api-redirect-to",
         metavar="BASE_URL",
         help="answer every /api/… request with a 302 to this base URL (same path and query)",
@@ -133,6 +138,7 @@ def knobs_from_args(args: argparse.Namespace) -> Knobs:
         body_bytes_per_second=args.body_bytes_per_second,
         body_padding_mb=args.body_padding_mb,
         api_redirect_to=args.api_redirect_to,
+        echo_request_in_errors=args.echo_request_in_errors,
     )
 
 

@@ -72,6 +72,8 @@ class Knobs:
     dropped_catalogue_fields: tuple[str, ...] = ()  # catalogue entries lack these (a.b: nested)
     # --- answers a client must not wait for or swallow whole ---
     body_bytes_per_second: int = 0  # every API answer's body trickles at this pace (0: at once)
+    echo_request_in_errors: bool = False  # every {code, message} quotes the request's path and
+    #                                       parameters, the key among them, as some APIs do
     api_redirect_to: str | None = None  # every /api/… answered 302 to this base URL, same path
     #                                    and query (the key too): a second server elsewhere
     body_padding_mb: float = 0.0  # every API answer padded with this many MB of whitespace, sent
@@ -177,6 +179,8 @@ class OpendataSandbox(BackgroundSandbox):
         response = self._route(url.path, query, valid_key, path)
         if url.path != "/robots.txt":
             self._shape(response)
+            if self.knobs.echo_request_in_errors:
+                _echo_request(response, url.path, query)
         self._record(
             RequestRecord(
                 redact(path), response.status, arrived, user_agent, response.fault, valid_key
@@ -397,6 +401,18 @@ def _is_iso_time(value: object) -> bool:
 def redact(path: str) -> str:
     """`path` with the value of apiKey replaced by ***."""
     return _KEY_IN_QUERY.sub(r"\1***", path)
+
+
+def _echo_request(response: Response, path: str, query: dict[str, list[str]]) -> None:
+    """An error's message with the request in it, parameters as a map (not key=value)."""
+    try:
+        payload = json.loads(response.body)
+    except ValueError:
+        return
+    if isinstance(payload, dict) and set(payload) == {"code", "message"}:
+        params = {name: values[0] for name, values in query.items()}
+        payload["message"] += f" (request: GET {path} with {params})"
+        response.body = _json(response.status, payload).body
 
 
 def _json(status: int, payload: object) -> Response:

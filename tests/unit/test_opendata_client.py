@@ -360,3 +360,22 @@ def test_a_redirect_off_the_portal_is_refused_and_the_key_never_travels(scenario
             assert client.passport(SMALL, "v1")  # not under /api/: served by the portal itself
         assert KEY not in str(e.value)
         assert elsewhere.request_log == []  # not a request, not even robots.txt
+
+
+def test_an_api_echoing_the_request_never_puts_the_key_in_an_error_or_a_log(scenario, caplog):
+    caplog.set_level(logging.DEBUG)  # urllib3 logs every URL it sends at DEBUG
+    knobs = Knobs(echo_request_in_errors=True)
+    with (
+        OpendataSandbox(scenario, knobs=knobs, api_key=KEY) as portal,
+        OpendataClient(portal.base_url, KEY, http_config=FAST) as client,
+    ):
+        with pytest.raises(OpendataError) as caught:
+            client.mapping("no_such_dataset")
+        with pytest.raises(OpendataError):
+            next(client.iter_records("no_such_dataset", "v1"))
+    text = f"{caught.value} {caught.value!r}"
+    assert "(request: GET /api/v4/mapping/no_such_dataset with {'apiKey': '***'}" in text
+    assert KEY not in text
+    urllib3_lines = [r for r in caplog.records if r.name.startswith("urllib3")]
+    assert any("apiKey=***" in r.getMessage() for r in urllib3_lines)
+    assert KEY not in caplog.text

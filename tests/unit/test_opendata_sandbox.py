@@ -353,6 +353,7 @@ def test_help_describes_every_knob():
         "--body-bytes-per-second",
         "--body-padding-mb",
         "--api-redirect-to",
+        "--echo-request-in-errors",
     ):
         assert flag in result.stdout
 
@@ -395,6 +396,7 @@ def test_flags_become_knobs():
             "1.5",
             "--api-redirect-to",
             "http://elsewhere.test:8080",
+            "--echo-request-in-errors",
         ]
     )
     assert knobs_from_args(args) == Knobs(
@@ -416,6 +418,7 @@ def test_flags_become_knobs():
         body_bytes_per_second=200,
         body_padding_mb=1.5,
         api_redirect_to="http://elsewhere.test:8080",
+        echo_request_in_errors=True,
     )
     assert knobs_from_args(build_parser().parse_args([])) == Knobs()
 

@@ -14,6 +14,7 @@ import tempfile
 
 from airflow.sdk import Asset, BaseHook, Variable
 
+from ingestion.common.secrets import register_secret
 from tyndau.airflow_env import WAREHOUSE_CONN_ID
 from tyndau.settings import DBT_PROJECT_DIR
 from tyndau.warehouse import make_url
@@ -27,6 +28,7 @@ PUBLISHED_MARTS = Asset(name="marts", group="marts")
 def warehouse_url() -> str:
     """The warehouse's URL, from the Airflow connection built from WAREHOUSE_URL."""
     conn = BaseHook.get_connection(WAREHOUSE_CONN_ID)
+    register_secret(conn.password)  # masked in every log line, error, ledger row and alert
     return make_url(
         host=conn.host, port=conn.port, user=conn.login, password=conn.password, dbname=conn.schema
     )
@@ -64,6 +66,7 @@ def publish() -> list[str]:
     from tyndau.publish import publish_marts
 
     reader_password = Variable.get("reader_password", default=None)
+    register_secret(reader_password)
     tables = publish_marts(warehouse_url(), reader_password)
     log.info("published marts: %s", ", ".join(tables))
     return tables

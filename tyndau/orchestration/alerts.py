@@ -18,6 +18,7 @@ from airflow.configuration import conf
 from airflow.sdk import BaseHook, BaseNotifier, Variable
 from airflow.sdk.exceptions import AirflowFailException, AirflowNotFoundException
 
+from ingestion.common.secrets import redact
 from tyndau.airflow_env import ALERT_SMTP_CONN_ID, ALERT_WEBHOOK_CONN_ID
 from tyndau.settings import DEFAULT_TASK_TIMEOUT_MINUTES
 
@@ -44,7 +45,7 @@ def failure_alert(context: dict) -> dict[str, Any]:
         "task_id": ti.task_id,
         "run_id": ti.run_id,
         "try_number": ti.try_number,
-        "reason": f"{type(error).__name__}: {error}" if error else "unknown (see the log)",
+        "reason": redact(f"{type(error).__name__}: {error}") if error else "unknown (see the log)",
         "log_url": ti.log_url,
         "data_docs": getattr(error, "data_docs", None),
     }
