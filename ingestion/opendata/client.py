@@ -12,8 +12,10 @@ on top of it the client
   as data: transient ones are retried like a 5xx, client errors (4xx codes) fail at once;
 * reads records by a *range on a sorted key* with ``from: 0`` — never deep offsets, which the
   API silently truncates — and reconciles what it read against ``totalCount``;
-* reconciles the catalogue walk against its ``totalCount`` too. A mismatch raises
-  :class:`ReconciliationError`, which fails the load.
+* reconciles the catalogue walk against its ``totalCount`` too. Both walks go on until the
+  source answers an empty page, whatever ``totalCount`` says: Elasticsearch caps the totals it
+  reports (10,000 by default), so a count can understate. Fewer than promised raises
+  :class:`ReconciliationError`, which fails the load; more is counted (``beyond_total``).
 """
 
 from __future__ import annotations
@@ -66,6 +68,7 @@ class Catalogue:
     source_urls: dict[str, str]  # apiUri → the catalogue page it was read from
     pages: int = 0
     duplicates: int = 0  # entries seen twice (page drift while walking)
+    beyond_total: int = 0  # distinct datasets past totalCount (a capped count understates)
 
 
 @dataclass(frozen=True)
@@ -108,6 +111,11 @@ class RecordsRead:
     read: int = 0
     pages: int = 0
     last_key: Any = None
+
+    @property
+    def beyond_total(self) -> int:
+        """Records read past the first page's totalCount (a capped count understates)."""
+        return max(0, self.read - (self.total or 0))
 
 
 class OpendataClient:
@@ -193,8 +201,9 @@ class OpendataClient:
     ) -> Catalogue:
         """Every dataset of the catalogue, page by page, reconciled against totalCount.
 
-        Raises ReconciliationError when the distinct datasets read differ from totalCount, or
-        when totalCount itself changes during the walk (the catalogue moved under us).
+        Goes on until an empty page. Raises ReconciliationError when fewer distinct datasets
+        than totalCount were read, or when totalCount itself changes during the walk (the
+        catalogue moved under us); more than totalCount is counted in ``beyond_total``.
         """
         seen: dict[str, dict] = {}
         urls: dict[str, str] = {}
@@ -218,15 +227,22 @@ class OpendataClient:
                     urls[dataset[api.DATASET_KEY]] = self.catalogue_url(page, page_size)
             if progress is not None:
                 progress(len(seen), total)
-            if not answer.datasets or len(seen) >= total:
+            if not answer.datasets:
                 break
             page += 1
-        if len(seen) != total:
+        pages = page - 1  # the last one was empty
+        if len(seen) < total:
             raise ReconciliationError(
-                f"catalogue: read {len(seen)} distinct datasets in {page} pages of {page_size}, "
+                f"catalogue: read {len(seen)} distinct datasets in {pages} pages of {page_size}, "
                 f"but totalCount is {total}; the load is not reconciled"
             )
-        return Catalogue(total, list(seen.values()), urls, page, duplicates)
+        beyond = len(seen) - total
+        if beyond:
+            log.warning(
+                "catalogue: %d distinct datasets read, %d more than totalCount %d (a capped count)",
+                *(len(seen), beyond, total),
+            )
+        return Catalogue(total, list(seen.values()), urls, pages, duplicates, beyond)
 
     # --- passports and mappings ------------------------------------------------------------
 
@@ -286,8 +302,9 @@ class OpendataClient:
         """Every record of ``api_uri``/``version`` (changed since ``since`` in ``since_field``,
         when given), page by page: ``from: 0`` and a range on ``key`` past the last key read.
 
-        After the last page the count read is reconciled against the totalCount of the first
-        page: a mismatch raises ReconciliationError (the pages before it were yielded).
+        The walk ends on an empty page, not at totalCount (a capped count understates). Then
+        the count read is reconciled against the first page's totalCount: fewer raises
+        ReconciliationError (the pages before it were yielded), more is ``read.beyond_total``.
         """
         if page_size < 1:
             raise ValueError("page_size must be at least 1")
@@ -315,12 +332,15 @@ class OpendataClient:
             read.last_key = keys[-1]
             url = self.data_url(api_uri, version, source, detailed=True)
             yield RecordPage(url, read.total, records)
-            if read.read >= read.total:
-                break
-        if read.read != read.total:
+        if read.read < read.total:
             raise ReconciliationError(
                 f"{where}: read {read.read} records in {read.pages} pages, but totalCount is "
                 f"{read.total}; the load is not reconciled"
+            )
+        if read.beyond_total:
+            log.warning(
+                "%s: %d records read, %d more than totalCount %d (a capped count)",
+                *(where, read.read, read.beyond_total, read.total),
             )
 
     # --- one request -----------------------------------------------------------------------

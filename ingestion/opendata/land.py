@@ -90,6 +90,7 @@ class LoadReport:
     catalogue_total: int = 0
     catalogue_pages: int = 0
     catalogue_duplicates: int = 0
+    catalogue_beyond_total: int = 0  # datasets past the catalogue's (capped) totalCount
     dataset_rows_inserted: int = 0
     passports_needed: int = 0
     passports_fetched: int = 0
@@ -248,6 +249,7 @@ class _Landing:
         report.catalogue_total = catalogue.total
         report.catalogue_pages = catalogue.pages
         report.catalogue_duplicates = catalogue.duplicates
+        report.catalogue_beyond_total = catalogue.beyond_total
         report.catalogue_variant = self.client.catalogue_variant
         report.dataset_rows_inserted = land_datasets(
             self.conn,
@@ -440,6 +442,7 @@ class _Landing:
             figures["read"], figures["total"] = read.read, read.total
             self._progress("records", read.read, read.total, str(item))
         figures["read"], figures["total"] = read.read, read.total
+        figures["beyond_total"] = read.beyond_total  # past a (capped) totalCount
         log.info(
             "records of %s/%s [%d/%d]: %d of %d read (%s), %d new rows",
             *(item.api_uri, version, number, total, read.read, read.total),

@@ -59,6 +59,12 @@ def build_parser(prog: str = "python -m sandbox.opendata") -> argparse.ArgumentP
         help="pad every API answer with this many MB of whitespace, sent chunked",
     )
     knobs.add_argument(
+        "--total-cap",
+        type=int,
+        metavar="N",
+        help="totalCount says at most N (Elasticsearch caps the totals it reports at 10,000)",
+    )
+    knobs.add_argument(
         "--echo-request-in-errors",
         action="store_true",
         help="every {code, message} error quotes the request's path and parameters (the key too)",
@@ -139,6 +145,7 @@ def knobs_from_args(args: argparse.Namespace) -> Knobs:
         body_padding_mb=args.body_padding_mb,
         api_redirect_to=args.api_redirect_to,
         echo_request_in_errors=args.echo_request_in_errors,
+        total_cap=args.total_cap,
     )
 
 

@@ -60,6 +60,7 @@ class Knobs:
     disguised_error_rate: float = 0.0  # share answered 200 with {"code": 500, "message": …}
     empty_rate: float = 0.0  # share answered 204 with an empty body
     result_window: int = RESULT_WINDOW  # hits past this offset silently never come back
+    total_cap: int | None = None  # totalCount says at most this (ES's track_total_hits cap)
     fault_seed: int = 0  # seeds the fault decisions: runs are reproducible
     # --- variants of the real portal (SOURCES.md section 2, "What public clients add") ---
     data_version_uris: tuple[str, ...] = ()  # these publish their latest version as "data" only
@@ -87,6 +88,8 @@ class Knobs:
             raise ValueError("crawl_delay and retry_after must not be negative")
         if self.result_window < 1:
             raise ValueError("result_window must be positive")
+        if self.total_cap is not None and self.total_cap < 0:
+            raise ValueError("total_cap must not be negative")
         if self.catalogue_get_status not in (None, 404, 405):
             raise ValueError("catalogue_get_status must be 404 or 405 (or None)")
         if self.unknown_periodicities < 0:
@@ -253,7 +256,8 @@ class OpendataSandbox(BackgroundSandbox):
         if query.get("sortBy", ["createdDateDesc"])[0] == "createdDateAsc":
             datasets = datasets[::-1]
         start = (page_no - 1) * size
-        return _json(200, {"totalCount": len(datasets), "datasets": datasets[start : start + size]})
+        total = self._capped(len(datasets))
+        return _json(200, {"totalCount": total, "datasets": datasets[start : start + size]})
 
     def _passport(self, api_uri: str, version: str) -> Response:
         dataset = self.scenario.by_uri.get(api_uri)
@@ -294,7 +298,12 @@ class OpendataSandbox(BackgroundSandbox):
             total, hits = search(records, source, self.knobs.result_window)
         except (ValueError, QueryError) as error:  # JSONDecodeError is a ValueError
             return _disguised(400, f"Invalid source: {error}")
+        total = self._capped(total)
         return _json(200, {"totalCount": total, "data": hits} if detailed else hits)
+
+    def _capped(self, total: int) -> int:
+        cap = self.knobs.total_cap
+        return total if cap is None else min(total, cap)
 
     def _shape(self, response: Response) -> None:
         """An API answer as the body knobs send it: trickled, padded (still valid JSON)."""

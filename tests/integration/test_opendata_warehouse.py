@@ -572,3 +572,19 @@ def test_an_api_echoing_the_key_in_errors_leaks_it_nowhere(fresh_database, scena
     alert = failure_alert({"ti": ti, "exception": caught.value})
     for where in (str(caught.value), error, stats, caplog.text, json.dumps(alert)):
         assert key not in where
+
+
+def test_a_capped_total_count_lands_everything_and_the_ledger_counts_the_excess(
+    fresh_database, scenario
+):
+    with OpendataSandbox(scenario, knobs=Knobs(total_cap=2_000), api_key=KEY) as capped:
+        report = land_opendata(
+            fresh_database, capped.base_url, KEY, watch=["mektepter_kontingenti"], http_config=FAST
+        )
+    ((stats,),) = query(fresh_database, "select stats from raw.load_ledger")
+    assert stats["catalogue_total"] == 2000 and stats["catalogue_beyond_total"] == 140
+    assert report.dataset_rows_inserted == 2140
+    assert query(fresh_database, "select count(distinct api_uri) from raw.opendata_datasets") == [
+        (2140,)
+    ]
+    assert stats["records"]["mektepter_kontingenti/v1"]["read"] == 1_250  # under the cap

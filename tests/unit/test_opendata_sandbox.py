@@ -354,6 +354,7 @@ def test_help_describes_every_knob():
         "--body-padding-mb",
         "--api-redirect-to",
         "--echo-request-in-errors",
+        "--total-cap",
     ):
         assert flag in result.stdout
 
@@ -397,6 +398,8 @@ def test_flags_become_knobs():
             "--api-redirect-to",
             "http://elsewhere.test:8080",
             "--echo-request-in-errors",
+            "--total-cap",
+            "10000",
         ]
     )
     assert knobs_from_args(args) == Knobs(
@@ -419,6 +422,7 @@ def test_flags_become_knobs():
         body_padding_mb=1.5,
         api_redirect_to="http://elsewhere.test:8080",
         echo_request_in_errors=True,
+        total_cap=10_000,
     )
     assert knobs_from_args(build_parser().parse_args([])) == Knobs()
 
