@@ -2,7 +2,9 @@
 the serve-until-Ctrl-C loop of their command lines.
 
 A sandbox subclasses `BackgroundSandbox` and implements `handle(path, user_agent)`, returning an
-object with `status`, `body`, `content_type`, `headers` and optionally `delay` (seconds to stall).
+object with `status`, `body`, `content_type`, `headers` and optionally `delay` (seconds to stall),
+`bytes_per_second` (send the body at this pace: a trickle no read timeout notices) and `chunked`
+(Transfer-Encoding: chunked, no Content-Length: the client learns the size only by reading).
 """
 
 from __future__ import annotations
@@ -41,18 +43,36 @@ class SandboxHandler(BaseHTTPRequestHandler):
         if getattr(response, "delay", 0):
             sandbox.wait(response.delay)
         has_body = response.status != 204
+        chunked = has_body and getattr(response, "chunked", False)
         try:
             self.send_response(response.status)
             self.send_header("Content-Type", response.content_type)
-            if has_body:
+            if chunked:
+                self.send_header("Transfer-Encoding", "chunked")
+            elif has_body:
                 self.send_header("Content-Length", str(len(response.body)))
             for name, value in response.headers:
                 self.send_header(name, value)
             self.end_headers()
             if has_body:
-                self.wfile.write(response.body)
+                self._send_body(sandbox, response, chunked)
         except (BrokenPipeError, ConnectionResetError):
             log.debug("client left before %s was answered", sandbox.loggable(self.path))
+
+    def _send_body(self, sandbox: BackgroundSandbox, response, chunked: bool) -> None:
+        pace = getattr(response, "bytes_per_second", 0)
+        piece = max(1, pace // 10) if pace else 64 * 1024  # a trickle: ten sends a second
+        body = memoryview(response.body)
+        for start in range(0, len(body), piece):
+            data = body[start : start + piece]
+            self.wfile.write(b"%x\r\n%s\r\n" % (len(data), data) if chunked else data)
+            if pace:
+                self.wfile.flush()
+                sandbox.wait(len(data) / pace)
+                if sandbox.stopping:
+                    return
+        if chunked:
+            self.wfile.write(b"0\r\n\r\n")
 
     def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - base signature
         sandbox: BackgroundSandbox = self.server.sandbox  # type: ignore[attr-defined]
@@ -133,6 +153,10 @@ class BackgroundSandbox:
     def wait(self, seconds: float) -> None:
         """Sleep, unless the sandbox stops first."""
         self._stopping.wait(seconds)
+
+    @property
+    def stopping(self) -> bool:
+        return self._stopping.is_set()
 
     # --- what was asked -------------------------------------------------------------------------
 

@@ -63,6 +63,11 @@ def airflow_environment(settings: Settings, warehouse_url: str) -> dict[str, str
         "AIRFLOW_VAR_COMPLAINTS_MAX_FILE_BYTES": str(settings.complaints_limits.max_file_bytes),
         "AIRFLOW_VAR_COMPLAINTS_MAX_SHEET_ROWS": str(settings.complaints_limits.max_sheet_rows),
         "AIRFLOW_VAR_COMPLAINTS_MAX_SHEET_COLS": str(settings.complaints_limits.max_sheet_cols),
+        "AIRFLOW_VAR_HTTP_MAX_BODY_MB": str(settings.http_max_body_mb),
+        # every task's execution_timeout (tyndau.orchestration.alerts.DEFAULT_ARGS), in seconds
+        "AIRFLOW__CORE__DEFAULT_TASK_EXECUTION_TIMEOUT": str(
+            round(settings.task_timeout_minutes * 60)
+        ),
         # Cosmos calls dbt from the same virtual environment as Airflow.
         "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",
     }

@@ -425,7 +425,7 @@ def probe_opendata_command(
     owner.fullnameRu; the versions; the passport's fields, periodicity, archived and field
     types; the record count; the date formats seen and any unknown periodicity.
     """
-    from ingestion.opendata.parse import redact
+    from ingestion.common.secrets import redact
     from tyndau.probe.opendata import probe_opendata
 
     settings = load_settings()

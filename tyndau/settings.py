@@ -5,7 +5,10 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import unquote, urlsplit
 
+from ingestion.common.http import MAX_BODY_MB
+from ingestion.common.secrets import register_secret
 from ingestion.complaints.land import DEFAULT_SETTLE_SECONDS
 from ingestion.complaints.parse import ReportLimits
 from ingestion.dialog.land import DEFAULT_MAX_REJECT_SHARE
@@ -17,6 +20,8 @@ SANDBOX_BLOGS_FILE = PROJECT_DIR / "sandbox" / "data" / "dialog_blogs.csv"
 #: a starter registry of real blogs on the live portal, to copy and extend (registries/README.md)
 LIVE_BLOGS_FILE = PROJECT_DIR / "registries" / "dialog_blogs.live.csv"
 REAL_DIALOG_BASE_URL = "https://dialog.egov.kz"
+#: a task still running after this long is failed (and alerts): a hung source cannot hold a slot
+DEFAULT_TASK_TIMEOUT_MINUTES = 180.0
 
 
 class ConfigError(RuntimeError):
@@ -44,6 +49,8 @@ class Settings:
     airflow_base_url: str | None  # the Airflow UI as alerts link to it (log links)
     airflow_password: str | None  # the `admin` login of `tyndau airflow` (unset: generated)
     airflow_metadata_url: str | None  # Airflow's own database (unset: SQLite under state_dir)
+    http_max_body_mb: float = MAX_BODY_MB  # a larger HTTP response body fails the request
+    task_timeout_minutes: float = DEFAULT_TASK_TIMEOUT_MINUTES  # a task running longer fails
 
     @property
     def embedded_pgdata(self) -> Path:
@@ -98,7 +105,10 @@ def _share(value: str | None, default: float) -> float:
     return share
 
 
-def _positive(env: os._Environ | dict, name: str, default: float, kind: type = float) -> float:
+def _positive(
+    env: os._Environ | dict, name: str, default: float, kind: type = float, *, zero: bool = False
+) -> float:
+    """The setting ``name`` as a positive ``kind`` (or 0, when ``zero`` means something)."""
     value = env.get(name)
     if not value:
         return default
@@ -106,8 +116,10 @@ def _positive(env: os._Environ | dict, name: str, default: float, kind: type = f
         number = kind(value)
     except ValueError:
         number = -1
-    if number < 0 or (kind is int and number == 0):
-        raise ConfigError(f"{name} must be a positive {kind.__name__}, not {value!r}")
+    if number < 0 or (number == 0 and not zero):
+        raise ConfigError(
+            f"{name} must be a positive number{' (or 0)' if zero else ''}, not {value!r}"
+        )
     return number
 
 
@@ -127,6 +139,21 @@ def _optional_path(value: str | None) -> Path | None:
 
 def load_settings(env: os._Environ | dict | None = None) -> Settings:
     env = os.environ if env is None else env
+    settings = _read(env)
+    register_secret(  # masked in every log line, error, ledger row and alert of this process
+        settings.opendata_api_key,
+        settings.reader_password,
+        settings.airflow_password,
+        *(_url_password(url) for url in (settings.warehouse_url, settings.alert_smtp_url)),
+    )
+    return settings
+
+
+def _url_password(url: str | None) -> str | None:
+    return unquote(urlsplit(url).password or "") or None if url else None
+
+
+def _read(env: os._Environ | dict) -> Settings:
     return Settings(
         state_dir=Path(env.get("TYNDAU_STATE_DIR") or PROJECT_DIR / ".tyndau").resolve(),
         warehouse_url=env.get("WAREHOUSE_URL") or None,
@@ -142,7 +169,7 @@ def load_settings(env: os._Environ | dict | None = None) -> Settings:
         opendata_watch_file=_optional_path(env.get("OPENDATA_WATCH_FILE")),
         complaints_inbox=_optional_path(env.get("COMPLAINTS_INBOX")),
         complaints_settle_seconds=_positive(
-            env, "COMPLAINTS_SETTLE_SECONDS", DEFAULT_SETTLE_SECONDS
+            env, "COMPLAINTS_SETTLE_SECONDS", DEFAULT_SETTLE_SECONDS, zero=True
         ),
         complaints_limits=_complaints_limits(env),
         alert_webhook_url=env.get("ALERT_WEBHOOK_URL") or None,
@@ -152,4 +179,6 @@ def load_settings(env: os._Environ | dict | None = None) -> Settings:
         airflow_password=env.get("TYNDAU_AIRFLOW_PASSWORD") or None,
         # Airflow's own variable: a deployment (docker-compose.yml) sets it to its Postgres
         airflow_metadata_url=env.get("AIRFLOW__DATABASE__SQL_ALCHEMY_CONN") or None,
+        http_max_body_mb=_positive(env, "HTTP_MAX_BODY_MB", MAX_BODY_MB),
+        task_timeout_minutes=_positive(env, "TASK_TIMEOUT_MINUTES", DEFAULT_TASK_TIMEOUT_MINUTES),
     )

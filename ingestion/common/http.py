@@ -8,7 +8,9 @@ Every request of the ingestion layer goes through :class:`PoliteSession`:
   seconds apart, measured with ``time.monotonic`` and safe across threads;
 * 429/500/502/503/504, connect and read timeouts, and bodies rejected by a validator are
   retried with exponential backoff, jitter and ``Retry-After``, within a budget of attempts
-  *and* seconds; what still fails raises :class:`FetchError` carrying the URL and the reason.
+  *and* seconds; what still fails raises :class:`FetchError` carrying the URL and the reason;
+* a body is read in chunks against that budget and a size cap: a server trickling bytes (which
+  no socket timeout notices) or sending more than ``max_body_bytes`` is cut off, not waited for.
 
 The retry *policy* is urllib3's ``Retry`` (which statuses, counting, exhaustion, backoff with
 jitter, Retry-After parsing). We drive its state machine here instead of mounting it on the
@@ -35,9 +37,11 @@ from charset_normalizer.md import mess_ratio
 from requests.adapters import HTTPAdapter
 from urllib3.exceptions import HTTPError as Urllib3Error
 from urllib3.exceptions import MaxRetryError, ProtocolError
+from urllib3.response import BaseHTTPResponse
 from urllib3.util.retry import Retry
 
 from ingestion import __version__
+from ingestion.common.secrets import RedactedError, redact
 
 log = logging.getLogger(__name__)
 
@@ -48,6 +52,8 @@ ROBOTS_AGENT = "tyndau"
 
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 MAX_REDIRECTS = 5
+MAX_BODY_MB = 20  # default cap on one response body, in MiB
+_BODY_CHUNK = 64 * 1024  # bytes read at most per call; a trickle returns what has arrived
 _MIN_TIMEOUT = 0.5  # seconds; the last attempt of a nearly spent budget still gets a chance
 _FRACTIONAL_DELAY = re.compile(r"^(\s*crawl-delay\s*:\s*)(\d*\.\d+)\s*$", re.IGNORECASE)
 
@@ -60,13 +66,15 @@ _MESS_SAMPLE = 200_000  # characters measured (head and tail): the cost stays pe
 _META_CHARSET = re.compile(rb"""<meta[^>]{0,200}?charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]+)""", re.I)
 
 
-class FetchError(Exception):
-    """A request that did not produce a usable response, after every retry it was allowed."""
+class FetchError(RedactedError):
+    """A request that did not produce a usable response, after every retry it was allowed.
+
+    Its URL and reason are redacted (an API key in the query never shows)."""
 
     def __init__(self, url: str, reason: str, *, status: int | None = None, attempts: int = 0):
         super().__init__(f"{url}: {reason}")
-        self.url = url
-        self.reason = reason
+        self.url = redact(url)
+        self.reason = redact(reason)
         self.status = status
         self.attempts = attempts
 
@@ -100,6 +108,7 @@ class HttpConfig:
     backoff_jitter: float = 0.5  # up to this many random seconds added to each backoff
     backoff_max: float = 30.0
     user_agent: str = USER_AGENT
+    max_body_bytes: int = MAX_BODY_MB * 2**20  # a larger body fails the request unread
 
     def retry_policy(self) -> Retry:
         return Retry(
@@ -201,6 +210,13 @@ def _robots_lines(text: str) -> list[str]:
     ]
 
 
+def _too_large(seen: str, cap: int) -> str:
+    return (
+        f"response body too large ({seen}; the cap is {cap / 2**20:g} MB, HTTP_MAX_BODY_MB): "
+        "not read further"
+    )
+
+
 def _decode(response: requests.Response) -> str:
     """Body as text, leniently; without a declared charset, UTF-8 (requests would guess
     Latin-1). For robots.txt and bodies a caller judges itself (JSON)."""
@@ -274,6 +290,8 @@ class PoliteSession:
         self.config = replace(config or HttpConfig(), **overrides)
         if self.config.max_attempts < 1:
             raise ValueError("max_attempts must be at least 1")
+        if self.config.max_body_bytes < 1:
+            raise ValueError("max_body_bytes must be at least 1")
         self._session = requests.Session()
         self._session.headers["User-Agent"] = self.config.user_agent
         # No retries inside the adapter: each attempt must pass the gate and be counted here.
@@ -308,13 +326,19 @@ class PoliteSession:
         validate: Validator | None = None,
         follow_redirects: bool = True,
         as_text: bool = False,
+        same_origin: bool = False,
     ) -> requests.Response:
         """GET ``url`` politely; redirects are followed hop by hop, each hop checked and spaced.
 
-        Raises FetchError for a 4xx, for a retryable failure that outlived the budget, and
-        DisallowedByRobots (a FetchError) for a path robots.txt forbids. ``as_text``: the body
-        must read as text (see :func:`decode_text`), or it is retried like a truncated one.
+        ``as_text``: the body must read as text (see :func:`decode_text`), or it is retried
+        like a truncated one. ``same_origin``: a redirect to another scheme, host or port is
+        refused, for a request that carries a credential (an API key in the query would travel
+        with it).
+
+        Raises FetchError for a 4xx, for a retryable failure that outlived the budget, for a
+        refused redirect, and DisallowedByRobots (a FetchError) for a path robots.txt forbids.
         """
+        origin = _origin(url)
         for _ in range(MAX_REDIRECTS + 1):
             response = self._get_allowed(url, validate, as_text=as_text)
             if response.status_code >= 400:
@@ -322,7 +346,16 @@ class PoliteSession:
                 raise self._failure(url, f"HTTP {status} {response.reason}", status, 1)
             if not response.is_redirect or not follow_redirects:
                 return response
-            url = urljoin(url, response.headers["Location"])
+            target = urljoin(url, response.headers["Location"])
+            if same_origin and _origin(target) != origin:
+                raise self._failure(
+                    url,
+                    f"HTTP {response.status_code} redirect to another host ({_origin(target)}) "
+                    f"refused: this request may only go to {origin}",
+                    response.status_code,
+                    1,
+                )
+            url = target
         raise self._failure(url, f"more than {MAX_REDIRECTS} redirects", None, 1)
 
     def post_form(
@@ -481,10 +514,12 @@ class PoliteSession:
             self._stats.requests += 1
         try:
             if form is None:
-                response = self._session.get(url, timeout=timeout, allow_redirects=False)
+                response = self._session.get(
+                    url, timeout=timeout, allow_redirects=False, stream=True
+                )
             else:
                 response = self._session.post(
-                    url, data=dict(form), timeout=timeout, allow_redirects=False
+                    url, data=dict(form), timeout=timeout, allow_redirects=False, stream=True
                 )
         except (requests.Timeout, requests.ConnectionError) as exc:
             return None, _as_urllib3_error(exc)
@@ -497,8 +532,57 @@ class PoliteSession:
             raise self._failure(url, f"{type(exc).__name__}: {exc}", None, 1) from exc
         with self._stats_lock:
             self._stats.by_status[response.status_code] += 1
-            self._stats.bytes_received += len(response.content)
-        return response, None
+        try:
+            error = self._read_body(url, response, deadline)
+        finally:
+            with self._stats_lock:
+                self._stats.bytes_received += len(response._content or b"")
+        return (response, None) if error is None else (None, error)
+
+    def _read_body(
+        self, url: str, response: requests.Response, deadline: float
+    ) -> Urllib3Error | None:
+        """Read the body into ``response.content`` chunk by chunk, within the URL's time budget
+        and the size cap; a cut transfer comes back as a urllib3 error, to be retried.
+
+        A socket's read timeout only bounds the silence between two packets: a server sending a
+        byte a second would hold us for ever without this deadline. Too large or too slow is
+        final (raised): another attempt would be as large, and the budget is spent.
+        """
+        cap = self.config.max_body_bytes
+        status = response.status_code
+        declared = response.headers.get("Content-Length", "")
+        if declared.isdigit() and int(declared) > cap:
+            response.close()
+            reason = _too_large(f"{int(declared):,} bytes declared", cap)
+            raise self._failure(url, reason, status, 1)
+        raw: BaseHTTPResponse = response.raw
+        chunks: list[bytes] = []
+        size = 0
+        try:
+            while chunk := raw.read1(_BODY_CHUNK, decode_content=True):
+                size += len(chunk)
+                chunks.append(chunk)
+                if size > cap:
+                    raise self._failure(url, _too_large(f"over {size:,} bytes", cap), status, 1)
+                if time.monotonic() > deadline:
+                    raise self._failure(
+                        url,
+                        f"body still arriving when the time budget of "
+                        f"{self.config.max_total_seconds:g} s ran out ({size:,} bytes read)",
+                        status,
+                        1,
+                    )
+        except Urllib3Error as exc:  # a read timeout, a truncated or undecodable body
+            response.close()
+            return exc
+        except BaseException:
+            response.close()  # the rest is never read: the connection goes, not to the pool
+            raise
+        finally:
+            response._content = b"".join(chunks)  # what requests' .content/.text then return
+            response._content_consumed = True
+        return None
 
     def _wait_for_gate(self, gate: _HostGate) -> None:
         waited = gate.wait_turn()

@@ -16,6 +16,8 @@ from typing import Any, Protocol
 import psycopg
 from psycopg.types.json import Jsonb
 
+from ingestion.common.secrets import redact, redact_value
+
 log = logging.getLogger(__name__)
 
 #: Shared by every source; created under an advisory lock so parallel loads cannot race on it.
@@ -63,7 +65,7 @@ def record_progress(conn: psycopg.Connection, load_id: uuid.UUID, stats: Mapping
     with conn.transaction():
         conn.execute(
             "update raw.load_ledger set stats = %s where load_id = %s and status = 'running'",
-            (Jsonb(dict(stats)), load_id),
+            (Jsonb(redact_value(dict(stats))), load_id),
         )
 
 
@@ -74,14 +76,15 @@ def finish_load(
     stats: Mapping[str, Any],
     error: str | None = None,
 ) -> None:
-    """Record a load's outcome ('succeeded' or 'failed'), its figures and its error, if any."""
+    """Record a load's outcome ('succeeded' or 'failed'), its figures and its error, if any;
+    both redacted (a failed page's reason may quote a URL with a key in it)."""
     if status not in STATUSES - {"running"}:
         raise ValueError(f"a load finishes as 'succeeded' or 'failed', not {status!r}")
     with conn.transaction():
         cur = conn.execute(
             "update raw.load_ledger set finished_at = clock_timestamp(), status = %s, "
             "stats = %s, error = %s where load_id = %s",
-            (status, Jsonb(dict(stats)), error, load_id),
+            (status, Jsonb(redact_value(dict(stats))), error and redact(error), load_id),
         )
         if cur.rowcount != 1:
             raise LookupError(f"no load {load_id} in raw.load_ledger")
@@ -112,7 +115,7 @@ def recorded_load(
     report: LoadFigures,
     *,
     before_finish: Callable[[], None] | None = None,
-    redact: Callable[[str], str] = lambda text: text,
+    redact: Callable[[str], str] = redact,
 ) -> Iterator[None]:
     """Close the ledger row of ``report``'s load with the outcome of the ``with`` block.
 

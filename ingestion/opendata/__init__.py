@@ -9,6 +9,7 @@ watched datasets, landed in raw.
 - ``land``: ``land_opendata``, the one call that does it all and keeps the ledger.
 """
 
+from ingestion.common.secrets import redact
 from ingestion.opendata.client import (
     AuthError,
     Catalogue,
@@ -20,7 +21,7 @@ from ingestion.opendata.client import (
 )
 from ingestion.opendata.land import FailedItem, LoadReport, Progress, land_opendata
 from ingestion.opendata.load import SOURCE, ensure_raw_schema
-from ingestion.opendata.parse import AnswerError, DatasetMapping, DisguisedError, redact
+from ingestion.opendata.parse import AnswerError, DatasetMapping, DisguisedError
 from ingestion.opendata.watch import WatchItem, WatchListError, parse_watch_list, read_watch_list
 
 __all__ = [

@@ -12,19 +12,22 @@ on top of it the client
   as data: transient ones are retried like a 5xx, client errors (4xx codes) fail at once;
 * reads records by a *range on a sorted key* with ``from: 0`` — never deep offsets, which the
   API silently truncates — and reconciles what it read against ``totalCount``;
-* reconciles the catalogue walk against its ``totalCount`` too. A mismatch raises
-  :class:`ReconciliationError`, which fails the load.
+* reconciles the catalogue walk against its ``totalCount`` too. Both walks go on until the
+  source answers an empty page, whatever ``totalCount`` says: Elasticsearch caps the totals it
+  reports (10,000 by default), so a count can understate. Fewer than promised raises
+  :class:`ReconciliationError`, which fails the load; more is counted (``beyond_total``).
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote, urlencode
 
 from ingestion.common.http import FetchError, HttpConfig, HttpStats, PoliteSession
+from ingestion.common.secrets import RedactedError, redact, register_secret
 from ingestion.opendata import api
 from ingestion.opendata.parse import (
     AnswerError,
@@ -39,16 +42,12 @@ from ingestion.opendata.parse import (
     parse_passport,
     parse_records,
     range_source,
-    redact,
 )
 
 log = logging.getLogger(__name__)
 
-#: Loggers that see full request URLs: the polite session's and urllib3's (at DEBUG).
-_URL_LOGGERS = ("ingestion.common.http", "urllib3.connectionpool")
 
-
-class OpendataError(Exception):
+class OpendataError(RedactedError):
     """The open-data API did not give what was asked; the message never holds the key."""
 
 
@@ -69,6 +68,7 @@ class Catalogue:
     source_urls: dict[str, str]  # apiUri → the catalogue page it was read from
     pages: int = 0
     duplicates: int = 0  # entries seen twice (page drift while walking)
+    beyond_total: int = 0  # distinct datasets past totalCount (a capped count understates)
 
 
 @dataclass(frozen=True)
@@ -112,6 +112,11 @@ class RecordsRead:
     pages: int = 0
     last_key: Any = None
 
+    @property
+    def beyond_total(self) -> int:
+        """Records read past the first page's totalCount (a capped count understates)."""
+        return max(0, self.read - (self.total or 0))
+
 
 class OpendataClient:
     """One portal (``base_url``) and one key, through one polite session."""
@@ -127,8 +132,7 @@ class OpendataClient:
     ):
         self.base_url = base_url.rstrip("/")
         self._api_key = api_key or None
-        if self._api_key:
-            _guard_logs(self._api_key)
+        register_secret(self._api_key)  # masked in every log line, error, ledger row, alert
         self._own_session = session is None
         self.session = session if session is not None else PoliteSession(http_config)
         self.observer = observer  # sees every request's end (key-free)
@@ -197,8 +201,9 @@ class OpendataClient:
     ) -> Catalogue:
         """Every dataset of the catalogue, page by page, reconciled against totalCount.
 
-        Raises ReconciliationError when the distinct datasets read differ from totalCount, or
-        when totalCount itself changes during the walk (the catalogue moved under us).
+        Goes on until an empty page. Raises ReconciliationError when fewer distinct datasets
+        than totalCount were read, or when totalCount itself changes during the walk (the
+        catalogue moved under us); more than totalCount is counted in ``beyond_total``.
         """
         seen: dict[str, dict] = {}
         urls: dict[str, str] = {}
@@ -222,15 +227,22 @@ class OpendataClient:
                     urls[dataset[api.DATASET_KEY]] = self.catalogue_url(page, page_size)
             if progress is not None:
                 progress(len(seen), total)
-            if not answer.datasets or len(seen) >= total:
+            if not answer.datasets:
                 break
             page += 1
-        if len(seen) != total:
+        pages = page - 1  # the last one was empty
+        if len(seen) < total:
             raise ReconciliationError(
-                f"catalogue: read {len(seen)} distinct datasets in {page} pages of {page_size}, "
+                f"catalogue: read {len(seen)} distinct datasets in {pages} pages of {page_size}, "
                 f"but totalCount is {total}; the load is not reconciled"
             )
-        return Catalogue(total, list(seen.values()), urls, page, duplicates)
+        beyond = len(seen) - total
+        if beyond:
+            log.warning(
+                "catalogue: %d distinct datasets read, %d more than totalCount %d (a capped count)",
+                *(len(seen), beyond, total),
+            )
+        return Catalogue(total, list(seen.values()), urls, pages, duplicates, beyond)
 
     # --- passports and mappings ------------------------------------------------------------
 
@@ -290,8 +302,9 @@ class OpendataClient:
         """Every record of ``api_uri``/``version`` (changed since ``since`` in ``since_field``,
         when given), page by page: ``from: 0`` and a range on ``key`` past the last key read.
 
-        After the last page the count read is reconciled against the totalCount of the first
-        page: a mismatch raises ReconciliationError (the pages before it were yielded).
+        The walk ends on an empty page, not at totalCount (a capped count understates). Then
+        the count read is reconciled against the first page's totalCount: fewer raises
+        ReconciliationError (the pages before it were yielded), more is ``read.beyond_total``.
         """
         if page_size < 1:
             raise ValueError("page_size must be at least 1")
@@ -319,12 +332,15 @@ class OpendataClient:
             read.last_key = keys[-1]
             url = self.data_url(api_uri, version, source, detailed=True)
             yield RecordPage(url, read.total, records)
-            if read.read >= read.total:
-                break
-        if read.read != read.total:
+        if read.read < read.total:
             raise ReconciliationError(
                 f"{where}: read {read.read} records in {read.pages} pages, but totalCount is "
                 f"{read.total}; the load is not reconciled"
+            )
+        if read.beyond_total:
+            log.warning(
+                "%s: %d records read, %d more than totalCount %d (a capped count)",
+                *(where, read.read, read.beyond_total, read.total),
             )
 
     # --- one request -----------------------------------------------------------------------
@@ -371,14 +387,15 @@ class OpendataClient:
         target = self._with_key(url) if keyed else url
         try:
             if form is None:
-                response = self.session.get(target, validate=acceptable)
+                # /api/… never leaves the portal: the key (or its answer's data) would not be ours
+                response = self.session.get(target, validate=acceptable, same_origin=key != _NO_KEY)
             else:
                 response = self.session.post_form(target, form, validate=acceptable)
         except _Permanent as error:
             self._observe(method, url, 200, last_body, str(error), keyed, form)
             raise OpendataError(f"{url}: {error}") from None
         except FetchError as error:
-            reason = redact(error.reason, self._secrets())
+            reason = error.reason  # redacted (a FetchError is)
             self._observe(method, url, error.status, last_body, reason, keyed, form)
             if error.status in gone_statuses:
                 raise _Gone(reason) from None
@@ -410,7 +427,7 @@ class OpendataClient:
         form: Mapping[str, str] | None = None,
     ) -> None:
         if self.observer is not None:
-            text = redact(body[-1], self._secrets()) if body else None
+            text = redact(body[-1]) if body else None
             self.observer(
                 Exchange(method, url, status, text, reason, keyed, tuple((form or {}).items()))
             )
@@ -418,9 +435,6 @@ class OpendataClient:
     def _with_key(self, url: str) -> str:
         joiner = "&" if "?" in url else "?"
         return f"{url}{joiner}{urlencode({api.API_KEY_PARAM: self._api_key})}"
-
-    def _secrets(self) -> tuple[str, ...]:
-        return (self._api_key,) if self._api_key else ()
 
 
 class _Permanent(Exception):
@@ -441,33 +455,3 @@ def _strictly_ascending(after: Any, keys: list[Any]) -> bool:
         return all(a < b for a, b in zip(sequence, sequence[1:], strict=False))
     except TypeError:  # keys of mixed types cannot be ordered
         return False
-
-
-# --- keeping the key out of logs -------------------------------------------------------------
-
-
-@dataclass
-class _RedactSecrets:
-    """A logging filter: masks apiKey=… and the known keys in every record it sees."""
-
-    secrets: set[str] = field(default_factory=set)
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        message = record.getMessage()
-        clean = redact(message, tuple(self.secrets))
-        if clean != message:
-            record.msg, record.args = clean, None
-        return True
-
-
-_REDACTOR = _RedactSecrets()
-
-
-def _guard_logs(secret: str) -> None:
-    """The polite session logs the URLs it retries or gives up on, and urllib3 every URL at
-    DEBUG: both get the filter (ingestion.common stays untouched)."""
-    _REDACTOR.secrets.add(secret)
-    for name in _URL_LOGGERS:
-        logger = logging.getLogger(name)
-        if _REDACTOR not in logger.filters:
-            logger.addFilter(_REDACTOR)

@@ -63,7 +63,6 @@ from ingestion.opendata.parse import (
     DatasetMapping,
     latest_moment,
     modification_field,
-    redact,
     unknown_periodicity,
 )
 from ingestion.opendata.watch import WatchItem, as_watch_items
@@ -91,6 +90,7 @@ class LoadReport:
     catalogue_total: int = 0
     catalogue_pages: int = 0
     catalogue_duplicates: int = 0
+    catalogue_beyond_total: int = 0  # datasets past the catalogue's (capped) totalCount
     dataset_rows_inserted: int = 0
     passports_needed: int = 0
     passports_fetched: int = 0
@@ -167,7 +167,6 @@ def land_opendata(
     options = LandingOptions(
         full_refresh, passport_max_age_days, catalogue_page_size, records_page_size, progress
     )
-    secrets = (api_key,) if api_key else ()
     with landing_connection(warehouse_url) as conn:
         ensure_raw_schema(conn)
         load_id = start_load(conn, SOURCE)
@@ -187,7 +186,6 @@ def land_opendata(
                 conn,
                 report,
                 before_finish=lambda: _record_http(report, client),
-                redact=lambda text: redact(text, secrets),
             ),
             client,
         ):
@@ -251,6 +249,7 @@ class _Landing:
         report.catalogue_total = catalogue.total
         report.catalogue_pages = catalogue.pages
         report.catalogue_duplicates = catalogue.duplicates
+        report.catalogue_beyond_total = catalogue.beyond_total
         report.catalogue_variant = self.client.catalogue_variant
         report.dataset_rows_inserted = land_datasets(
             self.conn,
@@ -443,6 +442,7 @@ class _Landing:
             figures["read"], figures["total"] = read.read, read.total
             self._progress("records", read.read, read.total, str(item))
         figures["read"], figures["total"] = read.read, read.total
+        figures["beyond_total"] = read.beyond_total  # past a (capped) totalCount
         log.info(
             "records of %s/%s [%d/%d]: %d of %d read (%s), %d new rows",
             *(item.api_uri, version, number, total, read.read, read.total),

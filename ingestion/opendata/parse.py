@@ -13,13 +13,13 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
+from ingestion.common.secrets import RedactedError
 from ingestion.opendata import api
 
 
-class AnswerError(ValueError):
+class AnswerError(RedactedError, ValueError):
     """An answer that is not what the endpoint promises: empty, not JSON, wrong shape."""
 
 
@@ -248,18 +248,6 @@ def range_source(
 
 def encode_source(source: Mapping[str, Any]) -> str:
     return json.dumps(source, ensure_ascii=False, separators=(",", ":"))
-
-
-_KEY_IN_URL = re.compile(rf"({api.API_KEY_PARAM}=)[^&\s'\"#]*", re.IGNORECASE)
-
-
-def redact(text: str, secrets: Iterable[str] = ()) -> str:
-    """`text` with every apiKey=… value and each of `secrets` (as is and URL-encoded) masked."""
-    text = _KEY_IN_URL.sub(r"\1***", text)
-    for secret in secrets:
-        if secret:
-            text = text.replace(secret, "***").replace(quote(secret, safe=""), "***")
-    return text
 
 
 def _is_count(value: Any) -> bool:

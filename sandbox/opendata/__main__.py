@@ -44,6 +44,36 @@ def build_parser(prog: str = "python -m sandbox.opendata") -> argparse.ArgumentP
         default=RESULT_WINDOW,
         help="records past this offset are silently missing (deep-paging trap)",
     )
+    knobs.add_argument(
+        "--body-bytes-per-second",
+        type=int,
+        default=0,
+        metavar="BPS",
+        help="send every API answer's body at this pace (a trickle; 0: at once)",
+    )
+    knobs.add_argument(
+        "--body-padding-mb",
+        type=float,
+        default=0.0,
+        metavar="MB",
+        help="pad every API answer with this many MB of whitespace, sent chunked",
+    )
+    knobs.add_argument(
+        "--total-cap",
+        type=int,
+        metavar="N",
+        help="totalCount says at most N (Elasticsearch caps the totals it reports at 10,000)",
+    )
+    knobs.add_argument(
+        "--echo-request-in-errors",
+        action="store_true",
+        help="every {code, message} error quotes the request's path and parameters (the key too)",
+    )
+    knobs.add_argument(
+        "--api-redirect-to",
+        metavar="BASE_URL",
+        help="answer every /api/… request with a 302 to this base URL (same path and query)",
+    )
     variants = parser.add_argument_group(
         "variants of the real portal (SOURCES.md section 2, 'What public clients add')"
     )
@@ -111,6 +141,11 @@ def knobs_from_args(args: argparse.Namespace) -> Knobs:
         keyless_detailed=args.keyless_detailed,
         unknown_periodicities=args.unknown_periodicities,
         dropped_catalogue_fields=tuple(args.drop_catalogue_field),
+        body_bytes_per_second=args.body_bytes_per_second,
+        body_padding_mb=args.body_padding_mb,
+        api_redirect_to=args.api_redirect_to,
+        echo_request_in_errors=args.echo_request_in_errors,
+        total_cap=args.total_cap,
     )
 
 

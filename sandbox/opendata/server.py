@@ -60,6 +60,7 @@ class Knobs:
     disguised_error_rate: float = 0.0  # share answered 200 with {"code": 500, "message": …}
     empty_rate: float = 0.0  # share answered 204 with an empty body
     result_window: int = RESULT_WINDOW  # hits past this offset silently never come back
+    total_cap: int | None = None  # totalCount says at most this (ES's track_total_hits cap)
     fault_seed: int = 0  # seeds the fault decisions: runs are reproducible
     # --- variants of the real portal (SOURCES.md section 2, "What public clients add") ---
     data_version_uris: tuple[str, ...] = ()  # these publish their latest version as "data" only
@@ -70,6 +71,14 @@ class Knobs:
     keyless_detailed: bool = False  # /api/detailed answers without a key; /api/v4 still not
     unknown_periodicities: int = 0  # this many active datasets' passports say an unknown value
     dropped_catalogue_fields: tuple[str, ...] = ()  # catalogue entries lack these (a.b: nested)
+    # --- answers a client must not wait for or swallow whole ---
+    body_bytes_per_second: int = 0  # every API answer's body trickles at this pace (0: at once)
+    echo_request_in_errors: bool = False  # every {code, message} quotes the request's path and
+    #                                       parameters, the key among them, as some APIs do
+    api_redirect_to: str | None = None  # every /api/… answered 302 to this base URL, same path
+    #                                    and query (the key too): a second server elsewhere
+    body_padding_mb: float = 0.0  # every API answer padded with this many MB of whitespace, sent
+    #                               chunked (no Content-Length: the size shows only by reading)
 
     def __post_init__(self) -> None:
         rates = (self.error_rate, self.rate_limit_rate, self.disguised_error_rate, self.empty_rate)
@@ -79,10 +88,14 @@ class Knobs:
             raise ValueError("crawl_delay and retry_after must not be negative")
         if self.result_window < 1:
             raise ValueError("result_window must be positive")
+        if self.total_cap is not None and self.total_cap < 0:
+            raise ValueError("total_cap must not be negative")
         if self.catalogue_get_status not in (None, 404, 405):
             raise ValueError("catalogue_get_status must be 404 or 405 (or None)")
         if self.unknown_periodicities < 0:
             raise ValueError("unknown_periodicities must not be negative")
+        if self.body_bytes_per_second < 0 or self.body_padding_mb < 0:
+            raise ValueError("body_bytes_per_second and body_padding_mb must not be negative")
 
 
 class Fault(Enum):
@@ -112,6 +125,8 @@ class Response:
     content_type: str = JSON
     headers: tuple[tuple[str, str], ...] = ()
     fault: Fault = Fault.NONE
+    bytes_per_second: int = 0  # sandbox.http sends the body at this pace (0: at once)
+    chunked: bool = False  # sandbox.http sends it chunked, without a Content-Length
 
 
 class OpendataSandbox(BackgroundSandbox):
@@ -164,7 +179,11 @@ class OpendataSandbox(BackgroundSandbox):
         url = urlsplit(path)
         query = parse_qs(url.query)
         valid_key = query.get("apiKey", [""])[0] == self.api_key
-        response = self._route(url.path, query, valid_key)
+        response = self._route(url.path, query, valid_key, path)
+        if url.path != "/robots.txt":
+            self._shape(response)
+            if self.knobs.echo_request_in_errors:
+                _echo_request(response, url.path, query)
         self._record(
             RequestRecord(
                 redact(path), response.status, arrived, user_agent, response.fault, valid_key
@@ -183,6 +202,7 @@ class OpendataSandbox(BackgroundSandbox):
             response = _disguised(400, "status is required (PUBLISHED)")
         else:
             response = self._fault_response() or self._catalogue_page(form)
+        self._shape(response)
         fields = tuple((name, values[0]) for name, values in form.items())
         self._record(
             RequestRecord(
@@ -197,7 +217,12 @@ class OpendataSandbox(BackgroundSandbox):
         )
         return response
 
-    def _route(self, path: str, query: dict[str, list[str]], valid_key: bool) -> Response:
+    def _route(
+        self, path: str, query: dict[str, list[str]], valid_key: bool, raw_path: str = ""
+    ) -> Response:
+        if self.knobs.api_redirect_to and path.startswith("/api/"):
+            location = self.knobs.api_redirect_to.rstrip("/") + raw_path
+            return Response(302, b"", headers=(("Location", location),))
         if path == "/robots.txt":
             robots = f"User-agent: *\nAllow: /\nCrawl-delay: {self.knobs.crawl_delay}\n"
             return Response(200, robots.encode(), "text/plain; charset=utf-8")
@@ -231,7 +256,8 @@ class OpendataSandbox(BackgroundSandbox):
         if query.get("sortBy", ["createdDateDesc"])[0] == "createdDateAsc":
             datasets = datasets[::-1]
         start = (page_no - 1) * size
-        return _json(200, {"totalCount": len(datasets), "datasets": datasets[start : start + size]})
+        total = self._capped(len(datasets))
+        return _json(200, {"totalCount": total, "datasets": datasets[start : start + size]})
 
     def _passport(self, api_uri: str, version: str) -> Response:
         dataset = self.scenario.by_uri.get(api_uri)
@@ -272,7 +298,19 @@ class OpendataSandbox(BackgroundSandbox):
             total, hits = search(records, source, self.knobs.result_window)
         except (ValueError, QueryError) as error:  # JSONDecodeError is a ValueError
             return _disguised(400, f"Invalid source: {error}")
+        total = self._capped(total)
         return _json(200, {"totalCount": total, "data": hits} if detailed else hits)
+
+    def _capped(self, total: int) -> int:
+        cap = self.knobs.total_cap
+        return total if cap is None else min(total, cap)
+
+    def _shape(self, response: Response) -> None:
+        """An API answer as the body knobs send it: trickled, padded (still valid JSON)."""
+        response.bytes_per_second = self.knobs.body_bytes_per_second
+        if self.knobs.body_padding_mb and response.body:
+            response.body += b" " * int(self.knobs.body_padding_mb * 2**20)
+            response.chunked = True
 
     # --- the variants' knobs --------------------------------------------------------------------
 
@@ -372,6 +410,18 @@ def _is_iso_time(value: object) -> bool:
 def redact(path: str) -> str:
     """`path` with the value of apiKey replaced by ***."""
     return _KEY_IN_QUERY.sub(r"\1***", path)
+
+
+def _echo_request(response: Response, path: str, query: dict[str, list[str]]) -> None:
+    """An error's message with the request in it, parameters as a map (not key=value)."""
+    try:
+        payload = json.loads(response.body)
+    except ValueError:
+        return
+    if isinstance(payload, dict) and set(payload) == {"code", "message"}:
+        params = {name: values[0] for name, values in query.items()}
+        payload["message"] += f" (request: GET {path} with {params})"
+        response.body = _json(response.status, payload).body
 
 
 def _json(status: int, payload: object) -> Response:

@@ -5,6 +5,8 @@ whole project, the GX suites, and the headline of CALIBRATION.md section 3 — 2
 from __future__ import annotations
 
 import datetime as dt
+import json
+import logging
 from decimal import Decimal
 from pathlib import Path
 
@@ -545,3 +547,44 @@ def test_without_a_key_the_catalogue_and_named_versions_land_keyless(fresh_datab
     assert asked and all(p.startswith("/api/detailed/") and "apiKey" not in p for p in asked)
     statuses = query(fresh_database, "select status from raw.load_ledger order by started_at")
     assert statuses == [("failed",), ("succeeded",)]
+
+
+def test_an_api_echoing_the_key_in_errors_leaks_it_nowhere(fresh_database, scenario, caplog):
+    from types import SimpleNamespace
+
+    from tyndau.orchestration.alerts import failure_alert
+
+    caplog.set_level(logging.DEBUG)
+    key = "echoed-Key-that-must-not-leak"
+    knobs = Knobs(echo_request_in_errors=True)
+    with (
+        OpendataSandbox(scenario, knobs=knobs, api_key=key) as echoing,
+        pytest.raises(OpendataError) as caught,
+    ):
+        land_opendata(
+            fresh_database, echoing.base_url, key, watch=["no_such_dataset"], http_config=FAST
+        )
+    ((error, stats),) = query(fresh_database, "select error, stats::text from raw.load_ledger")
+    assert "'apiKey': '***'" in error  # the echo came back, masked
+    ti = SimpleNamespace(
+        dag_id="opendata_ingest", task_id="land", run_id="r", try_number=1, log_url="http://l"
+    )
+    alert = failure_alert({"ti": ti, "exception": caught.value})
+    for where in (str(caught.value), error, stats, caplog.text, json.dumps(alert)):
+        assert key not in where
+
+
+def test_a_capped_total_count_lands_everything_and_the_ledger_counts_the_excess(
+    fresh_database, scenario
+):
+    with OpendataSandbox(scenario, knobs=Knobs(total_cap=2_000), api_key=KEY) as capped:
+        report = land_opendata(
+            fresh_database, capped.base_url, KEY, watch=["mektepter_kontingenti"], http_config=FAST
+        )
+    ((stats,),) = query(fresh_database, "select stats from raw.load_ledger")
+    assert stats["catalogue_total"] == 2000 and stats["catalogue_beyond_total"] == 140
+    assert report.dataset_rows_inserted == 2140
+    assert query(fresh_database, "select count(distinct api_uri) from raw.opendata_datasets") == [
+        (2140,)
+    ]
+    assert stats["records"]["mektepter_kontingenti/v1"]["read"] == 1_250  # under the cap

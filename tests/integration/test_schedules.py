@@ -35,6 +35,10 @@ print(json.dumps({
                 t.task_id for t in dag.tasks if t.on_failure_callback
             ),
             "tasks": sorted(t.task_id for t in dag.tasks),
+            "timeouts": sorted(
+                {t.execution_timeout.total_seconds() if t.execution_timeout else None
+                 for t in dag.tasks}, key=str
+            ),
         }
         for dag_id, dag in bag.dags.items()
     },
@@ -43,7 +47,7 @@ print(json.dumps({
 
 
 def _describe(tmp_path) -> dict:
-    settings = load_settings({"TYNDAU_STATE_DIR": str(tmp_path)})
+    settings = load_settings({"TYNDAU_STATE_DIR": str(tmp_path), "TASK_TIMEOUT_MINUTES": "45"})
     env = os.environ | airflow_environment(settings, "postgresql://u@localhost/none")
     airflow = os.path.join(os.path.dirname(sys.executable), "airflow")
     subprocess.run([airflow, "db", "migrate"], env=env, capture_output=True, check=True)
@@ -76,6 +80,8 @@ def test_schedules_catchup_and_alerts(tmp_path):
         assert dag["max_active_runs"] == 1, dag_id
         # every task, the dbt ones Cosmos made included, alerts when it fails
         assert dag["alerting_tasks"] == dag["tasks"], dag_id
+        # and none runs for ever: every task has TASK_TIMEOUT_MINUTES as its execution_timeout
+        assert dag["timeouts"] == [45 * 60.0], dag_id
     assert "source_freshness" in dags["warehouse_build"]["tasks"]
 
 

@@ -324,3 +324,11 @@ def test_slow_answers_cannot_stretch_the_time_budget(server):
         session.fetch_text(url)
     assert time.monotonic() - started < 2.5
     assert "ReadTimeoutError" in caught.value.reason
+
+
+def test_a_body_declared_over_the_cap_is_refused_unread(server):
+    url = server.route("/big", Answer(body="x" * 5000))
+    with PoliteSession(FAST, max_body_bytes=4096) as session, pytest.raises(FetchError) as caught:
+        session.fetch_text(url)
+    assert "too large (5,000 bytes declared" in caught.value.reason
+    assert session.stats.bytes_received < 5000 and len(server.hits("/big")) == 1

@@ -5,6 +5,8 @@ retried."""
 from __future__ import annotations
 
 import logging
+import time
+from dataclasses import replace
 
 import pytest
 
@@ -233,7 +235,8 @@ def test_the_catalogue_falls_back_to_the_form_post_when_get_is_gone(scenario, st
     # GET was asked once; every page after that by POST with the form, retried through faults
     assert [r.status for r in requests if r.method == "GET"] == [status]
     posts = [r for r in requests if r.method == "POST" and r.status == 200]
-    assert [dict(r.form)["page"] for r in posts] == ["1", "2", "3", "4", "5"]
+    # page 6 is the empty one that ends the walk (totalCount may understate)
+    assert [dict(r.form)["page"] for r in posts] == ["1", "2", "3", "4", "5", "6"]
     assert all(
         dict(r.form) == dict(r.form) | {"status": "PUBLISHED", "count": "500"} for r in posts
     )
@@ -309,3 +312,95 @@ def test_the_observer_sees_every_answer_and_never_the_key(scenario):
     assert seen[-1].reason and "not found" in seen[-1].reason
     assert all(KEY not in e.url and KEY not in (e.body or "") for e in seen)
     assert '"totalCount":2140' in seen[0].body
+
+
+# --- answers too slow or too large (the shared session's deadline and size cap) ---------------
+
+
+def test_a_trickled_answer_is_cut_off_at_the_time_budget(scenario):
+    knobs = Knobs(body_bytes_per_second=200)  # a 40 KB catalogue page would take minutes
+    config = HttpConfig(max_attempts=2, max_total_seconds=2, read_timeout=1)
+    with (
+        OpendataSandbox(scenario, knobs=knobs, api_key=KEY) as portal,
+        OpendataClient(portal.base_url, KEY, http_config=config) as client,
+    ):
+        started = time.monotonic()
+        with pytest.raises(OpendataError, match="body still arriving .* budget of 2 s"):
+            client.catalogue_page(1, 100)
+        assert time.monotonic() - started < 3.5
+
+
+def test_an_oversized_answer_fails_without_being_read_whole(scenario):
+    knobs = Knobs(body_padding_mb=30)  # chunked: no Content-Length to refuse it by
+    config = replace(FAST, max_body_bytes=5 * 2**20)
+    with (
+        OpendataSandbox(scenario, knobs=knobs, api_key=KEY) as portal,
+        OpendataClient(portal.base_url, KEY, http_config=config) as client,
+    ):
+        with pytest.raises(OpendataError, match="response body too large .* cap is 5 MB"):
+            client.passport(SMALL, "v1")
+        stats = client.stats
+    assert stats.requests == 2  # robots.txt and one attempt: too large is not retried
+    assert 5 * 2**20 < stats.bytes_received < 6 * 2**20
+
+
+# --- the key stays with the portal ------------------------------------------------------------
+
+
+def test_a_redirect_off_the_portal_is_refused_and_the_key_never_travels(scenario):
+    with OpendataSandbox(scenario, api_key=KEY) as elsewhere:
+        knobs = Knobs(api_redirect_to=elsewhere.base_url)
+        with (
+            OpendataSandbox(scenario, knobs=knobs, api_key=KEY) as portal,
+            OpendataClient(portal.base_url, KEY, http_config=FAST) as client,
+        ):
+            with pytest.raises(OpendataError, match="redirect to another host .* refused") as e:
+                next(client.iter_records(SMALL, "v1"))
+            with pytest.raises(OpendataError, match="redirect to another host"):
+                client.mapping(SMALL)
+            assert client.passport(SMALL, "v1")  # not under /api/: served by the portal itself
+        assert KEY not in str(e.value)
+        assert elsewhere.request_log == []  # not a request, not even robots.txt
+
+
+def test_an_api_echoing_the_request_never_puts_the_key_in_an_error_or_a_log(scenario, caplog):
+    caplog.set_level(logging.DEBUG)  # urllib3 logs every URL it sends at DEBUG
+    knobs = Knobs(echo_request_in_errors=True)
+    with (
+        OpendataSandbox(scenario, knobs=knobs, api_key=KEY) as portal,
+        OpendataClient(portal.base_url, KEY, http_config=FAST) as client,
+    ):
+        with pytest.raises(OpendataError) as caught:
+            client.mapping("no_such_dataset")
+        with pytest.raises(OpendataError):
+            next(client.iter_records("no_such_dataset", "v1"))
+    text = f"{caught.value} {caught.value!r}"
+    assert "(request: GET /api/v4/mapping/no_such_dataset with {'apiKey': '***'}" in text
+    assert KEY not in text
+    urllib3_lines = [r for r in caplog.records if r.name.startswith("urllib3")]
+    assert any("apiKey=***" in r.getMessage() for r in urllib3_lines)
+    assert KEY not in caplog.text
+
+
+# --- a capped totalCount (Elasticsearch reports at most 10,000) --------------------------------
+
+
+def test_records_past_a_capped_total_are_read_and_counted(scenario):
+    with (
+        OpendataSandbox(scenario, knobs=Knobs(total_cap=10_000), api_key=KEY) as portal,
+        OpendataClient(portal.base_url, KEY, http_config=FAST) as client,
+    ):
+        read = RecordsRead()
+        ids = [r["id"] for page in client.iter_records(BIG, "v1", read=read) for r in page.records]
+    assert len(ids) == len(set(ids)) == 12_500
+    assert (read.total, read.read, read.beyond_total) == (10_000, 12_500, 2_500)
+
+
+def test_the_catalogue_past_a_capped_total_is_read_whole(scenario):
+    with (
+        OpendataSandbox(scenario, knobs=Knobs(total_cap=2_000), api_key=KEY) as portal,
+        OpendataClient(portal.base_url, KEY, http_config=FAST) as client,
+    ):
+        catalogue = client.catalogue(page_size=500)
+    assert (catalogue.total, len(catalogue.datasets), catalogue.beyond_total) == (2000, 2140, 140)
+    assert catalogue.pages == 5

@@ -350,6 +350,11 @@ def test_help_describes_every_knob():
         "--keyless-detailed",
         "--unknown-periodicities",
         "--drop-catalogue-field",
+        "--body-bytes-per-second",
+        "--body-padding-mb",
+        "--api-redirect-to",
+        "--echo-request-in-errors",
+        "--total-cap",
     ):
         assert flag in result.stdout
 
@@ -386,6 +391,15 @@ def test_flags_become_knobs():
             "7",
             "--drop-catalogue-field",
             "modifiedDate",
+            "--body-bytes-per-second",
+            "200",
+            "--body-padding-mb",
+            "1.5",
+            "--api-redirect-to",
+            "http://elsewhere.test:8080",
+            "--echo-request-in-errors",
+            "--total-cap",
+            "10000",
         ]
     )
     assert knobs_from_args(args) == Knobs(
@@ -404,6 +418,11 @@ def test_flags_become_knobs():
         keyless_detailed=True,
         unknown_periodicities=7,
         dropped_catalogue_fields=("modifiedDate",),
+        body_bytes_per_second=200,
+        body_padding_mb=1.5,
+        api_redirect_to="http://elsewhere.test:8080",
+        echo_request_in_errors=True,
+        total_cap=10_000,
     )
     assert knobs_from_args(build_parser().parse_args([])) == Knobs()
 

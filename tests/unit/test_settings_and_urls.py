@@ -174,3 +174,19 @@ def test_the_complaints_inbox_limits_and_settle_time_are_settings():
     for name, bad in [("COMPLAINTS_SETTLE_SECONDS", "-1"), ("COMPLAINTS_MAX_SHEET_ROWS", "0")]:
         with pytest.raises(ConfigError, match=f"{name} must be a positive"):
             load_settings({name: bad})
+
+
+def test_the_http_body_cap_and_the_task_timeout_reach_airflow(tmp_path):
+    from tyndau.airflow_env import airflow_environment
+
+    defaults = load_settings({"TYNDAU_STATE_DIR": str(tmp_path)})
+    assert (defaults.http_max_body_mb, defaults.task_timeout_minutes) == (20, 180)
+    settings = load_settings(
+        {"TYNDAU_STATE_DIR": str(tmp_path), "HTTP_MAX_BODY_MB": "5", "TASK_TIMEOUT_MINUTES": "30"}
+    )
+    env = airflow_environment(settings, "postgresql://u@localhost/w")
+    assert env["AIRFLOW_VAR_HTTP_MAX_BODY_MB"] == "5.0"
+    assert env["AIRFLOW__CORE__DEFAULT_TASK_EXECUTION_TIMEOUT"] == "1800"
+    for name in ("HTTP_MAX_BODY_MB", "TASK_TIMEOUT_MINUTES"):
+        with pytest.raises(ConfigError, match=f"{name} must be a positive number"):
+            load_settings({name: "0"})

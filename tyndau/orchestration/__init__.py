@@ -14,6 +14,7 @@ import tempfile
 
 from airflow.sdk import Asset, BaseHook, Variable
 
+from ingestion.common.secrets import register_secret
 from tyndau.airflow_env import WAREHOUSE_CONN_ID
 from tyndau.settings import DBT_PROJECT_DIR
 from tyndau.warehouse import make_url
@@ -27,9 +28,18 @@ PUBLISHED_MARTS = Asset(name="marts", group="marts")
 def warehouse_url() -> str:
     """The warehouse's URL, from the Airflow connection built from WAREHOUSE_URL."""
     conn = BaseHook.get_connection(WAREHOUSE_CONN_ID)
+    register_secret(conn.password)  # masked in every log line, error, ledger row and alert
     return make_url(
         host=conn.host, port=conn.port, user=conn.login, password=conn.password, dbname=conn.schema
     )
+
+
+def http_config():
+    """The polite session's settings for a landing task (HTTP_MAX_BODY_MB)."""
+    from ingestion.common.http import MAX_BODY_MB, HttpConfig
+
+    max_body_mb = float(Variable.get("http_max_body_mb", default=str(MAX_BODY_MB)))
+    return HttpConfig(max_body_bytes=round(max_body_mb * 2**20))
 
 
 def prepare_raw() -> None:
@@ -56,6 +66,7 @@ def publish() -> list[str]:
     from tyndau.publish import publish_marts
 
     reader_password = Variable.get("reader_password", default=None)
+    register_secret(reader_password)
     tables = publish_marts(warehouse_url(), reader_password)
     log.info("published marts: %s", ", ".join(tables))
     return tables

@@ -11,12 +11,16 @@ from __future__ import annotations
 
 import html
 import logging
+from datetime import timedelta
 from typing import Any
 
+from airflow.configuration import conf
 from airflow.sdk import BaseHook, BaseNotifier, Variable
 from airflow.sdk.exceptions import AirflowFailException, AirflowNotFoundException
 
+from ingestion.common.secrets import redact
 from tyndau.airflow_env import ALERT_SMTP_CONN_ID, ALERT_WEBHOOK_CONN_ID
+from tyndau.settings import DEFAULT_TASK_TIMEOUT_MINUTES
 
 log = logging.getLogger(__name__)
 
@@ -41,7 +45,7 @@ def failure_alert(context: dict) -> dict[str, Any]:
         "task_id": ti.task_id,
         "run_id": ti.run_id,
         "try_number": ti.try_number,
-        "reason": f"{type(error).__name__}: {error}" if error else "unknown (see the log)",
+        "reason": redact(f"{type(error).__name__}: {error}") if error else "unknown (see the log)",
         "log_url": ti.log_url,
         "data_docs": getattr(error, "data_docs", None),
     }
@@ -123,7 +127,18 @@ class EmailNotifier(BaseNotifier):
 
 #: every task's on_failure_callback (set through each DAG's default_args)
 FAILURE_ALERTS = [WebhookNotifier(), EmailNotifier()]
-DEFAULT_ARGS = {"on_failure_callback": FAILURE_ALERTS}
+
+
+def task_timeout() -> timedelta:
+    """Every task's execution_timeout: Airflow's [core] default_task_execution_timeout, which
+    tyndau.airflow_env sets from TASK_TIMEOUT_MINUTES. A hung source fails (and alerts) instead
+    of holding its run for ever."""
+    seconds = conf.get("core", "default_task_execution_timeout", fallback="") or ""
+    return timedelta(seconds=int(seconds) if seconds.strip() else DEFAULT_TASK_TIMEOUT_MINUTES * 60)
+
+
+#: every DAG's default_args: alerts on failure, and a time limit
+DEFAULT_ARGS = {"on_failure_callback": FAILURE_ALERTS, "execution_timeout": task_timeout()}
 
 
 def send(alert: dict, context: dict) -> None:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from airflow.sdk import Asset, Variable
 
-from tyndau.orchestration import warehouse_url
+from tyndau.orchestration import http_config, warehouse_url
 
 log = logging.getLogger(__name__)
 
@@ -29,6 +29,7 @@ def land_appeals(full_refresh: bool = False) -> dict:
         crawl_delay_floor=float(Variable.get("dialog_min_delay", default="0")),
         max_reject_share=float(Variable.get("dialog_max_reject_share", default="0.02")),
         full_refresh=full_refresh,
+        http_config=http_config(),
     )
     for url, reason in report.failed_pages:
         log.warning("page set aside: %s (%s)", url, reason)

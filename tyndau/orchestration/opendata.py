@@ -8,7 +8,7 @@ from pathlib import Path
 from airflow.sdk import Asset, BaseHook, Variable
 
 from tyndau.airflow_env import OPENDATA_CONN_ID
-from tyndau.orchestration import warehouse_url
+from tyndau.orchestration import http_config, warehouse_url
 
 log = logging.getLogger(__name__)
 
@@ -48,6 +48,7 @@ def land_catalogue(full_refresh: bool = False) -> dict:
         api_key,
         watch=Path(watch_file) if watch_file else None,
         full_refresh=full_refresh,
+        http_config=http_config(),
     )
     for api_uri, reason in report.failed_passports:
         log.warning("passport set aside: %s (%s)", api_uri, reason)

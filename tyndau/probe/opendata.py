@@ -18,13 +18,13 @@ from typing import Any
 from urllib.parse import urlencode
 
 from ingestion.common.http import HttpConfig
+from ingestion.common.secrets import redact
 from ingestion.opendata import api
 from ingestion.opendata.client import Exchange, OpendataClient, OpendataError
 from ingestion.opendata.parse import (
     date_format,
     modification_field,
     range_source,
-    redact,
     unknown_periodicity,
 )
 from tyndau.probe import FieldCheck, ProbeRun, count_variants
