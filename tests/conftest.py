@@ -112,9 +112,10 @@ DEMO_READERS = frozenset(
 
 def pytest_xdist_make_scheduler(config, log):
     """How pytest-xdist shares the tests out: the demo's readers on one worker (the demo runs
-    once per worker that needs it), each other end-to-end module on one worker (they share
-    module-scoped runs), every other test on its own. xdist's `loadgroup` cannot do this under
-    pytest 9, which no longer reads the group suffix it appends to test ids."""
+    once per worker that needs it), each other end-to-end or integration module on one worker
+    (their module-scoped fixtures run a pipeline or a dbt build once), every unit test on its
+    own. xdist's `loadgroup` cannot do this under pytest 9, which no longer reads the group
+    suffix it appends to test ids."""
     from xdist.scheduler import LoadScopeScheduling
 
     class SharedRunScheduling(LoadScopeScheduling):
@@ -122,7 +123,7 @@ def pytest_xdist_make_scheduler(config, log):
             module = nodeid.split("::", 1)[0]
             if module in DEMO_READERS:
                 return "the demo's run"
-            return module if module.startswith("tests/e2e/") else nodeid
+            return nodeid if module.startswith("tests/unit/") else module
 
     return SharedRunScheduling(config, log)
 
