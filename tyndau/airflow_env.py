@@ -59,6 +59,7 @@ def airflow_environment(settings: Settings, warehouse_url: str) -> dict[str, str
         f"AIRFLOW_CONN_{WAREHOUSE_CONN_ID.upper()}": json.dumps(connection),
         "AIRFLOW_VAR_DIALOG_MIN_DELAY": str(settings.dialog_min_delay),
         "AIRFLOW_VAR_DIALOG_MAX_REJECT_SHARE": str(settings.dialog_max_reject_share),
+        "AIRFLOW_VAR_READER_STATEMENT_TIMEOUT": settings.reader_statement_timeout,
         # Cosmos calls dbt from the same virtual environment as Airflow.
         "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",
     }

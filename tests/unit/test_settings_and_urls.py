@@ -147,3 +147,14 @@ def test_the_reject_share_that_fails_a_dialog_landing_is_a_share():
     for bad in ("abc", "-0.5", "2"):
         with pytest.raises(ConfigError, match="DIALOG_MAX_REJECT_SHARE must be a share"):
             load_settings({"DIALOG_MAX_REJECT_SHARE": bad})
+
+
+def test_the_readers_statement_timeout_is_a_duration_passed_to_airflow(tmp_path):
+    from tyndau.airflow_env import airflow_environment
+
+    assert load_settings({}).reader_statement_timeout == "60s"
+    settings = load_settings({"READER_STATEMENT_TIMEOUT": "5min", "TYNDAU_STATE_DIR": tmp_path})
+    env = airflow_environment(settings, "postgresql://u:p@db/w")
+    assert env["AIRFLOW_VAR_READER_STATEMENT_TIMEOUT"] == "5min"
+    with pytest.raises(ConfigError, match="READER_STATEMENT_TIMEOUT"):
+        load_settings({"READER_STATEMENT_TIMEOUT": "a minute"})

@@ -54,9 +54,11 @@ def quality_gate(checkpoint: str) -> dict:
 
 def publish() -> list[str]:
     from tyndau.publish import publish_marts
+    from tyndau.settings import DEFAULT_READER_STATEMENT_TIMEOUT
 
     reader_password = Variable.get("reader_password", default=None)
-    tables = publish_marts(warehouse_url(), reader_password)
+    timeout = Variable.get("reader_statement_timeout", default=DEFAULT_READER_STATEMENT_TIMEOUT)
+    tables = publish_marts(warehouse_url(), reader_password, timeout)
     log.info("published marts: %s", ", ".join(tables))
     return tables
 
