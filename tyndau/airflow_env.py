@@ -68,6 +68,7 @@ def airflow_environment(settings: Settings, warehouse_url: str) -> dict[str, str
         "AIRFLOW__CORE__DEFAULT_TASK_EXECUTION_TIMEOUT": str(
             round(settings.task_timeout_minutes * 60)
         ),
+        "AIRFLOW_VAR_READER_STATEMENT_TIMEOUT": settings.reader_statement_timeout,
         # Cosmos calls dbt from the same virtual environment as Airflow.
         "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",
     }

@@ -12,6 +12,8 @@ where it is triggered by any source's Asset event (see `build_is_due`).
 from __future__ import annotations
 
 import json
+import os
+import signal
 import sys
 from dataclasses import dataclass
 from functools import partial
@@ -165,7 +167,41 @@ def run_dags(
     return exit_code
 
 
+#: the pid of the process that started this runner (tyndau.pipeline), for `die_with_parent`
+PARENT_PID_VARIABLE = "TYNDAU_RUNNER_PARENT_PID"
+
+
+#: the signal the kernel sends this runner when its parent dies: not SIGTERM, which Airflow's
+#: task runner takes over while a task runs (and answers only by calling the task's on_kill)
+PARENT_DEATH_SIGNAL = signal.SIGHUP
+
+
+def die_with_parent() -> None:
+    """Stop, with every process of this runner's group, when the process that started it dies,
+    however it dies (even SIGKILL, which leaves it no chance to stop us): Linux's parent-death
+    signal, PARENT_DEATH_SIGNAL, kills the group.
+
+    A runner left behind would go on landing and mark loads succeeded for a run its operator
+    believes stopped."""
+
+    def stop_the_group(signum, frame):
+        os.killpg(os.getpgrp(), signal.SIGKILL)
+
+    signal.signal(PARENT_DEATH_SIGNAL, stop_the_group)
+    if sys.platform.startswith("linux"):
+        import ctypes
+
+        pr_set_pdeathsig = 1
+        libc = ctypes.CDLL(None, use_errno=True)
+        if libc.prctl(pr_set_pdeathsig, PARENT_DEATH_SIGNAL, 0, 0, 0) != 0:
+            raise OSError(ctypes.get_errno(), "prctl(PR_SET_PDEATHSIG) failed")
+    parent = os.environ.get(PARENT_PID_VARIABLE)
+    if parent and os.getppid() != int(parent):  # it died before the signal was asked for
+        stop_the_group(PARENT_DEATH_SIGNAL, None)
+
+
 if __name__ == "__main__":
+    die_with_parent()
     # argv: a JSON object {"conf": run parameters, "logical_dates": [...]}, then the DAG ids
     options = json.loads(sys.argv[1])
     sys.exit(run_dags(sys.argv[2:], options.get("conf"), options.get("logical_dates")))

@@ -4,14 +4,18 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
+import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from tyndau.airflow_env import airflow_environment
-from tyndau.dag_runner import NOT_RUN
+from tyndau.dag_runner import NOT_RUN, PARENT_PID_VARIABLE
 from tyndau.settings import Settings
 
 #: the DAG that builds and publishes the marts, scheduled on the sources' Assets
@@ -103,6 +107,54 @@ def _airflow(env: dict[str, str], args: list[str], log) -> None:
         raise PipelineError(f"`airflow {' '.join(args)}` failed (see {log.name})")
 
 
+class _Stopped(BaseException):
+    """A signal asked `tyndau run` to stop (BaseException: no task code may swallow it)."""
+
+
+@contextmanager
+def _dag_runner(args: list[str], env: dict[str, str]) -> Iterator[subprocess.Popen]:
+    """The DAG runner, in a process group of its own that dies with this process: its group is
+    stopped when this returns or raises (Ctrl-C included), on SIGTERM and SIGHUP, and the
+    runner itself stops when this process is killed outright (`dag_runner.die_with_parent`)."""
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "tyndau.dag_runner", *args],
+        env=env | {PARENT_PID_VARIABLE: str(os.getpid())},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        bufsize=1,
+        process_group=0,
+    )
+    handled = (signal.SIGTERM, signal.SIGHUP)
+    previous = {}
+    if threading.current_thread() is threading.main_thread():  # where Python takes signals
+
+        def stop(signum, frame):
+            raise _Stopped(signum)
+
+        previous = {signum: signal.signal(signum, stop) for signum in handled}
+    try:
+        yield proc
+    except _Stopped as stopped:
+        _stop_group(proc)
+        raise SystemExit(128 + stopped.args[0]) from None
+    finally:
+        _stop_group(proc)
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+
+
+def _stop_group(proc: subprocess.Popen) -> None:
+    """Kill the runner's group outright: Airflow's task runner answers SIGTERM only by calling
+    the task's on_kill, and a landing cut short is a load left 'running', as any crash leaves
+    it (ingestion.common.ledger)."""
+    if proc.poll() is not None:  # its group id may be another's by now
+        return
+    with suppress(ProcessLookupError):
+        os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait()
+
+
 def run_pipeline(
     settings: Settings,
     warehouse_url: str,
@@ -124,32 +176,22 @@ def run_pipeline(
     with result.log_file.open("w") as log:
         print(f"Airflow metadata: {settings.airflow_home} (log: {result.log_file})", file=out)
         _airflow(env, ["db", "migrate"], log)
-        proc = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "tyndau.dag_runner",
-                json.dumps({"conf": conf or {}, "logical_dates": logical_dates}),
-                *(dag_ids or pipeline_dags(settings)),
-            ],
-            env=env,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-            bufsize=1,
-        )
+        options = json.dumps({"conf": conf or {}, "logical_dates": logical_dates})
+        runner_args = [options, *(dag_ids or pipeline_dags(settings))]
         errors, last_line = [], ""
-        for line in proc.stdout:
-            log.write(line)
-            last_line = line.strip() or last_line
-            if line.startswith("TYNDAU-RESULT "):
-                result.dag_results.append(json.loads(line.removeprefix("TYNDAU-RESULT ")))
-                _report_dag(result.dag_results[-1], out)
-            elif line.startswith("tyndau: "):
-                errors.append(line.strip())
-            else:
-                _echo(line, out)
-        if proc.wait() != 0:
+        with _dag_runner(runner_args, env) as proc:
+            for line in proc.stdout:
+                log.write(line)
+                last_line = line.strip() or last_line
+                if line.startswith("TYNDAU-RESULT "):
+                    result.dag_results.append(json.loads(line.removeprefix("TYNDAU-RESULT ")))
+                    _report_dag(result.dag_results[-1], out)
+                elif line.startswith("tyndau: "):
+                    errors.append(line.strip())
+                else:
+                    _echo(line, out)
+            proc.wait()
+        if proc.returncode != 0:
             reasons = result.failures() or errors
             reason = "; ".join(reasons) or f"the DAG runner exited {proc.returncode}: {last_line}"
             if result.published:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import psycopg
 from psycopg import sql
 
+from tyndau.settings import DEFAULT_READER_STATEMENT_TIMEOUT
 from tyndau.warehouse import READER_ROLE, ensure_reader_role
 
 CANDIDATE_SCHEMA = "marts_candidate"
@@ -25,8 +26,13 @@ def _schema_exists(conn: psycopg.Connection, name: str) -> bool:
     return bool(conn.execute("select 1 from pg_namespace where nspname = %s", [name]).fetchone())
 
 
-def publish_marts(warehouse_url: str, reader_password: str | None = None) -> list[str]:
-    """Swap the candidate schema in as `marts`, and the replaced `marts` in as the candidate.
+def publish_marts(
+    warehouse_url: str,
+    reader_password: str | None = None,
+    reader_statement_timeout: str = DEFAULT_READER_STATEMENT_TIMEOUT,
+) -> list[str]:
+    """Swap the candidate schema in as `marts`, and the replaced `marts` in as the candidate;
+    confine the analysts' role to them (`ensure_reader_role`).
 
     Returns the names of the published tables.
     """
@@ -38,7 +44,7 @@ def publish_marts(warehouse_url: str, reader_password: str | None = None) -> lis
     with psycopg.connect(warehouse_url) as conn:
         if not _schema_exists(conn, CANDIDATE_SCHEMA):
             raise RuntimeError(f"nothing to publish: schema {CANDIDATE_SCHEMA} does not exist")
-        ensure_reader_role(conn, reader_password)
+        ensure_reader_role(conn, reader_password, reader_statement_timeout)
         conn.execute(
             sql.SQL("drop schema if exists {} cascade").format(ident(LEGACY_PREVIOUS_SCHEMA))
         )

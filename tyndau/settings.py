@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
@@ -12,6 +13,9 @@ from ingestion.common.secrets import register_secret
 from ingestion.complaints.land import DEFAULT_SETTLE_SECONDS
 from ingestion.complaints.parse import ReportLimits
 from ingestion.dialog.land import DEFAULT_MAX_REJECT_SHARE
+
+#: how long one query of the analysts' role may run (Postgres's statement_timeout syntax)
+DEFAULT_READER_STATEMENT_TIMEOUT = "60s"
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 DBT_PROJECT_DIR = PROJECT_DIR / "dbt_project"
@@ -37,6 +41,7 @@ class Settings:
     dialog_min_delay: float  # seconds between requests, on top of robots.txt's Crawl-delay
     dialog_max_reject_share: float  # more of the cards read rejected fails the landing
     reader_password: str | None  # login password of the read-only analysts' role
+    reader_statement_timeout: str  # a query of that role is cancelled after this long
     opendata_base_url: str | None  # data.egov.kz, or a server speaking its API
     opendata_api_key: str | None  # a secret: never logged, never in the repo
     opendata_watch_file: Path | None  # datasets whose records land (apiUri[,version] per line)
@@ -133,6 +138,15 @@ def _complaints_limits(env: os._Environ | dict) -> ReportLimits:
     )
 
 
+def _duration(name: str, value: str | None, default: str) -> str:
+    """A Postgres duration (`60s`, `500ms`, `5min`; a bare number is milliseconds, 0 none),
+    checked here so a typo stops the run before the build, not at publishing."""
+    value = (value or "").strip() or default
+    if not re.fullmatch(r"\d+\s*(us|ms|s|min|h|d)?", value):
+        raise ConfigError(f"{name} must be a duration such as 60s, 500ms or 5min, not {value!r}")
+    return value
+
+
 def _optional_path(value: str | None) -> Path | None:
     return Path(value).resolve() if value else None
 
@@ -164,6 +178,11 @@ def _read(env: os._Environ | dict) -> Settings:
             env.get("DIALOG_MAX_REJECT_SHARE"), DEFAULT_MAX_REJECT_SHARE
         ),
         reader_password=env.get("TYNDAU_READER_PASSWORD") or None,
+        reader_statement_timeout=_duration(
+            "READER_STATEMENT_TIMEOUT",
+            env.get("READER_STATEMENT_TIMEOUT"),
+            DEFAULT_READER_STATEMENT_TIMEOUT,
+        ),
         opendata_base_url=(env.get("OPENDATA_BASE_URL") or "").rstrip("/") or None,
         opendata_api_key=env.get("OPENDATA_API_KEY") or None,
         opendata_watch_file=_optional_path(env.get("OPENDATA_WATCH_FILE")),

@@ -17,8 +17,11 @@ SQL
 create tyndau tyndau "$TYNDAU_WAREHOUSE_PASSWORD" CREATEROLE
 create airflow airflow "$AIRFLOW_DB_PASSWORD" ""
 create metabase metabase "$METABASE_DB_PASSWORD" ""
-# only their owners reach Airflow's and Metabase's databases; the warehouse stays open to
-# logins (the reader among them), whose grants decide what they see
+# only their owners reach Airflow's and Metabase's databases, and only the superuser the
+# server's own (tyndau's publishing cannot close these: it owns none of them); the warehouse
+# stays open to logins (the reader among them), whose grants decide what they see
 psql -v ON_ERROR_STOP=1 --username "$POSTGRES_USER" --dbname postgres \
     -c 'REVOKE ALL ON DATABASE airflow FROM PUBLIC' \
-    -c 'REVOKE ALL ON DATABASE metabase FROM PUBLIC'
+    -c 'REVOKE ALL ON DATABASE metabase FROM PUBLIC' \
+    -c 'REVOKE CONNECT ON DATABASE postgres FROM PUBLIC' \
+    -c 'REVOKE CONNECT ON DATABASE template1 FROM PUBLIC'

@@ -1,7 +1,7 @@
 """The compose stack's Postgres init script (docker/postgres/init-databases.sh), run as the
 postgres image runs it, by psql against a fresh real server: three databases, each owned by
 its role; the warehouse owner can make the reader role on publish, the reader sees marts only
-and reaches neither Airflow's nor Metabase's database."""
+and reaches no other database on the server."""
 
 from __future__ import annotations
 
@@ -82,6 +82,6 @@ def test_init_script_makes_databases_and_roles(pristine_server):
         assert conn.execute("select rank from marts.akimat_ranking").fetchone() == (1,)
         with pytest.raises(psycopg.errors.InsufficientPrivilege):
             conn.execute("select * from raw.dialog_appeals")
-    for other in ("airflow", "metabase"):
+    for other in ("airflow", "metabase", "postgres", "template1"):
         with pytest.raises(psycopg.OperationalError, match="permission denied"):
             psycopg.connect(url(READER_ROLE, "r-secret", other))

@@ -4,7 +4,7 @@ import psycopg
 import pytest
 
 from tyndau.publish import publish_marts
-from tyndau.warehouse import READER_ROLE, make_url, url_parts
+from tyndau.warehouse import READER_ROLE, make_url, url_parts, with_database
 
 
 def _reader_url(url: str) -> str:
@@ -57,3 +57,58 @@ def test_publish_drops_the_marts_earlier_versions_kept(fresh_database):
 def test_nothing_to_publish_is_an_error(fresh_database):
     with pytest.raises(RuntimeError, match="nothing to publish"):
         publish_marts(fresh_database)
+
+
+def _reader_can_connect(url: str) -> bool:
+    try:
+        psycopg.connect(_reader_url(url), connect_timeout=5).close()
+    except psycopg.OperationalError as error:
+        assert "permission denied" in str(error)
+        return False
+    return True
+
+
+def test_the_reader_reaches_the_warehouse_and_sees_marts_only(pg_server, fresh_database):
+    """Another database on the server stays closed to the reader, the catalogue lists marts
+    only, and a long query is cancelled after the reader's statement timeout."""
+    url = fresh_database
+    other = with_database(pg_server, "t_reader_other_database")
+    with psycopg.connect(pg_server, autocommit=True) as conn:
+        conn.execute("drop database if exists t_reader_other_database with (force)")
+        conn.execute("create database t_reader_other_database")
+    with psycopg.connect(url) as conn:
+        conn.execute("create schema raw; create table raw.secret (iin text, phone text)")
+        conn.execute("create schema staging; create view staging.s as select 1 as x")
+        conn.execute("create schema marts_candidate")
+        conn.execute("create table marts_candidate.t as select 1 as generation")
+    publish_marts(url, "r", reader_statement_timeout="1s")
+
+    assert _reader_can_connect(url)
+    assert not _reader_can_connect(other)
+    assert not _reader_can_connect(with_database(pg_server, "postgres"))
+    # the warehouse's owner still reaches the databases it closed to the reader
+    for database in (other, with_database(pg_server, "postgres")):
+        psycopg.connect(database).close()
+
+    outside_marts = "table_schema not in ('pg_catalog', 'information_schema', 'marts')"
+    with psycopg.connect(_reader_url(url)) as reader:
+        for view in ("tables", "columns"):
+            listed = reader.execute(
+                f"select table_schema, table_name from information_schema.{view}"
+                f" where {outside_marts}"
+            ).fetchall()
+            assert listed == [], view
+        schemata = reader.execute(
+            "select schema_name from information_schema.schemata"
+            " where schema_name not in ('pg_catalog', 'information_schema')"
+        ).fetchall()
+        assert schemata == [("marts",)]
+        # pg_catalog is readable by every role, and Metabase and psql read it to introspect:
+        # a table's name still shows there, its rows do not (see docs/reliability.md)
+        assert reader.execute(
+            "select 1 from pg_class c join pg_namespace n on n.oid = c.relnamespace"
+            " where n.nspname = 'raw' and c.relname = 'secret'"
+        ).fetchone()
+        assert reader.execute("show statement_timeout").fetchone() == ("1s",)
+        with pytest.raises(psycopg.errors.QueryCanceled, match="statement timeout"):
+            reader.execute("select pg_sleep(3)")

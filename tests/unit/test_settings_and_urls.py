@@ -190,3 +190,14 @@ def test_the_http_body_cap_and_the_task_timeout_reach_airflow(tmp_path):
     for name in ("HTTP_MAX_BODY_MB", "TASK_TIMEOUT_MINUTES"):
         with pytest.raises(ConfigError, match=f"{name} must be a positive number"):
             load_settings({name: "0"})
+
+
+def test_the_readers_statement_timeout_is_a_duration_passed_to_airflow(tmp_path):
+    from tyndau.airflow_env import airflow_environment
+
+    assert load_settings({}).reader_statement_timeout == "60s"
+    settings = load_settings({"READER_STATEMENT_TIMEOUT": "5min", "TYNDAU_STATE_DIR": tmp_path})
+    env = airflow_environment(settings, "postgresql://u:p@db/w")
+    assert env["AIRFLOW_VAR_READER_STATEMENT_TIMEOUT"] == "5min"
+    with pytest.raises(ConfigError, match="READER_STATEMENT_TIMEOUT"):
+        load_settings({"READER_STATEMENT_TIMEOUT": "a minute"})

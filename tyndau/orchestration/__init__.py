@@ -64,10 +64,12 @@ def quality_gate(checkpoint: str) -> dict:
 
 def publish() -> list[str]:
     from tyndau.publish import publish_marts
+    from tyndau.settings import DEFAULT_READER_STATEMENT_TIMEOUT
 
     reader_password = Variable.get("reader_password", default=None)
     register_secret(reader_password)
-    tables = publish_marts(warehouse_url(), reader_password)
+    timeout = Variable.get("reader_statement_timeout", default=DEFAULT_READER_STATEMENT_TIMEOUT)
+    tables = publish_marts(warehouse_url(), reader_password, timeout)
     log.info("published marts: %s", ", ".join(tables))
     return tables
 
@@ -126,15 +128,43 @@ def dbt_profile_config():
     """dbt's profile, made by Cosmos from the Airflow connection; its threads run the build's
     independent models side by side."""
     from cosmos import ProfileConfig
-    from cosmos.profiles import PostgresUserPasswordProfileMapping
 
     return ProfileConfig(
         profile_name="tyndau",
         target_name="airflow",
-        profile_mapping=PostgresUserPasswordProfileMapping(
+        profile_mapping=_libpq_profile_mapping()(
             conn_id=WAREHOUSE_CONN_ID, profile_args={"schema": "public", "threads": DBT_THREADS}
         ),
     )
+
+
+def _libpq_profile_mapping():
+    """Cosmos's user-and-password Postgres mapping, but with the password optional, as libpq
+    has it: a WAREHOUSE_URL without one (trust or peer authentication, a password file,
+    PGPASSWORD) gives dbt PGPASSWORD or an empty password, and an empty one makes libpq read
+    the password file (PGPASSFILE, ~/.pgpass). Cosmos's own refuses to make the profile."""
+    from cosmos.profiles import PostgresUserPasswordProfileMapping
+
+    class LibpqProfileMapping(PostgresUserPasswordProfileMapping):
+        required_fields = ["host", "user", "dbname"]
+
+        @property
+        def secret_fields(self) -> list[str]:
+            return ["password"] if self.conn.password else []
+
+        @property
+        def profile(self) -> dict:
+            profile = super().profile
+            if not self.conn.password:
+                # dbt's password is mandatory, libpq's is not: "" lets libpq look for it
+                profile["password"] = "{{ env_var('PGPASSWORD', '') }}"
+            return profile
+
+        @property
+        def mock_profile(self) -> dict:  # what `dbt ls` parses the DAG with: dbt wants one
+            return super().mock_profile | {"password": "mock_value"}
+
+    return LibpqProfileMapping
 
 
 #: dbt's threads in the one `dbt build` of a warehouse build (as profiles.yml gives the CLI)
