@@ -22,17 +22,18 @@
 
 {#-
     Postgres AREs. Masking applies them in this order: e-mail, long digit run, IIN, phone.
-    - iin: exactly 12 digits, not part of a longer run
+    - iin: 12 digits, not part of a longer run: together, as 6 + 6 or as 4 + 4 + 4 with a space,
+      no-break space or hyphen between ("900101300123", "900101 300123", "9001-0130-0123")
     - long_number: 13+ digits (card or account numbers; would otherwise hide a 12-digit run)
     - phone: Kazakh numbers, +7 / 7 / 8 then 10 digits with optional spaces, no-break spaces,
-      hyphens or parentheses: "+7 701 234 56 78", "8(701)2345678", "87012345678"
+      hyphens, dots or parentheses: "+7 701 234 56 78", "8(701)2345678", "8.701.234.56.78"
 -#}
 {% macro pii_pattern(kind) -%}
     {%- set patterns = {
         'email': '[A-Za-zА-Яа-яЁё0-9._%+-]+@[A-Za-zА-Яа-яЁё0-9-]+(?:[.][A-Za-zА-Яа-яЁё0-9-]+)+',
-        'iin': '(?<![0-9])[0-9]{12}(?![0-9])',
+        'iin': '(?<![0-9])(?:[0-9]{12}|[0-9]{6}[  -][0-9]{6}|[0-9]{4}[  -][0-9]{4}[  -][0-9]{4})(?![0-9])',
         'long_number': '[0-9]{13,}',
-        'phone': '(?<![0-9+])(?:[+]?7|8)[  ()-]*(?:[0-9][  ()-]*){9}[0-9](?![0-9])',
+        'phone': '(?<![0-9+])(?:[+]?7|8)[  ().-]*(?:[0-9][  ().-]*){9}[0-9](?![0-9])',
     } -%}
     {{- return(patterns[kind]) -}}
 {%- endmacro %}
