@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import subprocess
 import sys
 from pathlib import Path
 
@@ -114,6 +115,34 @@ def _alert_environment(settings: Settings) -> dict[str, str]:
     if settings.alert_smtp_url:
         env[f"AIRFLOW_CONN_{ALERT_SMTP_CONN_ID.upper()}"] = settings.alert_smtp_url
     return env
+
+
+def migrate_metadata(settings: Settings, env: dict[str, str], log) -> bool:
+    """`airflow db migrate`, unless this Airflow already migrated this very SQLite file (a
+    stamp beside it names the Airflow version and the file's inode): on a busy machine the
+    check alone takes Airflow 10 s. A database elsewhere (Postgres) is always migrated, as is
+    a file copied in or restored (a new inode). Returns whether the migration ran; raises
+    ConfigError, naming the log, when it failed."""
+    from importlib.metadata import version
+
+    database = settings.airflow_home / "airflow.db"
+    stamp = settings.airflow_home / "airflow.db.migrated"
+    sqlite = env["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"].startswith(f"sqlite:///{database}")
+
+    def mark() -> str:
+        airflow = version("apache-airflow-core")
+        return f"apache-airflow-core {airflow} inode {database.stat().st_ino}"
+
+    if sqlite and database.exists() and stamp.exists() and stamp.read_text() == mark():
+        return False
+    stamp.unlink(missing_ok=True)
+    airflow = str(Path(sys.executable).parent / "airflow")
+    done = subprocess.run([airflow, "db", "migrate"], env=env, stdout=log, stderr=subprocess.STDOUT)
+    if done.returncode != 0:
+        raise ConfigError(f"`airflow db migrate` failed (see {log.name})")
+    if sqlite:
+        stamp.write_text(mark())
+    return True
 
 
 def dbt_executable() -> str:

@@ -20,8 +20,8 @@ import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from tyndau.airflow_env import airflow_environment
-from tyndau.settings import Settings
+from tyndau.airflow_env import airflow_environment, migrate_metadata
+from tyndau.settings import ConfigError, Settings
 
 COMPONENTS = ("api-server", "scheduler", "dag-processor", "triggerer")
 ADMIN = "admin"
@@ -132,11 +132,10 @@ def start_airflow(
     logs = settings.state_dir / "logs" / "airflow"
     logs.mkdir(parents=True, exist_ok=True)
     with (logs / "db-migrate.log").open("w") as log:
-        migrated = subprocess.run(
-            [_airflow_bin(), "db", "migrate"], env=env, stdout=log, stderr=subprocess.STDOUT
-        )
-    if migrated.returncode != 0:
-        raise AirflowUIError(f"`airflow db migrate` failed (see {logs / 'db-migrate.log'})")
+        try:
+            migrate_metadata(settings, env, log)
+        except ConfigError as exc:
+            raise AirflowUIError(str(exc)) from None
     running = AirflowProcesses(url=env["AIRFLOW__API__BASE_URL"], logs=logs)
     try:
         for name in COMPONENTS:

@@ -14,9 +14,9 @@ from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from tyndau.airflow_env import airflow_environment
+from tyndau.airflow_env import airflow_environment, migrate_metadata
 from tyndau.dag_runner import NOT_RUN, PARENT_PID_VARIABLE
-from tyndau.settings import Settings
+from tyndau.settings import ConfigError, Settings
 
 #: the DAG that builds and publishes the marts, scheduled on the sources' Assets
 BUILD_DAG = "warehouse_build"
@@ -98,15 +98,6 @@ def _report_dag(dag_result: dict, out) -> None:
         print(f"  {task_id} (failed): {why}", file=out, flush=True)
 
 
-def _airflow(env: dict[str, str], args: list[str], log) -> None:
-    airflow = str(Path(sys.executable).parent / "airflow")
-    done = subprocess.run(
-        [airflow, *args], env=env, stdout=log, stderr=subprocess.STDOUT, check=False
-    )
-    if done.returncode != 0:
-        raise PipelineError(f"`airflow {' '.join(args)}` failed (see {log.name})")
-
-
 class _Stopped(BaseException):
     """A signal asked `tyndau run` to stop (BaseException: no task code may swallow it)."""
 
@@ -175,7 +166,10 @@ def run_pipeline(
     result = PipelineResult(log_file=logs / f"run-{time.strftime('%Y%m%d-%H%M%S')}.log")
     with result.log_file.open("w") as log:
         print(f"Airflow metadata: {settings.airflow_home} (log: {result.log_file})", file=out)
-        _airflow(env, ["db", "migrate"], log)
+        try:
+            migrate_metadata(settings, env, log)
+        except ConfigError as exc:
+            raise PipelineError(str(exc)) from None
         options = json.dumps({"conf": conf or {}, "logical_dates": logical_dates})
         runner_args = [options, *(dag_ids or pipeline_dags(settings))]
         errors, last_line = [], ""

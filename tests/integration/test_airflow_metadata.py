@@ -65,3 +65,30 @@ def test_a_write_waits_for_the_busy_metadata_database(tmp_path):
     with contextlib.closing(sqlite3.connect(database)) as check:
         slots = check.execute("select slots from slot_pool where pool = 'contended'").fetchone()
     assert slots == (3,)
+
+
+def test_the_metadata_database_is_migrated_once_per_file(tmp_path):
+    """`tyndau run` and `tyndau airflow` migrate a new SQLite file, skip the migration (10 s of
+    Airflow's own start-up) on one this Airflow migrated, and migrate again a file put in its
+    place."""
+    from tyndau.airflow_env import migrate_metadata
+
+    settings = load_settings({"TYNDAU_STATE_DIR": str(tmp_path)})
+    env = os.environ | airflow_environment(settings, "postgresql://u@localhost/none")
+    database = settings.airflow_home / "airflow.db"
+    with (tmp_path / "migrate.log").open("w") as log:
+        assert migrate_metadata(settings, env, log) is True
+        tables = sqlite3.connect(database).execute("select count(*) from sqlite_master").fetchone()
+        assert tables[0] > 50
+        assert migrate_metadata(settings, env, log) is False
+
+        copied = tmp_path / "copied.db"
+        copied.write_bytes(database.read_bytes())
+        database.unlink()
+        copied.rename(database)  # another file (a backup put back): another inode
+        assert migrate_metadata(settings, env, log) is True
+        assert migrate_metadata(settings, env, log) is False
+
+        database.unlink()
+        assert migrate_metadata(settings, env, log) is True  # gone: made anew
+    assert database.exists()
