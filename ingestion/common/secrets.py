@@ -38,7 +38,12 @@ def register_secret(*values: str | None) -> None:
     with _lock:
         for value in values:
             if value and len(value) >= _MIN_LENGTH:
-                _known.update({value, quote(value, safe=""), quote_plus(value, safe="")})
+                _known.update(_spellings(value))
+
+
+def _spellings(value: str) -> set[str]:
+    """A secret as is and URL-encoded (a query or a form carries it so)."""
+    return {value, quote(value, safe=""), quote_plus(value, safe="")}
 
 
 def redact(text: str, secrets: Iterable[str | None] = ()) -> str:
@@ -48,7 +53,9 @@ def redact(text: str, secrets: Iterable[str | None] = ()) -> str:
     text = _URL_PASSWORD.sub(rf"\1{MASK}\2", text)
     with _lock:
         known = set(_known)
-    known.update(s for s in secrets if s)
+    for secret in secrets:
+        if secret:
+            known.update(_spellings(secret))
     for secret in sorted(known, key=len, reverse=True):  # the longest first: no half-masks
         text = text.replace(secret, MASK)
     return text

@@ -6,6 +6,7 @@ import json
 
 import pytest
 
+from ingestion.common.secrets import redact
 from ingestion.opendata.parse import (
     AnswerError,
     DisguisedError,
@@ -19,7 +20,6 @@ from ingestion.opendata.parse import (
     parse_moment,
     parse_passport,
     range_source,
-    redact,
     unknown_periodicity,
 )
 from ingestion.opendata.watch import WatchItem, WatchListError, parse_watch_list
