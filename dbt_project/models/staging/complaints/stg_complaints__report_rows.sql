@@ -13,52 +13,16 @@ landed_rows as (
 
 ),
 
-arrivals as (
-
-    select
-        file_hash,
-        max(arrived_at) as arrived_at
-    from {{ source('complaints', 'arrivals') }} as arrived
-    group by file_hash
-
-),
-
-slices as (
-
-    select distinct
-        period,
-        gov_body_code,
-        file_hash,
-        observed_at
-    from landed_rows
-
-),
-
-latest_files as (
-
-    select distinct on (slices.period, slices.gov_body_code)
-        slices.period,
-        slices.gov_body_code,
-        slices.file_hash
-    from slices
-    left join arrivals on slices.file_hash = arrivals.file_hash
-    -- a file landed before arrivals were recorded arrived when it landed; ties go by hash
-    order by
-        slices.period,
-        slices.gov_body_code,
-        coalesce(arrivals.arrived_at, slices.observed_at) desc,
-        slices.file_hash
-
-),
+{{ complaints_files_in_force('landed_rows') }},
 
 latest as (
 
     select landed_rows.*
     from landed_rows
-    inner join latest_files
-        on landed_rows.period = latest_files.period
-        and landed_rows.gov_body_code = latest_files.gov_body_code
-        and landed_rows.file_hash = latest_files.file_hash
+    inner join files_in_force
+        on landed_rows.period = files_in_force.period
+        and landed_rows.gov_body_code = files_in_force.gov_body_code
+        and landed_rows.file_hash = files_in_force.file_hash
 
 ),
 

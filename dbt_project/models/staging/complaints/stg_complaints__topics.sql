@@ -11,43 +11,7 @@ landed_topics as (
 
 ),
 
-arrivals as (
-
-    select
-        file_hash,
-        max(arrived_at) as arrived_at
-    from {{ source('complaints', 'arrivals') }} as arrived
-    group by file_hash
-
-),
-
-slices as (
-
-    select distinct
-        period,
-        gov_body_code,
-        file_hash,
-        observed_at
-    from landed_topics
-
-),
-
-latest_files as (
-
-    select distinct on (slices.period, slices.gov_body_code)
-        slices.period,
-        slices.gov_body_code,
-        slices.file_hash
-    from slices
-    left join arrivals on slices.file_hash = arrivals.file_hash
-    -- as stg_complaints__report_rows: the file that arrived last is in force
-    order by
-        slices.period,
-        slices.gov_body_code,
-        coalesce(arrivals.arrived_at, slices.observed_at) desc,
-        slices.file_hash
-
-),
+{{ complaints_files_in_force('landed_topics') }},
 
 renamed as (
 
@@ -64,10 +28,10 @@ renamed as (
         landed_topics.observed_at,
         landed_topics.load_id
     from landed_topics
-    inner join latest_files
-        on landed_topics.period = latest_files.period
-        and landed_topics.gov_body_code = latest_files.gov_body_code
-        and landed_topics.file_hash = latest_files.file_hash
+    inner join files_in_force
+        on landed_topics.period = files_in_force.period
+        and landed_topics.gov_body_code = files_in_force.gov_body_code
+        and landed_topics.file_hash = files_in_force.file_hash
 
 )
 
