@@ -267,13 +267,23 @@ def _plausible(text: str) -> bool:
     return mess_ratio(text, MAX_MESS_RATIO) <= MAX_MESS_RATIO
 
 
+def _text_of(response: requests.Response) -> str:
+    """:func:`decode_text` of a response's body, once: the check of a page and its reader
+    share it (charset detection and the plausibility measure cost per page)."""
+    text = getattr(response, "_tyndau_text", None)
+    if text is None:
+        text = decode_text(response.content, response.headers.get("Content-Type", ""))
+        response._tyndau_text = text
+    return text
+
+
 def _body_error(
     response: requests.Response, validate: Validator | None, as_text: bool
 ) -> InvalidBody | None:
     """Why a 200's body is not usable (then retried), or None."""
     if as_text:
         try:
-            text = decode_text(response.content, response.headers.get("Content-Type", ""))
+            text = _text_of(response)
         except ImplausibleText as exc:
             return InvalidBody(str(exc))
     elif validate:
@@ -377,8 +387,7 @@ class PoliteSession:
         """The body of ``url`` as text; ``validate(text) -> bool`` rejects e.g. truncated pages,
         which are then retried like a 5xx within the same budget, as is a body that reads as no
         plausible text in any charset (:func:`decode_text`)."""
-        response = self.get(url, validate=validate, as_text=True)
-        return decode_text(response.content, response.headers.get("Content-Type", ""))
+        return _text_of(self.get(url, validate=validate, as_text=True))
 
     def close(self) -> None:
         self._session.close()
