@@ -19,7 +19,7 @@ from sandbox.dialog.markup import (
     Markup,
     teaser,
 )
-from sandbox.dialog.scenario import Appeal, Blog
+from sandbox.dialog.scenario import Appeal, Blog, Scenario
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 CARDS_PER_PAGE = 10
@@ -135,6 +135,16 @@ def card_record(view: CardView, markup: Markup) -> dict:
         "last_answered_on": answers[-1]["answered_on"] if answers else None,
         "rating": ratings[-1] if ratings else None,
         "rejected_on": day(appeal.rejected_on),
+    }
+
+
+def served_records(scenario: Scenario, blog_ids, markup: Markup) -> dict[str, dict]:
+    """By registration number, the record of every card the sandbox serves now for these
+    blogs (views included): what a crawl of them must land."""
+    return {
+        a.number: card_record(card_view(scenario.blog(b), a, markup, scenario.today), markup)
+        for b in blog_ids
+        for a in scenario.appeals_by_blog[b]
     }
 
 

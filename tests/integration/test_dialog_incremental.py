@@ -26,8 +26,8 @@ from ingestion.common.http import HttpConfig
 from ingestion.dialog import ensure_raw_schema, land_dialog
 from sandbox.dialog.evolve import FIXED_REQUESTS, daily_minimum, listing_states
 from sandbox.dialog.markup import EVIDENCED
-from sandbox.dialog.render import card_record, card_view
-from sandbox.dialog.scenario import Scenario, build_scenario, write_registry
+from sandbox.dialog.render import served_records
+from sandbox.dialog.scenario import build_scenario, write_registry
 from sandbox.dialog.server import DialogSandbox, Fault, Knobs
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -35,15 +35,6 @@ BIG, LARGE = 100075, 100071  # Almaty (7,363 appeals, ~1,800 pending), Astana (2
 SMALL = (100033, 100010, 32792)  # 351, 95 and 75 appeals
 
 # -- helpers -----------------------------------------------------------------------------------
-
-
-def portal_payloads(scenario: Scenario, blog_ids) -> dict[str, dict]:
-    """What the parser must make of each card the sandbox serves now (views included)."""
-    return {
-        a.number: card_record(card_view(scenario.blog(b), a, EVIDENCED, scenario.today), EVIDENCED)
-        for b in blog_ids
-        for a in scenario.appeals_by_blog[b]
-    }
 
 
 def latest_payloads(url: str) -> dict[str, dict]:
@@ -95,7 +86,7 @@ def test_a_daily_run_fetches_close_to_the_minimum_and_lands_every_change(fresh_d
     )
 
     # Every new or changed appeal is landed as the portal shows it now.
-    portal_now = portal_payloads(scenario, blogs)
+    portal_now = served_records(scenario, blogs, EVIDENCED)
     landed = latest_payloads(fresh_database)
     assert {n: landed.get(n) for n in changed} == {n: portal_now[n] for n in changed}
     # The day changed things where only a lookback finds them: ratings on answers weeks old.
@@ -155,12 +146,14 @@ def test_pages_that_stayed_broken_are_picked_up_by_the_next_run(fresh_database, 
     owed = {int(b): d["reach_after"] for b, d in stats["per_blog"].items() if d["failed_pages"]}
     assert owed and all(reach is not None for reach in owed.values())
     assert any(reach != "end" for reach in owed.values()), "no gap mid-listing: too easy"
-    assert len(latest_payloads(fresh_database)) < len(portal_payloads(scenario, FAULT_BLOGS))
+    assert len(latest_payloads(fresh_database)) < len(
+        served_records(scenario, FAULT_BLOGS, EVIDENCED)
+    )
 
     with DialogSandbox(scenario) as calm:  # the next scheduled run: incremental
         repaired = land_dialog(fresh_database, calm.base_url, registry)
     assert repaired.failed_pages == []
-    assert latest_payloads(fresh_database) == portal_payloads(scenario, FAULT_BLOGS)
+    assert latest_payloads(fresh_database) == served_records(scenario, FAULT_BLOGS, EVIDENCED)
     _, stats = ledger_stats(fresh_database, repaired.load_id)
     for blog_id, detail in stats["per_blog"].items():
         assert detail["reach_before"] == owed.get(int(blog_id)), blog_id
@@ -247,12 +240,12 @@ def test_a_run_killed_outright_then_run_again_lands_what_an_uninterrupted_run_la
         assert 0 < landed_before_kill <= landed_at_kill
         if moment == "load":  # the batch in flight was rolled back: nothing of it remains
             assert landed_at_kill == landed_before_kill
-        assert landed_at_kill < len(portal_payloads(scenario, CRASH_BLOGS))
+        assert landed_at_kill < len(served_records(scenario, CRASH_BLOGS, EVIDENCED))
 
         again = land_dialog(fresh_database, portal.base_url, registry)  # incremental
 
     assert again.failed_pages == []
-    assert latest_payloads(fresh_database) == portal_payloads(scenario, CRASH_BLOGS)
+    assert latest_payloads(fresh_database) == served_records(scenario, CRASH_BLOGS, EVIDENCED)
     with psycopg.connect(fresh_database) as conn:
         ledger = conn.execute(
             "select status, count(*) from raw.load_ledger group by status order by status"

@@ -10,21 +10,12 @@ from ingestion.common.http import HttpConfig
 from ingestion.dialog import land_dialog
 from sandbox.dialog import render
 from sandbox.dialog.markup import EVIDENCED, markup_named
-from sandbox.dialog.render import card_record, card_view
-from sandbox.dialog.scenario import Scenario, build_scenario, write_registry
+from sandbox.dialog.render import served_records
+from sandbox.dialog.scenario import build_scenario, write_registry
 from sandbox.dialog.server import DialogSandbox, Knobs
 
 BLOGS = (100010, 32792)  # 95 and 75 appeals
 FAST = HttpConfig(backoff_factor=0.01, backoff_jitter=0, max_attempts=2)
-
-
-def served_payloads(scenario: Scenario, blog_ids) -> dict[str, dict]:
-    """What the parser must make of each card the sandbox serves."""
-    return {
-        a.number: card_record(card_view(scenario.blog(b), a, EVIDENCED, scenario.today), EVIDENCED)
-        for b in blog_ids
-        for a in scenario.appeals_by_blog[b]
-    }
 
 
 def landed(url: str) -> dict[str, dict]:
@@ -57,7 +48,7 @@ def test_cards_with_impossible_values_are_rejects_and_the_rest_lands(fresh_datab
         report = land_dialog(
             fresh_database, portal.base_url, registry, http_config=FAST, max_reject_share=1.0
         )
-    expected = {n: p for n, p in served_payloads(scenario, BLOGS).items() if n not in odd}
+    expected = {n: p for n, p in served_records(scenario, BLOGS, EVIDENCED).items() if n not in odd}
     assert landed(fresh_database) == expected  # every other card, none of the odd ones
     assert report.rejects == len(odd)
     assert report.cards_seen == len(expected) + len(odd)
@@ -76,7 +67,7 @@ def test_pages_in_windows_1251_without_or_with_a_wrong_charset_land_as_their_tex
 ):
     scenario = build_scenario()
     registry = write_registry(tmp_path / "blogs.csv", BLOGS)
-    expected = served_payloads(scenario, BLOGS)
+    expected = served_records(scenario, BLOGS, EVIDENCED)
     for declared in (None, "utf-8", "iso-8859-1"):
         knobs = Knobs(page_charset="windows-1251", declared_charset=declared)
         with DialogSandbox(scenario, knobs=knobs) as portal:
@@ -136,7 +127,7 @@ def test_hidden_copies_of_the_cards_never_land_and_the_counts_reconcile(fresh_da
         report = land_dialog(fresh_database, portal.base_url, registry, http_config=FAST)
         page = portal.handle("/blogs/32792/questions?page=1").body.decode()
     assert page.count("<noscript>") and page.count("<template>") and page.count("<div hidden>")
-    expected = served_payloads(scenario, BLOGS)
+    expected = served_records(scenario, BLOGS, EVIDENCED)
     assert landed(fresh_database) == expected  # no number of a hidden copy
     assert report.cards_seen == len(expected) and report.rejects == 0
     assert report.rows_inserted == len(expected)
