@@ -3,7 +3,8 @@
 
 The rows are made by SQL (``generate_series``) from templates: real payloads, cut by the
 project's parser from pages the calibrated sandbox renders (texts with names, IINs, phones and
-e-mails for staging to mask; statuses, ratings and blogs in the scenario's proportions). Each
+e-mails, masked in Python as the landing would, timed apart from the build; statuses, ratings
+and blogs in the scenario's proportions). Each
 generated appeal takes a template's payload with its own registration number (and question id,
 which only answered cards show) and dates spread evenly over six years (answer and rejection
 delays kept), observed on the day of its latest change, as a daily crawl would have seen it.
@@ -25,7 +26,7 @@ from psycopg.types.json import Jsonb
 
 from benchmarks.env import say, step
 from ingestion.common.ledger import finish_load, start_load
-from ingestion.dialog.load import SOURCE, land_blogs
+from ingestion.dialog.load import SOURCE, land_blogs, mask_landed
 from ingestion.dialog.parse import parse_listing
 from ingestion.dialog.registry import read_registry
 from sandbox.dialog import render
@@ -114,6 +115,11 @@ def run(warehouse_url: str, appeals: int, work_dir: Path) -> dict:
         raw_bytes = conn.execute("select pg_total_relation_size('raw.dialog_appeals')").fetchone()[
             0
         ]
+        # what the landing does as it lands (and warehouse_build's first step for the rest)
+        with step(f"masking the personal data of {appeals:,} appeals (Python)"):
+            started = time.perf_counter()
+            mask_landed(conn)
+            mask_seconds = time.perf_counter() - started
     dbt = DbtRunner(warehouse_url, work_dir / f"dbt-{appeals}")
     with step(f"dbt seed + build at {appeals:,} appeals"):
         seed = dbt.timed("seed")
@@ -128,6 +134,7 @@ def run(warehouse_url: str, appeals: int, work_dir: Path) -> dict:
     publish_marts(warehouse_url)
     with psycopg.connect(warehouse_url, autocommit=True) as conn:
         added = add_a_day(conn, appeals, daily, templates)
+        mask_landed(conn)
     with step(f"incremental dbt build after one more day ({added:,} rows)"):
         incremental = dbt.timed("build")
         slowest_incremental = dbt.slowest_nodes()
@@ -149,7 +156,9 @@ def run(warehouse_url: str, appeals: int, work_dir: Path) -> dict:
             "full": round(full_seconds, 2),
             "second_build": round(second, 2),
             "incremental": round(incremental, 2),
+            "mask": round(mask_seconds, 2),
         },
+        "mask_microseconds_per_appeal": round(mask_seconds / max(generated, 1) * 1e6, 1),
         "day_rows": added,
         "day_appeals_in_marts": day_in_marts,
         "incremental_vs_full": round(incremental / full_seconds, 3),

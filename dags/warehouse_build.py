@@ -1,5 +1,8 @@
 """Airflow DAG: build the dbt project with Cosmos, validate the marts with GX, publish if green.
 
+Before dbt, every landed appeal without masked texts under the current masking rules is masked
+(personal data never reaches dbt unmasked; param `remask` masks every appeal again).
+
 Beside the build, `dbt source freshness` checks that every source still lands: a stale one is
 a warning (in the log and through the alert channels), never a failed build."""
 
@@ -27,7 +30,13 @@ from tyndau.orchestration import alerts, complaints, dialog, opendata
             type="boolean",
             description="rebuild the incremental models from scratch (after a change of the "
             "models, the calendar or the legal term)",
-        )
+        ),
+        "remask": Param(
+            False,
+            type="boolean",
+            description="mask the personal data of every landed appeal again, not only of "
+            "those not masked under the current rules (which every build does)",
+        ),
     },
     doc_md=__doc__,
 )
@@ -35,6 +44,10 @@ def warehouse_build():
     @task
     def prepare_raw() -> None:
         orch.prepare_raw()
+
+    @task
+    def mask_personal_data(params: dict | None = None) -> dict:  # Airflow fills in the params
+        return dialog.mask_personal_data(everything=params["remask"])
 
     @task
     def source_freshness() -> dict:
@@ -51,9 +64,10 @@ def warehouse_build():
         return orch.publish()
 
     raw = prepare_raw()
+    masked = mask_personal_data()
     raw >> source_freshness()
-    raw >> dbt >> marts_gate() >> publish()
-    orch.report_after_the_build(dbt, raw)
+    raw >> masked >> dbt >> marts_gate() >> publish()
+    orch.report_after_the_build(dbt, masked)
 
 
 warehouse_build()

@@ -50,14 +50,18 @@ def dbt_build(tmp_path, monkeypatch):
     """Run `dbt seed` + `dbt build` of the project against a database URL; fail on any error."""
     from dbt.cli.main import dbtRunner
 
+    from ingestion.dialog.load import mask_landed
     from tyndau.settings import PROJECT_DIR
     from tyndau.warehouse import dbt_profile_env, ensure_raw_tables
 
     project = PROJECT_DIR / "dbt_project"
 
     def build(url: str, *options: str) -> None:
-        """``options`` go to both commands, e.g. ``--full-refresh``."""
+        """``options`` go to both commands, e.g. ``--full-refresh``. Masks what is landed
+        first, as warehouse_build does."""
         ensure_raw_tables(url)
+        with psycopg.connect(url, autocommit=True) as conn:
+            mask_landed(conn)
         for name, value in dbt_profile_env(url).items():
             monkeypatch.setenv(name, value)
         monkeypatch.setenv("DBT_LOG_PATH", str(tmp_path / "dbt-logs"))

@@ -114,6 +114,37 @@ def warehouse_stop() -> None:
     click.echo("stopped" if stopped else "not running")
 
 
+@warehouse.command("remask")
+@click.option(
+    "--all",
+    "everything",
+    is_flag=True,
+    help="Mask every landed appeal again, not only those not masked under the current rules.",
+)
+def warehouse_remask(everything: bool) -> None:
+    """Mask the personal data in the landed appeals' texts again, without re-crawling.
+
+    After a change of the masking rules (ingestion/dialog/masking.py, MASKING_VERSION), every
+    observation masked under other rules is masked again; the next build (`tyndau run`, or
+    warehouse_build with its `remask` param, which does the same) re-derives the appeals
+    concerned and publishes them.
+    """
+    import psycopg
+
+    from ingestion.dialog.load import ensure_raw_schema, mask_landed
+    from ingestion.dialog.masking import MASKING_VERSION
+    from tyndau.warehouse import resolve_url
+
+    with psycopg.connect(resolve_url(load_settings()), autocommit=True) as conn:
+        ensure_raw_schema(conn)
+        masked = mask_landed(
+            conn,
+            everything=everything,
+            progress=lambda n: click.echo(f"\r{n:,} observations masked", nl=False, err=True),
+        )
+    click.echo(f"{masked:,} observations masked under the rules' version {MASKING_VERSION}.")
+
+
 @warehouse.command("url")
 def warehouse_url() -> None:
     """Print the warehouse URL for psql and psycopg: WAREHOUSE_URL, else the embedded one."""

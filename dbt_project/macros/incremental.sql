@@ -18,13 +18,18 @@
 -#}
 {% macro watermark(relation, column) -%}
     {%- set value = '-infinity' -%}
-    {%- if execute and column in adapter.get_columns_in_relation(relation) | map(attribute='name') -%}
+    {%- if has_column(relation, column) -%}
         {%- set query -%}
             select coalesce(max({{ column }}), '-infinity')::text from {{ relation }}
         {%- endset -%}
         {%- set value = run_query(query).columns[0].values()[0] -%}
     {%- endif -%}
     {{- "cast('" ~ value ~ "' as timestamptz)" -}}
+{%- endmacro %}
+
+{#- Whether `relation` has `column` (false while not executing: parsing). -#}
+{% macro has_column(relation, column) -%}
+    {{- return(execute and column in adapter.get_columns_in_relation(relation) | map(attribute='name')) -}}
 {%- endmacro %}
 
 {#- When the relation's latest build ran. -#}

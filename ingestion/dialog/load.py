@@ -22,6 +22,7 @@ from psycopg.types.json import Jsonb
 
 from ingestion.common.ledger import LEDGER_DDL, run_ddl
 from ingestion.common.raw import history_key_ddl, insert_new_rows, raw_row, sha256_hex
+from ingestion.dialog.masking import MASKING_VERSION, masked_texts
 from ingestion.dialog.parse import ListingPage, Reject
 from ingestion.dialog.registry import Blog
 
@@ -58,6 +59,14 @@ DIALOG_DDL = (
     history_key_ddl("raw.dialog_appeals", ["number", "blog_id"]),
     # dbt's incremental staging picks the appeals observed since its last build
     "create index if not exists dialog_appeals_observed_at on raw.dialog_appeals (observed_at)",
+    # The texts of each observed content, masked (see masking.py): what staging reads instead
+    # of the payload's. Rewritten, not appended to, when the masking rules change.
+    "create table if not exists raw.dialog_masked_texts (number text not null, content_hash "
+    "text not null, masking_version integer not null, appeal_text text, answer_text text, "
+    "masked_at timestamptz not null, primary key (number, content_hash))",
+    # …and staging re-derives the appeals masked again since its last build
+    "create index if not exists dialog_masked_texts_masked_at on raw.dialog_masked_texts "
+    "(masked_at)",
     "create table if not exists raw.dialog_blogs (load_id uuid not null, observed_at "
     "timestamptz not null, source_file text not null, content_hash text not null, blog_id "
     "bigint not null, payload jsonb not null, primary key (blog_id, observed_at, content_hash))",
@@ -91,6 +100,14 @@ APPEAL_COLUMNS = (
     "payload",
 )
 BLOG_COLUMNS = ("load_id", "observed_at", "source_file", "content_hash", "blog_id", "payload")
+MASKED_COLUMNS = (
+    "number",
+    "content_hash",
+    "masking_version",
+    "appeal_text",
+    "answer_text",
+    "masked_at",
+)
 REJECT_COLUMNS = ("load_id", "observed_at", "source_url", "reason", "fragment", "content_hash")
 WALK_COLUMNS = (
     "load_id",
@@ -225,22 +242,90 @@ def land_registry_rejects(
 def land_pages(
     conn: psycopg.Connection, load_id: uuid.UUID, pages: Sequence[ObservedPage]
 ) -> Landed:
-    """Land the cards and rejects of some pages in one transaction (one commit per batch)."""
-    # a generator: the rows are built while the COPY streams them (see insert_new_rows)
-    appeals = (
-        appeal_row(load_id, observed, record)
-        for observed in pages
-        for record in observed.page.cards
-    )
+    """Land the cards and rejects of some pages, and the cards' masked texts, in one
+    transaction (one commit per batch): no observation is in raw without its masked texts."""
+    contents: dict[tuple[str, str], dict] = {}  # (number, content hash) → its card
+
+    def appeals():  # built while the COPY streams them (see insert_new_rows)
+        for observed in pages:
+            for record in observed.page.cards:
+                row = appeal_row(load_id, observed, record)
+                contents.setdefault((record["number"], row[3]), record)
+                yield row
+
     rejects = [
         _reject_row(load_id, observed, reject)
         for observed in pages
         for reject in observed.page.rejects
     ]
     with conn.transaction():
-        added_appeals = insert_new_rows(conn, "raw.dialog_appeals", APPEAL_COLUMNS, appeals)
+        added_appeals = insert_new_rows(conn, "raw.dialog_appeals", APPEAL_COLUMNS, appeals())
+        masked_at = now()
+        insert_new_rows(
+            conn,
+            "raw.dialog_masked_texts",
+            MASKED_COLUMNS,
+            (
+                masked_row(number, digest, card, masked_at)
+                for (number, digest), card in contents.items()
+            ),
+        )
         added_rejects = insert_new_rows(conn, "raw.dialog_rejects", REJECT_COLUMNS, rejects)
     return Landed(appeals=added_appeals, rejects=added_rejects)
+
+
+def masked_row(number: str, digest: str, payload: dict, masked_at: dt.datetime) -> tuple:
+    """raw.dialog_masked_texts' row (MASKED_COLUMNS) of one observed content."""
+    return (number, digest, MASKING_VERSION, *masked_texts(payload), masked_at)
+
+
+def mask_landed(
+    conn: psycopg.Connection, *, everything: bool = False, batch_rows: int = 5_000, progress=None
+) -> int:
+    """Mask the texts of every landed observation that has no masked texts under the current
+    rules (MASKING_VERSION), or of all of them (``everything``); returns how many. Run before
+    every build: a warehouse landed before masking moved here, or under older rules, is brought
+    up to date without re-crawling, and staging re-derives the appeals concerned (by
+    ``masked_at``). Batches commit one by one, so a killed run keeps what it did. ``progress``,
+    if given, is called with the count so far after each batch."""
+    stale = "true" if everything else "m.number is null or m.masking_version <> %(version)s"
+    query = (
+        "select distinct on (a.number, a.content_hash) a.number, a.content_hash, a.payload"
+        " from raw.dialog_appeals as a left join raw.dialog_masked_texts as m"
+        " using (number, content_hash)"
+        f" where {stale} order by a.number, a.content_hash"
+    )
+    cols = ", ".join(MASKED_COLUMNS)
+    stage = (
+        "create temporary table if not exists _masked_texts_stage"
+        " (like raw.dialog_masked_texts) on commit delete rows"
+    )
+    upsert = (
+        f"insert into raw.dialog_masked_texts ({cols}) select {cols} from _masked_texts_stage"
+        " on conflict (number, content_hash) do update set "
+        + ", ".join(f"{c} = excluded.{c}" for c in MASKED_COLUMNS[2:])
+    )
+    done = 0
+    # A second connection reads (a server-side cursor, so memory stays flat) while this one
+    # writes and commits batch by batch, through a COPY into a stage.
+    with (
+        psycopg.connect(conn.info.dsn, password=conn.info.password) as reader,
+        reader.cursor(name="unmasked") as cur,
+    ):
+        cur.itersize = batch_rows
+        cur.execute(query, {"version": MASKING_VERSION})
+        while rows := cur.fetchmany(batch_rows):
+            masked_at = now()
+            with conn.transaction(), conn.cursor() as write:
+                write.execute(stage)
+                with write.copy(f"copy _masked_texts_stage ({cols}) from stdin") as copy:
+                    for number, digest, payload in rows:
+                        copy.write_row(masked_row(number, digest, payload, masked_at))
+                write.execute(upsert)
+            done += len(rows)
+            if progress is not None:
+                progress(done)
+    return done
 
 
 def known_states(

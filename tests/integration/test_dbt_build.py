@@ -22,6 +22,7 @@ psycopg = pytest.importorskip("psycopg")
 from dbt.cli.main import dbtRunner  # noqa: E402
 from psycopg.types.json import Jsonb  # noqa: E402
 
+from ingestion.dialog.load import mask_landed  # noqa: E402
 from tyndau.warehouse import ensure_raw_tables  # noqa: E402
 
 PROJECT_DIR = Path(__file__).resolve().parents[2] / "dbt_project"
@@ -303,7 +304,8 @@ def pg_server(tmp_path_factory):
 
 
 def build_warehouse(pg_server, dbname: str, load, dbt_tmp: Path):
-    """Create a C-locale database, land raw rows with `load(conn)`, run dbt seed + build."""
+    """Create a C-locale database, land raw rows with `load(conn)`, mask them as the build's
+    first step does, run dbt seed + build."""
     socket_dir, port = pg_server
     with psycopg.connect(
         host=socket_dir, user="postgres", dbname="postgres", autocommit=True
@@ -313,6 +315,7 @@ def build_warehouse(pg_server, dbname: str, load, dbt_tmp: Path):
     conninfo = {"host": socket_dir, "port": port, "user": "postgres", "dbname": dbname}
     with psycopg.connect(**conninfo) as conn:
         load(conn)
+        mask_landed(conn)
     with pytest.MonkeyPatch.context() as env:
         env.setenv("TYNDAU_PG_HOST", socket_dir)
         env.setenv("TYNDAU_PG_PORT", str(port))

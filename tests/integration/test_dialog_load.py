@@ -24,7 +24,9 @@ from ingestion.dialog.load import (
     known_states,
     land_blogs,
     land_pages,
+    mask_landed,
 )
+from ingestion.dialog.masking import MASKING_VERSION, masked_texts
 from ingestion.dialog.parse import ListingPage, parse_listing
 from ingestion.dialog.registry import Blog
 
@@ -55,6 +57,7 @@ def conn(warehouse_url):
         ensure_raw_schema(connection)
         for table in (
             "dialog_appeals",
+            "dialog_masked_texts",
             "dialog_blogs",
             "dialog_rejects",
             "dialog_walks",
@@ -84,6 +87,8 @@ def test_schema_is_idempotent_and_exactly_as_agreed(conn):
         "dialog_appeals": "load_id,observed_at,source_url,content_hash,number,question_id,"
         "blog_id,payload",
         "dialog_blogs": "load_id,observed_at,source_file,content_hash,blog_id,payload",
+        "dialog_masked_texts": "number,content_hash,masking_version,appeal_text,answer_text,"
+        "masked_at",
         "dialog_rejects": "load_id,observed_at,source_url,reason,fragment,content_hash",
         "dialog_walks": "load_id,blog_id,walked_at,full_refresh,pages_fetched,requests,"
         "stop_reason,failed_pages,lowest_id,reach_id,lowest_on,reach_on",
@@ -125,6 +130,44 @@ def test_landing_the_same_page_twice_adds_nothing(conn):
         c["number"]: (c["status"], c["rating"], len(c["answers"])) for c in page.cards
     }
     assert known_states(conn, ["1"]) == {}
+
+
+def test_every_landed_observation_lands_with_its_masked_texts(conn):
+    page = fixture_page("listing_normal.html")
+    land_pages(conn, uuid.uuid4(), [observed(page)])
+    masked = conn.execute(
+        "select a.number, m.masking_version, m.appeal_text, m.answer_text, a.payload"
+        " from raw.dialog_appeals as a join raw.dialog_masked_texts as m"
+        " using (number, content_hash)"
+    ).fetchall()
+    assert len(masked) == count(conn, "dialog_masked_texts") == count(conn, "dialog_appeals")
+    for _, version, appeal_text, answer_text, payload in masked:
+        assert (version, appeal_text, answer_text) == (MASKING_VERSION, *masked_texts(payload))
+    # "Уважаемый Серик Болатович!"
+    assert any("[NAME]" in (text or "") for *_, text, _ in masked)
+    assert mask_landed(conn) == 0  # nothing left for the build's mask step
+
+
+def test_the_mask_step_masks_what_lacks_masks_under_the_current_rules(conn):
+    page = fixture_page("listing_normal.html")
+    land_pages(conn, uuid.uuid4(), [observed(page)])
+    # as if landed before masking moved to the landing, or under older rules
+    conn.execute("delete from raw.dialog_masked_texts where number = %s", [page.cards[0]["number"]])
+    conn.execute(
+        "update raw.dialog_masked_texts set masking_version = %s, appeal_text = 'old'"
+        " where number = %s",
+        [MASKING_VERSION - 1, page.cards[1]["number"]],
+    )
+    seen: list[int] = []
+    assert mask_landed(conn, batch_rows=1, progress=seen.append) == 2
+    assert seen == [1, 2]  # one batch each, committed one by one
+    stale = conn.execute(
+        "select count(*) from raw.dialog_masked_texts"
+        " where masking_version <> %s or appeal_text = 'old'",
+        [MASKING_VERSION],
+    ).fetchone()[0]
+    assert (stale, count(conn, "dialog_masked_texts")) == (0, 10)
+    assert mask_landed(conn, everything=True) == 10
 
 
 def test_a_changed_appeal_adds_a_row_and_keeps_the_old_one(conn):

@@ -295,3 +295,57 @@ def test_a_warehouse_keyed_on_question_id_is_rebuilt_once(
         schema: marts_fingerprint(url, schema)
         for schema in ("staging", "intermediate", "marts_candidate")
     }
+
+
+def test_masked_texts_changed_since_the_last_build_are_taken_again(fresh_database, dbt_build):
+    """A change of the masking rules re-masks what is landed, without re-crawling, and the next
+    incremental build takes the new texts (staging follows the masked texts' masked_at)."""
+    from ingestion.dialog.load import mask_landed
+    from ingestion.dialog.masking import MASKING_VERSION
+
+    url = fresh_database
+    ensure_raw_tables(url)
+    land(url, DAY_0, DAY_0_APPEALS, BLOGS)
+    dbt_build(url)  # masks what is landed first, as warehouse_build does
+    staged = (
+        "select appeal_text, masking_version from staging.stg_dialog__appeals where number = %s"
+    )
+    masked = "Прошу помочь, мой телефон [PHONE]."
+    with psycopg.connect(url, autocommit=True) as conn:
+        assert conn.execute(staged, ["600001"]).fetchone() == (masked, MASKING_VERSION)
+        # texts written since the last build under the current rules: taken as they are
+        conn.execute(
+            "update raw.dialog_masked_texts set appeal_text = 'изменено', masked_at = now()"
+            " where appeal_text is not null"
+        )
+    dbt_build(url)
+    with psycopg.connect(url, autocommit=True) as conn:
+        assert conn.execute(staged, ["600001"]).fetchone() == ("изменено", MASKING_VERSION)
+        assert fct(url, "select distinct appeal_text from {fct} where appeal_text is not null") == [
+            ("изменено",)
+        ]
+        # masked under older rules: the build's mask step masks them again
+        conn.execute(
+            "update raw.dialog_masked_texts set masking_version = %s where number = '600001'",
+            [MASKING_VERSION - 1],
+        )
+    dbt_build(url)
+    with psycopg.connect(url, autocommit=True) as conn:
+        assert conn.execute(staged, ["600001"]).fetchone() == (masked, MASKING_VERSION)
+        assert conn.execute(staged, ["600004"]).fetchone() == ("изменено", MASKING_VERSION)
+        # and `tyndau warehouse remask --all` (the DAG's remask param) masks every one again
+        assert mask_landed(conn, everything=True) == len(DAY_0_APPEALS)
+    dbt_build(url)
+    assert fct(url, "select distinct appeal_text from {fct} where appeal_text is not null") == [
+        (masked,)
+    ]
+    # staging built before the texts were masked at landing: every appeal is derived again
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute(
+            "alter table staging.stg_dialog__appeals drop column masked_at,"
+            " drop column masking_version"
+        )
+        conn.execute("update staging.stg_dialog__appeals set appeal_text = 'масковано в dbt'")
+    dbt_build(url)
+    with psycopg.connect(url, autocommit=True) as conn:
+        assert conn.execute(staged, ["600001"]).fetchone() == (masked, MASKING_VERSION)

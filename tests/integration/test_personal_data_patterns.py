@@ -1,6 +1,6 @@
 """The marts gate's personal-data expectations, as committed, against Postgres's own regex
 engine: every way an IIN or a phone number is written is caught, a masked or ordinary text is
-not. (Masking them is dbt's unit test of stg_dialog__appeals.)"""
+not, and the landing's masking (tests/unit/test_masking.py) masks each of them."""
 
 from __future__ import annotations
 
@@ -55,3 +55,15 @@ def test_masked_and_ordinary_texts_pass(pg_server, patterns):
     with psycopg.connect(pg_server) as conn:
         caught = {text: _caught(conn, text, patterns) for text in NOTHING_PERSONAL}
     assert {text: hits for text, hits in caught.items() if hits} == {}
+
+
+def test_the_landing_masks_what_the_gate_catches(pg_server, patterns):
+    """Masking (in Python, at landing) and the gate (Postgres regexes) agree: every written
+    form the gate catches is masked, and nothing the masking leaves is caught."""
+    from ingestion.dialog.masking import mask
+
+    masked = {text: mask(text, "Иванова Алия") for text in WRITTEN_FORMS}
+    assert {t: m for t, m in masked.items() if m == t} == {}
+    with psycopg.connect(pg_server) as conn:
+        caught = {m: _caught(conn, m, patterns) for m in masked.values()}
+    assert {m: hits for m, hits in caught.items() if hits} == {}

@@ -50,3 +50,20 @@ def land_appeals(full_refresh: bool = False) -> dict:
     }
     log.info("dialog landing: %s", summary)
     return summary
+
+
+def mask_personal_data(everything: bool = False) -> dict:
+    """Mask the texts of the landed appeals that lack masked texts under the current rules (all
+    of them with ``everything``): what staging reads. The landing masks as it lands; this
+    covers a change of the rules and a warehouse landed before masking moved there."""
+    import psycopg
+
+    from ingestion.dialog.load import mask_landed
+    from ingestion.dialog.masking import MASKING_VERSION
+
+    with psycopg.connect(warehouse_url(), autocommit=True) as conn:
+        masked = mask_landed(
+            conn, everything=everything, progress=lambda n: log.info("masked %d observations", n)
+        )
+    log.info("personal data masked in %d observations (rules version %d)", masked, MASKING_VERSION)
+    return {"masked": masked, "masking_version": MASKING_VERSION}

@@ -1,5 +1,6 @@
 -- One row per appeal (its registration number): its latest observation, typed, with personal
--- data removed. The applicant's name is read for masking only and never leaves this model.
+-- data removed: the texts are the landing's masked ones (raw.dialog_masked_texts, masked in
+-- Python); the payload's texts and the applicant are never read.
 --
 -- Payloads come in two shapes, and raw keeps both forever (append-only): observations landed
 -- before an appeal's answers were listed carry one flat answer_text (and no answers,
@@ -8,7 +9,8 @@
 --
 -- Incremental: a build re-derives only the appeals observed since the previous one, from all
 -- of their observations. "Since" reaches back var late_observation_margin before the latest
--- observation already here, for batches that landed late (a crawl commits as it goes).
+-- observation already here, for batches that landed late (a crawl commits as it goes), and
+-- the appeals whose texts were masked again since (a change of the masking rules).
 
 {{
     config(
@@ -27,11 +29,22 @@ with
 observations as (
 
     select * from {{ source('dialog', 'appeals') }}
-    {% if is_incremental() %}
+    {#- built before the texts were masked at landing (no masked_at): every appeal, once #}
+    {% if is_incremental() and has_column(this, 'masked_at') %}
     where number in (
         select number from {{ source('dialog', 'appeals') }}
         where observed_at
             >= {{ watermark(this, 'observed_at') }} - interval '{{ var("late_observation_margin") }}'
+        union all
+        -- the staged observation's texts masked again (or at last) since this row was built
+        select masked.number
+        from {{ source('dialog', 'masked_texts') }} as masked
+        inner join {{ this }} as staged
+            on masked.number = staged.number
+            and masked.content_hash = staged.content_hash
+        where masked.masked_at
+            >= {{ watermark(this, 'masked_at') }} - interval '{{ var("late_observation_margin") }}'
+            and masked.masked_at is distinct from staged.masked_at
     )
     {% endif %}
 
@@ -74,16 +87,6 @@ parsed as (
         end as answer_count,
         cast(payload ->> 'rejected_on' as date) as rejected_on,
         payload ->> 'rating' as rating,
-        payload ->> 'applicant' as applicant,
-        payload ->> 'text' as unmasked_appeal_text,
-        case
-            when jsonb_typeof(payload -> 'answers') = 'array' then (
-                select string_agg(answer ->> 'text', E'\n\n' order by answer_position)
-                from jsonb_array_elements(payload -> 'answers')
-                    with ordinality as answers (answer, answer_position)
-            )
-            else payload ->> 'answer_text'
-        end as unmasked_answer_text,
         observed_at,
         load_id,
         source_url,
@@ -93,32 +96,28 @@ parsed as (
 
 ),
 
-masked as (
+masked_texts as (
 
-    -- every column but the applicant and the unmasked texts
+    select * from {{ source('dialog', 'masked_texts') }}
+
+),
+
+with_texts as (
+
+    -- an observation without masked texts keeps null ones and no masking_version, which the
+    -- model's not_null test fails on: the texts are never taken from the payload
     select
-        number,
-        question_id,
-        blog_id,
-        category,
-        submitted_on,
-        views,
-        status,
-        responder,
-        answered_on,
-        last_answered_on,
-        answer_count,
-        rejected_on,
-        rating,
-        {{ mask_personal_data('unmasked_appeal_text', 'applicant') }} as appeal_text,
-        {{ mask_personal_data('unmasked_answer_text', 'applicant') }} as answer_text,
-        observed_at,
-        load_id,
-        source_url,
-        content_hash,
+        parsed.*,
+        masked_texts.appeal_text,
+        masked_texts.answer_text,
+        masked_texts.masking_version,
+        masked_texts.masked_at,
         {{ refreshed_at() }}
     from parsed
+    left join masked_texts
+        on parsed.number = masked_texts.number
+        and parsed.content_hash = masked_texts.content_hash
 
 )
 
-select * from masked
+select * from with_texts
