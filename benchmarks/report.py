@@ -175,16 +175,18 @@ def _transform(f: dict | None) -> list[str]:
     lines = [
         "**2. Transform** (`dbt seed` + `dbt build` of the whole project, published; a second "
         "build, published, which makes the candidate's own `fct_appeals` once; then one more day "
-        "and an incremental build)",
+        "and an incremental build). Personal data is masked before the build, in Python, as the "
+        "landing masks it (mask s, µs per appeal).",
         "",
-        "| appeals | raw MB | seed s | build s | full s | second build s | day rows "
-        "| day's appeals in marts | incremental s | ratio |",
-        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "| appeals | raw MB | mask s | µs/appeal | seed s | build s | full s | second build s "
+        "| day rows | day's appeals in marts | incremental s | ratio |",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for s in f["by_scale"]:
         t = s["seconds"]
         lines.append(
-            f"| {s['appeals']:,} | {s['raw_megabytes']:,} | {t['seed']} | {t['build']} | "
+            f"| {s['appeals']:,} | {s['raw_megabytes']:,} | {t.get('mask', '–')} | "
+            f"{s.get('mask_microseconds_per_appeal', '–')} | {t['seed']} | {t['build']} | "
             f"{t['full']} | {t['second_build']} | {s['day_rows']:,} | "
             f"{s['day_appeals_in_marts']:,} | {t['incremental']} | {s['incremental_vs_full']} |"
         )

@@ -484,3 +484,23 @@ def test_an_appeal_on_two_blogs_lands_on_each_and_a_move_lands_on_the_new_one(co
         ).fetchall()
     )
     assert latest == dict.fromkeys(numbers, 3)
+
+
+def test_tyndau_warehouse_remask_masks_what_is_landed_again(conn, warehouse_url, monkeypatch):
+    from click.testing import CliRunner
+
+    from tyndau.cli import main
+
+    land_pages(conn, uuid.uuid4(), [observed(fixture_page("listing_normal.html"))])
+    conn.execute("update raw.dialog_masked_texts set appeal_text = 'old'")
+    monkeypatch.setenv("WAREHOUSE_URL", warehouse_url)
+    unchanged = CliRunner().invoke(main, ["warehouse", "remask"])
+    assert (unchanged.exit_code, unchanged.stdout) == (
+        0,
+        f"0 observations masked under the rules' version {MASKING_VERSION}.\n",
+    ), unchanged.output
+    assert count(conn, "dialog_masked_texts where appeal_text = 'old'") == 10
+    everything = CliRunner().invoke(main, ["warehouse", "remask", "--all"])
+    assert everything.exit_code == 0, everything.output
+    assert everything.stdout.startswith("10 observations masked")
+    assert count(conn, "dialog_masked_texts where appeal_text = 'old'") == 0
