@@ -34,9 +34,9 @@ renamed as (
         cast(nullif(substr(period, 6, 2), '') as integer) as period_month,
         case when length(period) = 4 then 'year' else 'month' end as period_kind,
         gov_body_code,
-        nullif(trim(payload ->> 'gov_body_name_ru'), '') as gov_body_name_ru,
+        {{ payload_text('gov_body_name_ru') }} as gov_body_name_ru,
         payload ->> 'body_level' as body_level,
-        nullif(trim(payload ->> 'region_kato'), '') as region_kato,
+        {{ payload_text('region_kato') }} as region_kato,
         -- renamed: no column of the dbt layers may look like personal data (an applicant)
         applicant_type as complainant_type,
         cast(payload ->> 'received' as integer) as received,

@@ -52,14 +52,7 @@ observations as (
 
 latest as (
 
-    select
-        *,
-        row_number() over (
-            partition by number
-            -- content_hash breaks ties between observations landed at the same instant
-            order by observed_at desc, content_hash
-        ) as observation_rank
-    from observations
+    {{ latest_observation('observations', 'number') }}
 
 ),
 
@@ -69,11 +62,11 @@ parsed as (
         number,
         question_id,
         blog_id,
-        nullif(trim(payload ->> 'category'), '') as category,
+        {{ payload_text('category') }} as category,
         cast(payload ->> 'submitted_on' as date) as submitted_on,
         cast(payload ->> 'views' as integer) as views,
         payload ->> 'status' as status,
-        nullif(trim(payload ->> 'responder'), '') as responder,
+        {{ payload_text('responder') }} as responder,
         -- the first answer's date in both shapes; the last one's only in the new shape
         cast(payload ->> 'answered_on' as date) as answered_on,
         cast(coalesce(payload ->> 'last_answered_on', payload ->> 'answered_on') as date)
@@ -92,7 +85,6 @@ parsed as (
         source_url,
         content_hash
     from latest
-    where observation_rank = 1
 
 ),
 

@@ -12,13 +12,7 @@ registry_rows as (
 
 latest as (
 
-    select
-        *,
-        row_number() over (
-            partition by blog_id
-            order by observed_at desc, content_hash
-        ) as observation_rank
-    from registry_rows
+    {{ latest_observation('registry_rows', 'blog_id') }}
 
 ),
 
@@ -26,16 +20,16 @@ renamed as (
 
     select
         blog_id,
-        nullif(trim(payload ->> 'gov_body_code'), '') as gov_body_code,
-        nullif(trim(payload ->> 'gov_body_name_ru'), '') as gov_body_name_ru,
-        nullif(trim(payload ->> 'body_type'), '') as body_type,
+        {{ payload_text('gov_body_code') }} as gov_body_code,
+        {{ payload_text('gov_body_name_ru') }} as gov_body_name_ru,
+        {{ payload_text('body_type') }} as body_type,
         -- the registry writes an empty string for central bodies
-        nullif(trim(payload ->> 'region_kato'), '') as region_kato,
+        {{ payload_text('region_kato') }} as region_kato,
         observed_at,
         load_id,
         source_file
     from latest
-    where observation_rank = 1 and not (payload ? 'unlisted')
+    where not (payload ? 'unlisted')
 
 )
 

@@ -11,14 +11,7 @@ observations as (
 
 latest as (
 
-    select
-        *,
-        row_number() over (
-            partition by api_uri
-            -- content_hash breaks ties between observations landed at the same instant
-            order by observed_at desc, content_hash
-        ) as observation_rank
-    from observations
+    {{ latest_observation('observations', 'api_uri') }}
 
 ),
 
@@ -26,11 +19,11 @@ renamed as (
 
     select
         api_uri,
-        nullif(trim(payload ->> 'nameRu'), '') as name_ru,
-        nullif(trim(payload ->> 'nameKk'), '') as name_kk,
-        nullif(trim(payload ->> 'descriptionRu'), '') as description_ru,
-        nullif(trim(payload ->> 'descriptionKk'), '') as description_kk,
-        nullif(trim(payload -> 'owner' ->> 'fullnameRu'), '') as gov_body_name_ru,
+        {{ payload_text('nameRu') }} as name_ru,
+        {{ payload_text('nameKk') }} as name_kk,
+        {{ payload_text('descriptionRu') }} as description_ru,
+        {{ payload_text('descriptionKk') }} as description_kk,
+        {{ payload_text('owner', 'fullnameRu') }} as gov_body_name_ru,
         -- local time (Asia/Almaty); a value with an offset is converted to it
         {{ opendata_local_time("payload ->> 'createdDate'") }} as created_at,
         {{ opendata_local_time("payload ->> 'modifiedDate'") }} as modified_at,
@@ -40,7 +33,6 @@ renamed as (
         source_url,
         content_hash
     from latest
-    where observation_rank = 1
 
 )
 

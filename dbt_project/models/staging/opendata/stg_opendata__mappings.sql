@@ -11,13 +11,7 @@ observations as (
 
 latest as (
 
-    select
-        *,
-        row_number() over (
-            partition by api_uri
-            order by observed_at desc, content_hash
-        ) as observation_rank
-    from observations
+    {{ latest_observation('observations', 'api_uri') }}
 
 ),
 
@@ -34,8 +28,7 @@ versions as (
         latest.source_url
     from latest
     cross join lateral jsonb_object_keys(latest.payload -> 'mappings') as published (version)
-    where latest.observation_rank = 1
-        and published.version ~ '^(v[0-9]+|data)$'
+    where published.version ~ '^(v[0-9]+|data)$'
 
 ),
 

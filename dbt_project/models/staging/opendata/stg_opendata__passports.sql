@@ -10,13 +10,7 @@ observations as (
 
 latest as (
 
-    select
-        *,
-        row_number() over (
-            partition by api_uri, version
-            order by observed_at desc, content_hash
-        ) as observation_rank
-    from observations
+    {{ latest_observation('observations', ['api_uri', 'version']) }}
 
 ),
 
@@ -28,11 +22,11 @@ renamed as (
         -- "data" (the address registers' only version) ranks below v1 [assumed]
         coalesce(cast(substring(version from '^v([0-9]+)$') as integer), 0) as version_number,
         -- as seen: a value outside the known ones is kept and counted apart downstream
-        nullif(trim(payload ->> 'periodicity'), '') as periodicity,
+        {{ payload_text('periodicity') }} as periodicity,
         cast(payload ->> 'archived' as boolean) as archived,
         {{ opendata_local_time("payload ->> 'modifiedDate'") }} as modified_at,
-        nullif(trim(payload ->> 'fullnameRu'), '') as gov_body_name_ru,
-        nullif(trim(payload ->> 'descriptionRu'), '') as description_ru,
+        {{ payload_text('fullnameRu') }} as gov_body_name_ru,
+        {{ payload_text('descriptionRu') }} as description_ru,
         cast(
             (
                 select count(*)
@@ -44,7 +38,6 @@ renamed as (
         source_url,
         content_hash
     from latest
-    where observation_rank = 1
 
 )
 

@@ -11,13 +11,7 @@ observations as (
 
 latest as (
 
-    select
-        *,
-        row_number() over (
-            partition by api_uri, version, record_key
-            order by observed_at desc, content_hash
-        ) as observation_rank
-    from observations
+    {{ latest_observation('observations', ['api_uri', 'version', 'record_key']) }}
 
 )
 
@@ -31,4 +25,3 @@ select
     source_url,
     content_hash
 from latest
-where observation_rank = 1
