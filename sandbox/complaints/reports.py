@@ -7,7 +7,8 @@ with spaces or no-break spaces; `—` and empty cells for zero; a Windows-1251 C
 yearly one (the yearly report is the one that counts); a topic-breakdown report.
 
 Files are written atomically (a hidden temporary name, then a rename) and byte for byte the
-same on every call: the XLSX files carry fixed timestamps.
+same on every call: the XLSX files carry fixed timestamps. What else a real inbox holds (files
+in flight, corrections, broken or hostile files) is written by sandbox/complaints/variants.py.
 """
 
 from __future__ import annotations
@@ -16,8 +17,8 @@ import csv
 import io
 import re
 import zipfile
-from collections.abc import Callable, Sequence
-from dataclasses import astuple
+from collections.abc import Callable, Collection, Sequence
+from dataclasses import astuple, dataclass
 from pathlib import Path
 
 from sandbox.complaints.scenario import (
@@ -52,14 +53,34 @@ NOTE = "Исполнитель: управление статистики и а�
 #: The date stamped into every XLSX (zip entries and document properties): determinism.
 FIXED_STAMP = (2018, 2, 15, 9, 0, 0)
 NBSP = "\u00a0"
+SHEET_TITLE = "Отчет"
+NOTES_TITLE = "Пояснения"
+#: Scenario files a variant (sandbox/complaints/variants.py) writes otherwise.
+AKIMATS_2017 = "complaints_2017_akimats.xlsx"
+AKIMATS_2017_SUBTITLES = (
+    "за 2017 год",
+    "акиматы областей и города Астаны (город Алматы — помесячно)",
+)
+ALMATY_MONTHLY_2017 = "complaints_2017_almaty_city_monthly.csv"
 
 Count = Callable[[int], object]  # how a file writes a count
 
 
-def write_reports(inbox: Path, seed: int = 2017) -> list[Path]:
-    """Write the 2016 and 2017 reports (and the 2017 topics) into ``inbox``; returns the paths."""
+def write_reports(inbox: Path, seed: int = 2017, *, skip: Collection[str] = ()) -> list[Path]:
+    """Write the 2016 and 2017 reports (and the 2017 topics) into ``inbox``; returns the paths.
+    The files named in ``skip`` are left out (a variant of sandbox.complaints.variants writes
+    its own instead)."""
     inbox = Path(inbox)
     inbox.mkdir(parents=True, exist_ok=True)
+    return [
+        _write_atomically(inbox / name, data)
+        for name, data in report_files(seed).items()
+        if name not in skip
+    ]
+
+
+def report_files(seed: int = 2017) -> dict[str, bytes]:
+    """The scenario's report files, name → bytes, in the order they are written."""
     rows = {year: yearly_rows(year, seed) for year in (2016, 2017)}
 
     def pick(year: int, level: str, exclude: Sequence[str] = ()) -> list[FigureRow]:
@@ -68,60 +89,52 @@ def write_reports(inbox: Path, seed: int = 2017) -> list[Path]:
     topics = topic_rows(rows[2017], seed)
     almaty = [r for r in rows[2017] if r.gov_body_code == "AKM75"]
     mvd = [r for r in rows[2017] if r.gov_body_code == "MVD"]
-    written = [
-        _xlsx(
-            inbox / "complaints_2016_central_bodies.xlsx",
+    return {
+        "complaints_2016_central_bodies.xlsx": _xlsx(
             ["за 2016 год", "центральные государственные органы"],
             FIGURE_HEADER,
             [_figure_cells(r, _number) for r in pick(2016, CENTRAL)],
             totals=_figure_totals("2016", "Итого", pick(2016, CENTRAL), _number),
         ),
-        _csv(
-            inbox / "complaints_2016_akimats.csv",
+        "complaints_2016_akimats.csv": _csv(
             [TITLE + " за 2016 год (акиматы областей, городов Астаны и Алматы)"],
             [_figure_cells(r, _spaced(" ")) for r in pick(2016, LOCAL)],
             totals=_figure_totals("2016", "Всего по акиматам", pick(2016, LOCAL), _spaced(" ")),
             encoding="cp1251",
             delimiter=";",
         ),
-        _xlsx(
-            inbox / "complaints_2017_central_bodies.xlsx",
+        "complaints_2017_central_bodies.xlsx": _xlsx(
             ["за 2017 год", "центральные государственные органы"],
             FIGURE_HEADER,
             [_figure_cells(r, _spaced(NBSP)) for r in pick(2017, CENTRAL)],
             totals=_figure_totals("2017", "Итого", pick(2017, CENTRAL), _spaced(NBSP)),
         ),
-        _xlsx(
-            inbox / "complaints_2017_akimats.xlsx",
-            ["за 2017 год", "акиматы областей и города Астаны (город Алматы — помесячно)"],
+        AKIMATS_2017: _xlsx(
+            AKIMATS_2017_SUBTITLES,
             FIGURE_HEADER,
             [_figure_cells(r, _number) for r in pick(2017, LOCAL, exclude=["AKM75"])],
             totals=_figure_totals("2017", "ИТОГО", pick(2017, LOCAL, ["AKM75"]), _number),
         ),
-        _csv(
-            inbox / "complaints_2017_almaty_city_monthly.csv",
+        ALMATY_MONTHLY_2017: _csv(
             [TITLE + ", город Алматы, помесячно, 2017 год"],
             [_figure_cells(m, _blank_zero) for r in almaty for m in monthly_rows(r)],
             totals=None,
             encoding="utf-8",
             delimiter=",",
         ),
-        _xlsx(
-            inbox / "complaints_2017-q1_mvd_monthly.xlsx",
+        "complaints_2017-q1_mvd_monthly.xlsx": _xlsx(
             ["Министерство внутренних дел, январь — март 2017 года (оперативные данные)"],
             FIGURE_HEADER,
             [_figure_cells(m, _number) for r in mvd for m in monthly_rows(r, months=3)],
             totals=None,
         ),
-        _xlsx(
-            inbox / "complaints_2017_topics.xlsx",
+        "complaints_2017_topics.xlsx": _xlsx(
             ["Обоснованные жалобы по тематике, 2017 год"],
             TOPIC_HEADER,
             [_topic_cells(t) for t in topics],
             totals=("2017", "", "Всего", sum(t.justified_complaints for t in topics)),
         ),
-    ]
-    return written
+    }
 
 
 # -- cells ---------------------------------------------------------------------------------------
@@ -161,48 +174,73 @@ def _topic_cells(row: TopicRow) -> tuple:
 # -- files ---------------------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class Sheet:
+    """One sheet of a workbook: the title rows, the header, the data, a totals row, a note."""
+
+    title: str
+    subtitles: Sequence[str]
+    header: Sequence[str]
+    rows: Sequence[Sequence[object]]
+    totals: Sequence[object] | None
+
+
 def _xlsx(
-    path: Path,
     subtitles: Sequence[str],
     header: Sequence[str],
     rows: Sequence[Sequence[object]],
     totals: Sequence[object] | None,
-) -> Path:
+) -> bytes:
+    """A workbook of one sheet, ``Отчет``."""
+    return _workbook([Sheet(SHEET_TITLE, subtitles, header, rows, totals)])
+
+
+def _workbook(
+    sheets: Sequence[Sheet],
+    notes: Sequence[str] = (),
+    patch: Callable[[str, bytes], bytes] | None = None,
+) -> bytes:
+    """A workbook of ``sheets`` (then, if ``notes``, a sheet ``Пояснения`` of them alone: no
+    header), with fixed timestamps; ``patch(entry name, bytes)`` may rewrite any zip entry."""
     from openpyxl import Workbook
     from openpyxl.styles import Font
 
     workbook = Workbook()
-    sheet = workbook.active
-    sheet.title = "Отчет"
-    sheet.append([TITLE])
-    sheet["A1"].font = Font(bold=True)
-    for subtitle in subtitles:
-        sheet.append([subtitle])
-    sheet.append([])
-    sheet.append(list(header))
-    for cell in sheet[sheet.max_row]:
-        cell.font = Font(bold=True)
-    for row in rows:
-        sheet.append(["" if v == "" else v for v in row])
-    if totals is not None:
-        sheet.append(list(totals))
+    workbook.remove(workbook.active)
+    for spec in sheets:
+        sheet = workbook.create_sheet(spec.title)
+        sheet.append([TITLE])
+        sheet["A1"].font = Font(bold=True)
+        for subtitle in spec.subtitles:
+            sheet.append([subtitle])
+        sheet.append([])
+        sheet.append(list(spec.header))
         for cell in sheet[sheet.max_row]:
             cell.font = Font(bold=True)
-    sheet.append([])
-    sheet.append([NOTE])
+        for row in spec.rows:
+            sheet.append(["" if v == "" else v for v in row])
+        if spec.totals is not None:
+            sheet.append(list(spec.totals))
+            for cell in sheet[sheet.max_row]:
+                cell.font = Font(bold=True)
+        sheet.append([])
+        sheet.append([NOTE])
+    if notes:
+        sheet = workbook.create_sheet(NOTES_TITLE)
+        for note in notes:
+            sheet.append([note])
     buffer = io.BytesIO()
     workbook.save(buffer)
-    return _write_atomically(path, _fixed_timestamps(buffer.getvalue()))
+    return _fixed_timestamps(buffer.getvalue(), patch)
 
 
 def _csv(
-    path: Path,
     titles: Sequence[str],
     rows: Sequence[Sequence[object]],
     totals: Sequence[object] | None,
     encoding: str,
     delimiter: str,
-) -> Path:
+) -> bytes:
     text = io.StringIO(newline="")
     writer = csv.writer(text, delimiter=delimiter)
     for title in titles:
@@ -212,11 +250,12 @@ def _csv(
     writer.writerows(rows)
     if totals is not None:
         writer.writerow(totals)
-    return _write_atomically(path, text.getvalue().encode(encoding))
+    return text.getvalue().encode(encoding)
 
 
-def _fixed_timestamps(xlsx: bytes) -> bytes:
-    """The same workbook with fixed zip entry dates and document dates (openpyxl stamps now)."""
+def _fixed_timestamps(xlsx: bytes, patch: Callable[[str, bytes], bytes] | None = None) -> bytes:
+    """The same workbook with fixed zip entry dates and document dates (openpyxl stamps now),
+    each entry first passed through ``patch`` if given."""
     stamp = "{:04d}-{:02d}-{:02d}T{:02d}:{:02d}:{:02d}Z".format(*FIXED_STAMP)
     source = zipfile.ZipFile(io.BytesIO(xlsx))
     out = io.BytesIO()
@@ -229,6 +268,8 @@ def _fixed_timestamps(xlsx: bytes) -> bytes:
                     rb"\g<1>" + stamp.encode() + rb"\g<2>",
                     data,
                 )
+            if patch is not None:
+                data = patch(info.filename, data)
             entry = zipfile.ZipInfo(info.filename, date_time=FIXED_STAMP)
             entry.compress_type = zipfile.ZIP_DEFLATED
             entry.external_attr = 0o644 << 16
