@@ -55,20 +55,21 @@ def scenario_rows(*names: str) -> int:
 
 
 def test_a_slow_copy_waits_while_it_is_written_then_lands_whole(fresh_database, inbox):
-    """The pause (1 s) is shorter than the settle time (2 s, the default): the run that starts
-    at the pause sees the rest arrive and leaves the file waiting; the next run lands it."""
+    """The pause (3 s) is shorter than the settle time (6 s): the run that starts at the pause
+    sees the rest arrive and leaves the file waiting; the next run lands it. (The margins are
+    wide so that a loaded machine's slow first look still falls within the pause.)"""
     halfway = threading.Event()
 
     def pause(seconds: float) -> None:
         halfway.set()
         time.sleep(seconds)
 
-    knobs = Knobs(slow_seconds=1.0, sleep=pause)
+    knobs = Knobs(slow_seconds=3.0, sleep=pause)
     writer = threading.Thread(target=write_variants, args=(inbox, ["slow-copy"], knobs))
     writer.start()
     try:
         assert halfway.wait(60)
-        first = land_complaints(fresh_database, inbox, settle_seconds=2.0)
+        first = land_complaints(fresh_database, inbox, settle_seconds=6.0)
     finally:
         writer.join()
     others = [n for n in SCENARIO if n != variants.SLOW_FILE]
