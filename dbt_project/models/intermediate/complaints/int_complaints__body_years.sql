@@ -63,17 +63,11 @@ summed as (
         gov_body_code,
         bool_or(period_kind = 'year') as reported_yearly,
         count(distinct period_month) as months_reported,
-        sum(received) as received,
         coalesce(sum(received) filter (where complainant_type = 'individual'), 0)
             as from_individuals,
         coalesce(sum(received) filter (where complainant_type = 'legal_entity'), 0)
             as from_legal_entities,
-        sum(reviewed) as reviewed,
-        sum(deadline_violations) as deadline_violations,
-        sum(explained) as explained,
-        sum(overturned_by_higher_body) as overturned_by_higher_body,
-        sum(overturned_by_court) as overturned_by_court,
-        sum(justified_complaints) as justified_complaints
+        {{- sum_complaints_counts() }}
     from in_force
     group by period_year, gov_body_code
 

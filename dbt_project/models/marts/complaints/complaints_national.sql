@@ -14,19 +14,13 @@ totals as (
     select
         year,
         count(*) as bodies_reporting,
-        sum(received) as received,
         sum(from_individuals) as from_individuals,
         sum(from_legal_entities) as from_legal_entities,
-        sum(reviewed) as reviewed,
-        sum(deadline_violations) as deadline_violations,
         coalesce(sum(deadline_violations) filter (where body_level = 'central'), 0)
             as deadline_violations_central,
         coalesce(sum(deadline_violations) filter (where body_level = 'local'), 0)
             as deadline_violations_akimats,
-        sum(explained) as explained,
-        sum(overturned_by_higher_body) as overturned_by_higher_body,
-        sum(overturned_by_court) as overturned_by_court,
-        sum(justified_complaints) as justified_complaints
+        {{- sum_complaints_counts() }}
     from scorecard
     group by year
 

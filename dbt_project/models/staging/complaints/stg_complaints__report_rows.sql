@@ -39,13 +39,9 @@ renamed as (
         {{ payload_text('region_kato') }} as region_kato,
         -- renamed: no column of the dbt layers may look like personal data (an applicant)
         applicant_type as complainant_type,
-        cast(payload ->> 'received' as integer) as received,
-        cast(payload ->> 'reviewed' as integer) as reviewed,
-        cast(payload ->> 'deadline_violations' as integer) as deadline_violations,
-        cast(payload ->> 'explained' as integer) as explained,
-        cast(payload ->> 'overturned_by_higher_body' as integer) as overturned_by_higher_body,
-        cast(payload ->> 'overturned_by_court' as integer) as overturned_by_court,
-        cast(payload ->> 'justified_complaints' as integer) as justified_complaints,
+        {%- for column in complaints_count_columns() %}
+        cast(payload ->> '{{ column }}' as integer) as {{ column }},
+        {%- endfor %}
         source_file,
         file_hash,
         observed_at,
