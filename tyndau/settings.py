@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import os
 import re
 from dataclasses import dataclass
@@ -38,7 +39,7 @@ class Settings:
     warehouse_url: str | None  # None: the embedded warehouse under state_dir
     dialog_base_url: str | None
     dialog_blogs_file: Path | None  # None: unset (a crawl needs one; the demo uses the sandbox's)
-    dialog_min_delay: float  # seconds between requests, on top of robots.txt's Crawl-delay
+    dialog_min_delay: float  # least seconds between requests; robots' Crawl-delay wins if longer
     dialog_max_reject_share: float  # more of the cards read rejected fails the landing
     reader_password: str | None  # login password of the read-only analysts' role
     reader_statement_timeout: str  # a query of that role is cancelled after this long
@@ -121,7 +122,7 @@ def _positive(
         number = kind(value)
     except ValueError:
         number = -1
-    if number < 0 or (number == 0 and not zero):
+    if not math.isfinite(number) or number < 0 or (number == 0 and not zero):
         raise ConfigError(
             f"{name} must be a positive number{' (or 0)' if zero else ''}, not {value!r}"
         )
@@ -173,7 +174,7 @@ def _read(env: os._Environ | dict) -> Settings:
         warehouse_url=env.get("WAREHOUSE_URL") or None,
         dialog_base_url=(env.get("DIALOG_BASE_URL") or "").rstrip("/") or None,
         dialog_blogs_file=_optional_path(env.get("DIALOG_BLOGS_FILE")),
-        dialog_min_delay=float(env.get("DIALOG_MIN_DELAY") or 0),
+        dialog_min_delay=_positive(env, "DIALOG_MIN_DELAY", 0.0, zero=True),
         dialog_max_reject_share=_share(
             env.get("DIALOG_MAX_REJECT_SHARE"), DEFAULT_MAX_REJECT_SHARE
         ),

@@ -108,6 +108,12 @@ class HttpConfig:
     backoff_jitter: float = 0.5  # up to this many random seconds added to each backoff
     backoff_max: float = 30.0
     user_agent: str = USER_AGENT
+
+    def at_least(self, min_delay: float) -> HttpConfig:
+        """These knobs with ``min_delay`` at least ``min_delay``: the one way a caller's floor
+        and a configured one combine (the longer wins, as robots' Crawl-delay does)."""
+        return replace(self, min_delay=max(self.min_delay, min_delay))
+
     max_body_bytes: int = MAX_BODY_MB * 2**20  # a larger body fails the request unread
 
     def retry_policy(self) -> Retry:

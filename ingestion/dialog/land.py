@@ -146,7 +146,7 @@ def land_dialog(
     base_url: str,
     blogs_file: str | Path,
     *,
-    crawl_delay_floor: float = 0.0,
+    min_delay: float = 0.0,
     full_refresh: bool = False,
     lookback_days: int = DEFAULT_LOOKBACK_DAYS,
     batch_pages: int = DEFAULT_BATCH_PAGES,
@@ -190,7 +190,7 @@ def land_dialog(
             lookback_days=None if full_refresh else lookback_days,
         )
         log.info("dialog load %s started (%s) from %s", load_id, mode, base_url)
-        session = PoliteSession(http_config, min_delay=crawl_delay_floor)
+        session = PoliteSession((http_config or HttpConfig()).at_least(min_delay))
         http_figures = lambda: _record_http(report, session)  # noqa: E731
         with recorded_load(conn, report, before_finish=http_figures), session:
             blogs, refused = refuse_unknown_regions(read_registry(blogs_file))

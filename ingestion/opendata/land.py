@@ -30,7 +30,7 @@ import datetime as dt
 import logging
 import uuid
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -154,7 +154,7 @@ def land_opendata(
     passport_max_age_days: int = DEFAULT_PASSPORT_MAX_AGE_DAYS,
     catalogue_page_size: int = api.CATALOGUE_PAGE_SIZE,
     records_page_size: int = api.RECORDS_PAGE_SIZE,
-    crawl_delay_floor: float = 0.0,
+    min_delay: float = 0.0,
     http_config: HttpConfig | None = None,
     progress: Callable[[Progress], None] | None = None,
 ) -> LoadReport:
@@ -177,9 +177,7 @@ def land_opendata(
             "full refresh" if full_refresh else "incremental",
             base_url,
         )
-        config = http_config or HttpConfig()
-        if crawl_delay_floor:
-            config = replace(config, min_delay=max(config.min_delay, crawl_delay_floor))
+        config = (http_config or HttpConfig()).at_least(min_delay)
         client = OpendataClient(base_url, api_key, http_config=config)
         with (
             recorded_load(

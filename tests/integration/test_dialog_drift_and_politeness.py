@@ -79,3 +79,24 @@ def test_the_crawler_reads_robots_first_keeps_the_crawl_delay_and_says_who_it_is
     assert requests[0].user_agent.startswith("tyndau/") and PROJECT_URL in requests[0].user_agent
     assert report.requests_made == len(requests)
     assert report.http["seconds_waited_for_crawl_delay"] >= 3.5
+
+
+def test_a_configured_min_delay_holds_and_the_longer_of_two_wins(fresh_database, tmp_path):
+    """The session's own min_delay (HttpConfig) is kept beside the landing's: the longer wins
+    (the landing once replaced the configured one with its own, 0 by default)."""
+    from ingestion.common.http import HttpConfig
+
+    registry = write_registry(tmp_path / "blogs.csv", (STEADY,))
+    scenario = build_scenario(scale=0.3)  # 3 pages
+    for configured, floor in ((0.6, 0.0), (0.0, 0.6), (0.6, 0.1)):
+        with DialogSandbox(scenario, knobs=Knobs(crawl_delay=0)) as portal:
+            land_dialog(
+                fresh_database,
+                portal.base_url,
+                registry,
+                full_refresh=True,
+                min_delay=floor,
+                http_config=HttpConfig(min_delay=configured),
+            )
+            gaps = [b.at - a.at for a, b in zip(portal.requests, portal.requests[1:], strict=False)]
+        assert len(gaps) >= 3 and min(gaps) >= 0.6, (configured, floor, gaps)

@@ -192,7 +192,7 @@ if moment == "load":
         return added
 
     load.insert_new_rows = stalled
-land_dialog(warehouse, base_url, Path(registry), batch_pages=5, crawl_delay_floor=0.01)
+land_dialog(warehouse, base_url, Path(registry), batch_pages=5, min_delay=0.01)
 print("DONE", flush=True)
 """
 

@@ -332,3 +332,9 @@ def test_a_body_declared_over_the_cap_is_refused_unread(server):
         session.fetch_text(url)
     assert "too large (5,000 bytes declared" in caught.value.reason
     assert session.stats.bytes_received < 5000 and len(server.hits("/big")) == 1
+
+
+def test_a_floor_on_the_minimum_delay_keeps_the_longer():
+    assert HttpConfig(min_delay=0.5).at_least(0.2).min_delay == 0.5
+    assert HttpConfig(min_delay=0.1).at_least(0.2).min_delay == 0.2
+    assert HttpConfig(min_delay=0.1, max_attempts=2).at_least(0).max_attempts == 2

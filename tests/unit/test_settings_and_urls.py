@@ -201,3 +201,15 @@ def test_the_readers_statement_timeout_is_a_duration_passed_to_airflow(tmp_path)
     assert env["AIRFLOW_VAR_READER_STATEMENT_TIMEOUT"] == "5min"
     with pytest.raises(ConfigError, match="READER_STATEMENT_TIMEOUT"):
         load_settings({"READER_STATEMENT_TIMEOUT": "a minute"})
+
+
+@pytest.mark.parametrize("value", ["abc", "-5", "inf", "nan"])
+def test_a_bad_minimum_delay_is_one_clear_line(value):
+    with pytest.raises(ConfigError) as caught:
+        load_settings({"DIALOG_MIN_DELAY": value})
+    assert str(caught.value) == f"DIALOG_MIN_DELAY must be a positive number (or 0), not {value!r}"
+
+
+def test_the_minimum_delay_is_read_as_seconds():
+    assert load_settings({"DIALOG_MIN_DELAY": "1.5"}).dialog_min_delay == 1.5
+    assert load_settings({}).dialog_min_delay == 0

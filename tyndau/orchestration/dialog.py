@@ -26,7 +26,7 @@ def land_appeals(full_refresh: bool = False) -> dict:
         warehouse_url(),
         Variable.get("dialog_base_url"),
         Path(Variable.get("dialog_blogs_file")),
-        crawl_delay_floor=float(Variable.get("dialog_min_delay", default="0")),
+        min_delay=float(Variable.get("dialog_min_delay", default="0")),
         max_reject_share=float(Variable.get("dialog_max_reject_share", default="0.02")),
         full_refresh=full_refresh,
         http_config=http_config(),
