@@ -4,7 +4,7 @@ that bends every later build (a date in 2099 moves "the data's date" past the ca
 batch lost to one value its column cannot hold ("int too big to convert").
 
 Each check returns the reason a value is out of bounds, or None: a caller gathers them into its
-own reject (a card, a record, a row).
+own reject (a card, a passport, a record, a report file's row).
 """
 
 from __future__ import annotations
@@ -39,6 +39,25 @@ def day_out_of_bounds(
         return f"implausible {name} {value.isoformat()}: before {earliest.isoformat()}"
     if value > latest:
         return f"implausible {name} {value.isoformat()}: after the observation day {latest}"
+    return None
+
+
+def period_out_of_bounds(
+    period: str | None, name: str, latest: dt.date, earliest: dt.date = EARLIEST_DAY
+) -> str | None:
+    """Why ``period``, a year (``2017``) or a month (``2017-03``; None passes), is not one the
+    source can carry: it ends before ``earliest`` or begins after ``latest`` (so the year or the
+    month of the observation day itself is the last one allowed)."""
+    if period is None:
+        return None
+    year, _, month = period.partition("-")
+    first = dt.date(int(year), int(month or 1), 1)
+    after = dt.date(first.year + 1, 1, 1) if not month else (first + dt.timedelta(days=31))
+    last = after.replace(day=1) - dt.timedelta(days=1)
+    if last < earliest:
+        return f"implausible {name} {period}: ends before {earliest.isoformat()}"
+    if first > latest:
+        return f"implausible {name} {period}: begins after the observation day {latest}"
     return None
 
 

@@ -13,8 +13,10 @@ The inbox is a folder (``COMPLAINTS_INBOX``) where people or scripts drop report
 - a file that lands, or is a duplicate, moves to ``<inbox>/processed/``; the inbox itself
   therefore only ever holds what is new (and landing stays idempotent by hash should a file
   be dropped again, under any name);
-- a file that cannot be read, lacks a required column or holds an invalid row moves to
-  ``<inbox>/rejected/`` with ``<name>.reason.txt`` beside it, and nothing of it is landed;
+- a file that cannot be read, lacks a required column or holds an invalid row (an implausible
+  value among them: a count beyond ``integer``, a period before 2010 or after the landing day)
+  moves to ``<inbox>/rejected/`` with ``<name>.reason.txt`` beside it, and nothing of it is
+  landed;
 - hidden files (``.name``), Office lock files (``~$name``) and files still being copied
   (``*.part``, ``*.tmp``, ``*.crdownload``) are left alone. Drop files atomically (copy under
   a hidden name, then rename) when a copy can take long;
@@ -44,6 +46,7 @@ from pathlib import Path, PurePath
 
 import psycopg
 
+from ingestion.common.bounds import latest_day
 from ingestion.common.ledger import recorded_load, start_load
 from ingestion.common.raw import landing_connection
 from ingestion.complaints.load import (
@@ -54,6 +57,7 @@ from ingestion.complaints.load import (
     is_known_file,
     known_report,
     land_report,
+    now,
     record_arrival,
     replacements,
 )
@@ -326,14 +330,20 @@ def _land_file(
     file_hash = hashlib.sha256(data).hexdigest()
     if is_known_file(conn, file_hash):
         return _arrived_again(conn, report, inbox, path, file_hash)
+    observed_at = now()  # the file's observation: no period of it may begin later
     try:
-        parsed = parse_report(data, path.name, limits)
+        parsed = parse_report(data, path.name, limits, latest=latest_day(observed_at))
     except ReportError as exc:
         _reject(report, inbox, path, str(exc), file_hash)
         return "rejected"
     try:
         landed = land_report(
-            conn, report.load_id, parsed, source_file=path.name, file_hash=file_hash
+            conn,
+            report.load_id,
+            parsed,
+            source_file=path.name,
+            file_hash=file_hash,
+            observed_at=observed_at,
         )
     except AlreadyLanded:  # a concurrent run landed it meanwhile
         return _arrived_again(conn, report, inbox, path, file_hash)

@@ -7,7 +7,9 @@ above the header row; totals rows (`Итого`, `Всего`) are skipped, neve
 rows with neither a body code nor any count (notes, signatures) are skipped too. Counts may
 be written `1 400 000` (spaces, no-break spaces), and `—` or an empty cell means zero.
 
-A data row with fewer cells than the header (a file cut short) is an error, not zeros. A file
+A data row with fewer cells than the header (a file cut short) is an error, not zeros. So is
+an implausible value (:mod:`ingestion.common.bounds`): a count beyond staging's ``integer``, a
+period that ends before 2010 or begins after the observation day (the file's landing). A file
 or sheet beyond :class:`ReportLimits` is rejected before its cells are read.
 
 Anything else that is wrong raises :class:`ReportError`, whose message lists every problem with
@@ -20,12 +22,14 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import math
 import zipfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import PurePath
 from typing import Any
 
+from ingestion.common.bounds import integer_out_of_bounds, latest_day, period_out_of_bounds
 from ingestion.complaints import columns as col
 
 #: Problems listed in a ReportError before "… and N more".
@@ -99,23 +103,33 @@ class Report:
         }
 
 
-def parse_report(data: bytes, file_name: str, limits: ReportLimits | None = None) -> Report:
-    """Parse a report file by its extension (.xlsx or .csv); raises ReportError."""
+def parse_report(
+    data: bytes,
+    file_name: str,
+    limits: ReportLimits | None = None,
+    *,
+    latest: dt.date | None = None,
+) -> Report:
+    """Parse a report file by its extension (.xlsx or .csv); raises ReportError.
+
+    ``latest`` is the last day a period may begin on: the observation day (default: today,
+    see ``bounds.latest_day``)."""
     limits = limits or ReportLimits()
+    latest = latest or latest_day(dt.datetime.now(dt.UTC))
     if len(data) > limits.max_file_bytes:
         raise ReportError(limits.file_too_large(len(data)))
     suffix = PurePath(file_name).suffix.lower()
     if suffix == ".xlsx":
-        return _parse_xlsx(data, limits)
+        return _parse_xlsx(data, limits, latest)
     if suffix == ".csv":
-        return _parse_csv(data, limits)
+        return _parse_csv(data, limits, latest)
     raise ReportError(f"unsupported file type {suffix or '(none)'!r}: expected .xlsx or .csv")
 
 
 # -- reading the two formats -----------------------------------------------------------------
 
 
-def _parse_xlsx(data: bytes, limits: ReportLimits) -> Report:
+def _parse_xlsx(data: bytes, limits: ReportLimits, latest: dt.date) -> Report:
     from openpyxl import load_workbook  # late: only XLSX files need it
 
     try:
@@ -141,7 +155,7 @@ def _parse_xlsx(data: bytes, limits: ReportLimits) -> Report:
         for sheet, formula_sheet in zip(values.worksheets, formulas.worksheets, strict=True):
             rows = _sheet_rows(sheet, formula_sheet, limits)
             try:
-                report = _parse_table(rows, "xlsx", limits)
+                report = _parse_table(rows, "xlsx", limits, latest)
             except _NoHeader as exc:  # a sheet of notes, a chart: not a data sheet
                 no_header = no_header or exc
                 continue
@@ -235,7 +249,7 @@ def _is_formula(value: Any) -> bool:
     return isinstance(value, str) and value.startswith("=")
 
 
-def _parse_csv(data: bytes, limits: ReportLimits) -> Report:
+def _parse_csv(data: bytes, limits: ReportLimits, latest: dt.date) -> Report:
     decoded = []
     for encoding in col.CSV_ENCODINGS:
         try:
@@ -252,7 +266,7 @@ def _parse_csv(data: bytes, limits: ReportLimits) -> Report:
         for delimiter in col.CSV_DELIMITERS:
             rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
             try:
-                report = _parse_table(rows, "csv", limits)
+                report = _parse_table(rows, "csv", limits, latest)
             except _NoHeader as exc:
                 no_header = no_header or exc
                 continue
@@ -282,7 +296,9 @@ def _listed(what: str, problems: list[str]) -> str:
     return f"{what}:\n  " + "\n  ".join(listed)
 
 
-def _parse_table(rows: Sequence[Sequence[Any]], file_format: str, limits: ReportLimits) -> Report:
+def _parse_table(
+    rows: Sequence[Sequence[Any]], file_format: str, limits: ReportLimits, latest: dt.date
+) -> Report:
     header_index, kind, positions, extra = _find_header(rows)
     width = max((len(row) for row in rows), default=0)
     if too_large := limits.sheet_too_large(len(rows), width, "the table has"):
@@ -313,7 +329,7 @@ def _parse_table(rows: Sequence[Sequence[Any]], file_format: str, limits: Report
             )
             continue
         try:
-            record = parse_row(cells)
+            record = parse_row(cells, latest)
         except ValueError as exc:
             problems.append(f"line {line}: {exc}")
             continue
@@ -401,8 +417,12 @@ def _is_note(cells: dict[str, Any], kind: str) -> bool:
 
 # -- one row -------------------------------------------------------------------------------------
 
+#: canonical name → the Russian title a row's problem is told by
+_FIGURE_TITLES = {name: title for title, name in col.FIGURE_COLUMNS.items()}
+_TOPIC_TITLES = {name: title for title, name in col.TOPIC_COLUMNS.items()}
 
-def _figure_row(cells: dict[str, Any]) -> dict[str, Any]:
+
+def _figure_row(cells: dict[str, Any], latest: dt.date) -> dict[str, Any]:
     level = _choice(cells["body_level"], col.BODY_LEVELS, "Уровень")
     kato = _text(cells["region_kato"])
     if kato and not col.KATO_PATTERN.fullmatch(kato):
@@ -410,7 +430,7 @@ def _figure_row(cells: dict[str, Any]) -> dict[str, Any]:
     if level == "local" and not kato:
         raise ValueError("КАТО is empty for a local body")
     record: dict[str, Any] = {
-        "period": _period(cells["period"]),
+        "period": _period(cells["period"], latest),
         "gov_body_code": _required_text(cells["gov_body_code"], "Код госоргана"),
         "gov_body_name_ru": _required_text(cells["gov_body_name_ru"], "Государственный орган"),
         "body_level": level,
@@ -418,21 +438,25 @@ def _figure_row(cells: dict[str, Any]) -> dict[str, Any]:
         "applicant_type": _choice(cells["applicant_type"], col.APPLICANT_TYPES, "Тип заявителя"),
     }
     for name in col.FIGURE_COUNTS:
-        record[name] = parse_count(cells[name])
+        record[name] = parse_count(cells[name], _FIGURE_TITLES[name])
     return record
 
 
-def _topic_row(cells: dict[str, Any]) -> dict[str, Any]:
+def _topic_row(cells: dict[str, Any], latest: dt.date) -> dict[str, Any]:
+    title = _TOPIC_TITLES["justified_complaints"]
     return {
-        "period": _period(cells["period"]),
+        "period": _period(cells["period"], latest),
         "gov_body_code": _required_text(cells["gov_body_code"], "Код госоргана"),
         "topic": _required_text(cells["topic"], "Тематика"),
-        "justified_complaints": parse_count(cells["justified_complaints"]),
+        "justified_complaints": parse_count(cells["justified_complaints"], title),
     }
 
 
-def parse_count(value: Any) -> int:
-    """A count as written: 1400000, 1400000.0, "1 400 000" (any digit-group space), "—", ""."""
+def parse_count(value: Any, name: str = "count") -> int:
+    """A count as written: 1400000, 1400000.0, "1 400 000" (any digit-group space), "—", "".
+
+    One that staging's ``integer`` cannot hold (``stg_complaints__*`` cast every count to it)
+    is an error, told by ``name`` (the column's title), like one that is not a count."""
     if value is None:
         return 0
     if isinstance(value, _Uncomputed):
@@ -445,6 +469,8 @@ def parse_count(value: Any) -> int:
     if isinstance(value, int):
         number = value
     elif isinstance(value, float):
+        if not math.isfinite(value):
+            raise ValueError(f"{value!r} is not a count")
         number = round(value)
         if abs(value - number) > 1e-6:  # tolerate a spreadsheet's rounding noise, no more
             raise ValueError(f"{value!r} is not a whole number")
@@ -458,15 +484,21 @@ def parse_count(value: Any) -> int:
         number = int(digits)
     if number < 0:
         raise ValueError(f"{number} is negative")
+    if reason := integer_out_of_bounds(number, name, "integer", minimum=0):
+        raise ValueError(reason)
     return number
 
 
-def _period(value: Any) -> str:
+def _period(value: Any, latest: dt.date) -> str:
+    """A year or a month, within the portal's life: from 2010 to the observation day's."""
     if isinstance(value, dt.date):  # a spreadsheet turned "2017-03" into a date
-        return f"{value.year:04d}-{value.month:02d}"
-    text = _text(value)
-    if not col.PERIOD_PATTERN.fullmatch(text):
-        raise ValueError(f"Период must be a year (2017) or a month (2017-03), got {text!r}")
+        text = f"{value.year:04d}-{value.month:02d}"
+    else:
+        text = _text(value)
+        if not col.PERIOD_PATTERN.fullmatch(text):
+            raise ValueError(f"Период must be a year (2017) or a month (2017-03), got {text!r}")
+    if reason := period_out_of_bounds(text, "Период", latest):
+        raise ValueError(reason)
     return text
 
 

@@ -75,3 +75,9 @@ API_URI = re.compile(r"[A-Za-z0-9_.\-]+")
 # Dates: ISO 8601 local time (Asia/Almaty) [assumed], and "2016-03-29+06:00" (a date with an
 # offset) as well as ISO times with or without an offset [seen]. An offset-free value is local.
 LOCAL_TIMEZONE = "Asia/Almaty"
+# What staging types (dbt_project/models/staging/opendata): each must be plausible to land
+# (ingestion/common/bounds.py), or its catalogue entry, passport or record is a reject.
+CATALOGUE_DATE_FIELDS = ("createdDate", "modifiedDate")  # timestamps: the catalogue's freshness
+CATALOGUE_COUNT_FIELDS = {"views": "bigint"}
+PASSPORT_DATE_FIELDS = ("modifiedDate",)
+VERSION_NUMBER_TYPE = "integer"  # "v12" → 12 (stg_opendata__mappings, __passports)

@@ -22,6 +22,13 @@ datasets whose version the watch file names land through keyless ``/api/detailed
 A passport that stays unreadable is set aside (listed in the report) and the load goes on; a
 catalogue or records reconciliation that fails, a refused key, or any other error marks the
 ledger row 'failed' and is raised, after the other watched datasets have been tried.
+
+An implausible value (``parse.*_out_of_bounds``: a date before 2010 or after the observation
+day, a count or version number beyond staging's column) is a reject with its reason, never a
+landed value: that catalogue entry is set aside (``rejected_datasets``), that passport or
+mapping too (``failed_passports``, retried next run), that record too (``rejected_records``,
+kept out of the watermark); the rest of the load lands. The catalogue and the records are still
+reconciled on what was read.
 """
 
 from __future__ import annotations
@@ -36,6 +43,7 @@ from typing import Any, NamedTuple
 
 import psycopg
 
+from ingestion.common.bounds import latest_day
 from ingestion.common.http import HttpConfig
 from ingestion.common.ledger import recorded_load, start_load
 from ingestion.common.raw import landing_connection
@@ -61,8 +69,12 @@ from ingestion.opendata.load import (
 )
 from ingestion.opendata.parse import (
     DatasetMapping,
+    dataset_out_of_bounds,
     latest_moment,
+    mapping_out_of_bounds,
     modification_field,
+    passport_out_of_bounds,
+    record_out_of_bounds,
     unknown_periodicity,
 )
 from ingestion.opendata.watch import WatchItem, as_watch_items
@@ -75,10 +87,16 @@ _MAX_FAILURES_IN_LEDGER = 200
 
 
 class FailedItem(NamedTuple):
-    """A dataset whose passport (or records) could not be read; the reason names no key."""
+    """A dataset whose passport (or records) could not be read, or a catalogue entry, passport
+    or record set aside for an implausible value (``api_uri`` is then ``apiUri/version`` for a
+    record); the reason names no key."""
 
     api_uri: str
     reason: str
+
+
+class Implausible(OpendataError):
+    """A passport or mapping read whole, but with a value no real dataset has: set aside."""
 
 
 @dataclass
@@ -92,6 +110,7 @@ class LoadReport:
     catalogue_duplicates: int = 0
     catalogue_beyond_total: int = 0  # datasets past the catalogue's (capped) totalCount
     dataset_rows_inserted: int = 0
+    rejected_datasets: list[FailedItem] = field(default_factory=list)  # implausible entries
     passports_needed: int = 0
     passports_fetched: int = 0
     passport_rows_inserted: int = 0
@@ -104,6 +123,7 @@ class LoadReport:
     records: dict[str, dict[str, Any]] = field(default_factory=dict)  # "apiUri/version" → …
     record_rows_inserted: int = 0
     failed_records: list[FailedItem] = field(default_factory=list)
+    rejected_records: list[FailedItem] = field(default_factory=list)  # implausible records
     requests_made: int = 0
     http: dict = field(default_factory=dict)
     keyless: bool = False  # no API key was configured
@@ -114,7 +134,7 @@ class LoadReport:
         """The figures for the ledger's ``stats`` column (JSON)."""
         stats = asdict(self)
         stats["load_id"] = str(self.load_id)
-        for name in ("failed_passports", "failed_records"):
+        for name in ("failed_passports", "failed_records", "rejected_datasets", "rejected_records"):
             items = getattr(self, name)
             stats[f"{name}_total"] = len(items)
             stats[name] = [list(item) for item in items[:_MAX_FAILURES_IN_LEDGER]]
@@ -249,19 +269,28 @@ class _Landing:
         report.catalogue_duplicates = catalogue.duplicates
         report.catalogue_beyond_total = catalogue.beyond_total
         report.catalogue_variant = self.client.catalogue_variant
+        latest = latest_day(observed_at)
+        plausible = []
+        for dataset in catalogue.datasets:
+            if reason := dataset_out_of_bounds(dataset, latest):
+                log.warning("catalogue entry of %s set aside: %s", dataset[api.DATASET_KEY], reason)
+                report.rejected_datasets.append(FailedItem(dataset[api.DATASET_KEY], reason))
+            else:
+                plausible.append(dataset)
         report.dataset_rows_inserted = land_datasets(
             self.conn,
             report.load_id,
             (
                 Observed(catalogue.source_urls[d[api.DATASET_KEY]], d, observed_at)
-                for d in catalogue.datasets
+                for d in plausible
             ),
         )
         log.info(
-            "catalogue: %d datasets in %d pages, %d new rows",
+            "catalogue: %d datasets in %d pages, %d new rows, %d set aside",
             catalogue.total,
             catalogue.pages,
             report.dataset_rows_inserted,
+            len(report.rejected_datasets),
         )
         oldest = observed_at - dt.timedelta(days=self.options.passport_max_age_days)
         return [
@@ -278,6 +307,7 @@ class _Landing:
     def _land_passports(self, datasets: list[dict]) -> None:
         report = self.report
         report.passports_needed = len(datasets)
+        implausible = 0  # read, but set aside: the portal did answer
         if not self.client.has_key:  # the version to ask for comes from the mapping (/api/v4)
             report.passports_skipped_without_key = len(datasets)
             if datasets:
@@ -294,11 +324,12 @@ class _Landing:
             except OpendataError as error:
                 log.warning("passport of %s set aside: %s", api_uri, error)
                 report.failed_passports.append(FailedItem(api_uri, str(error)))
+                implausible += isinstance(error, Implausible)
             if number % PASSPORT_BATCH == 0:
                 self._flush()
             self._progress("passports", number, len(datasets), api_uri)
         self._flush()
-        if datasets and not report.passports_fetched:
+        if datasets and not report.passports_fetched and not implausible:
             first = report.failed_passports[0]
             raise OpendataError(
                 f"no passport could be read ({len(datasets)} tried); first: {first.reason}"
@@ -314,6 +345,8 @@ class _Landing:
     def _mapping(self, api_uri: str) -> DatasetMapping:
         if api_uri not in self.mappings:
             mapping = self.client.mapping(api_uri)
+            if reason := mapping_out_of_bounds(mapping):
+                raise Implausible(f"{self.client.mapping_url(api_uri)}: {reason}")
             self.mappings[api_uri] = mapping
             payload = {"mappings": {v: {"properties": p} for v, p in mapping.properties.items()}}
             self.pending_mappings.append(
@@ -322,10 +355,15 @@ class _Landing:
         return self.mappings[api_uri]
 
     def _passport(self, api_uri: str, version: str) -> dict:
+        """Read a passport; raises Implausible (after keeping it in ``passports``: its fields
+        still tell the records' modification field) when a value of it is out of bounds."""
         passport = self.client.passport(api_uri, version)
         url = self.client.passport_url(api_uri, version)
-        self.pending_passports.append((api_uri, version, Observed(url, passport, now())))
+        observed = Observed(url, passport, now())
         self.passports[(api_uri, version)] = passport
+        if reason := passport_out_of_bounds(passport, latest_day(observed.observed_at)):
+            raise Implausible(f"{url}: {reason}")
+        self.pending_passports.append((api_uri, version, observed))
         if (value := unknown_periodicity(passport)) is not None:
             counts = self.report.unknown_periodicities
             if api_uri not in self.report.unknown_periodicity_datasets:
@@ -378,7 +416,12 @@ class _Landing:
         version, properties = self._version_of(item)
         passport = self.passports.get((item.api_uri, version))
         if passport is None:
-            passport = self._passport(item.api_uri, version)
+            try:
+                passport = self._passport(item.api_uri, version)
+            except Implausible as error:  # set aside; its records are read all the same
+                log.warning("passport of %s set aside: %s", item.api_uri, error)
+                self.report.failed_passports.append(FailedItem(item.api_uri, str(error)))
+                passport = self.passports[(item.api_uri, version)]
         self._flush()
         key = item.key or api.DEFAULT_RECORD_KEY
         for name, column in ((key, "third"), (item.modified_field, "fourth")):
@@ -407,6 +450,7 @@ class _Landing:
             "read": 0,
             "total": None,
             "rows_inserted": 0,
+            "rejected": 0,  # records set aside: an implausible modification stamp
             "watermark": since,
         }
         self.report.records[f"{item.api_uri}/{version}"] = figures
@@ -421,6 +465,11 @@ class _Landing:
             page_size=self.options.records_page_size,
             read=read,
         ):
+            observed_at = now()
+            plausible = self._plausible_records(
+                item.api_uri, version, key, since_field, page.records, observed_at
+            )
+            figures["rejected"] += len(page.records) - len(plausible)
             added = land_records(
                 self.conn,
                 self.report.load_id,
@@ -428,13 +477,13 @@ class _Landing:
                 version,
                 key,
                 page.url,
-                page.records,
-                now(),
+                plausible,
+                observed_at,
             )
             figures["rows_inserted"] += added
             self.report.record_rows_inserted += added
             if since_field:
-                stamps = [r[since_field] for r in page.records if r.get(since_field) is not None]
+                stamps = [r[since_field] for r in plausible if r.get(since_field) is not None]
                 # compared as moments: "2016-03-29+06:00" and ISO times mix on the portal
                 figures["watermark"] = latest_moment([*stamps, figures["watermark"]])
             figures["read"], figures["total"] = read.read, read.total
@@ -447,6 +496,27 @@ class _Landing:
             f"changed since {since}" if since else "all",
             figures["rows_inserted"],
         )
+
+    def _plausible_records(
+        self,
+        api_uri: str,
+        version: str,
+        key: str,
+        since_field: str | None,
+        records: list[dict],
+        observed_at: dt.datetime,
+    ) -> list[dict]:
+        """The records of a page that may land; the others are set aside with their reasons."""
+        latest = latest_day(observed_at)
+        plausible = []
+        for record in records:
+            if reason := record_out_of_bounds(record, since_field, latest):
+                item = FailedItem(f"{api_uri}/{version}", f"record {key} {record[key]!r}: {reason}")
+                self.report.rejected_records.append(item)
+                log.warning("records of %s set aside: %s", item.api_uri, item.reason)
+            else:
+                plausible.append(record)
+        return plausible
 
     def _version_of(self, item: WatchItem) -> tuple[str, dict[str, Any]]:
         """The version to read and its mapped fields ({} when unknown: no key, no mapping)."""

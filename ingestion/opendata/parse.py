@@ -3,6 +3,11 @@
 The portal reports many failures as HTTP 200 with ``{"code": …, "message": …}`` and sometimes
 answers 204 with nothing; neither may ever be taken for data, so every answer passes
 :func:`decode` first.
+
+What is read may still hold a value no real dataset has: a date before the portal's life or
+after the observation day, a count beyond its column. The ``*_out_of_bounds`` functions say
+why (with the bounds of :mod:`ingestion.common.bounds`), and the landing sets that catalogue
+entry, passport or record aside instead of landing it.
 """
 
 from __future__ import annotations
@@ -15,6 +20,7 @@ from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from ingestion.common.bounds import day_out_of_bounds, integer_out_of_bounds
 from ingestion.common.secrets import RedactedError
 from ingestion.opendata import api
 
@@ -244,6 +250,84 @@ def range_source(
     if filters:
         source["query"] = {"bool": {"filter": filters}}
     return source
+
+
+# --- implausible values ------------------------------------------------------------------------
+
+_INTEGER_TEXT = re.compile(r"\s*[+-]?[0-9]+\s*")
+
+
+def moment_out_of_bounds(value: Any, name: str, latest: dt.date) -> str | None:
+    """Why a portal date is not one the portal can carry: its day in Almaty time (the day staging
+    makes of it) before ``bounds.EARLIEST_DAY`` or after ``latest``. None, and a value that is
+    not one of the date forms :func:`parse_moment` knows, pass."""
+    moment = parse_moment(value)
+    if moment is None:
+        return None
+    day = moment.astimezone(ZoneInfo(api.LOCAL_TIMEZONE)).date()
+    reason = day_out_of_bounds(day, name, latest)
+    if reason and value != day.isoformat():
+        reason += f" (sent {value!r})"
+    return reason
+
+
+def json_integer_out_of_bounds(
+    value: Any, name: str, column_type: str, minimum: int | None = None
+) -> str | None:
+    """Why a JSON value staging casts to ``column_type`` (from its text) cannot be cast: not an
+    integer (a fraction, a word, true), or one beyond the column. None and absent values pass."""
+    if value is None:
+        return None
+    if isinstance(value, str) and _INTEGER_TEXT.fullmatch(value):
+        value = int(value)
+    if not isinstance(value, int) or isinstance(value, bool):
+        shown = repr(value) if len(repr(value)) <= 30 else f"{repr(value)[:27]}..."
+        return f"implausible {name} {shown}: not an integer ({column_type})"
+    return integer_out_of_bounds(value, name, column_type, minimum)
+
+
+def dataset_out_of_bounds(entry: Mapping[str, Any], latest: dt.date) -> str | None:
+    """Why a catalogue entry cannot land: its dates and counts as staging types them."""
+    return _joined(
+        *(moment_out_of_bounds(entry.get(n), n, latest) for n in api.CATALOGUE_DATE_FIELDS),
+        *(
+            json_integer_out_of_bounds(entry.get(name), name, column_type, minimum=0)
+            for name, column_type in api.CATALOGUE_COUNT_FIELDS.items()
+        ),
+    )
+
+
+def passport_out_of_bounds(passport: Mapping[str, Any], latest: dt.date) -> str | None:
+    """Why a passport cannot land: its modification date."""
+    return _joined(
+        *(moment_out_of_bounds(passport.get(n), n, latest) for n in api.PASSPORT_DATE_FIELDS)
+    )
+
+
+def mapping_out_of_bounds(mapping: DatasetMapping) -> str | None:
+    """Why a mapping cannot land: a version number staging's ``integer`` cannot hold."""
+    return _joined(
+        *(
+            integer_out_of_bounds(
+                version_number(version), "version number", api.VERSION_NUMBER_TYPE, minimum=0
+            )
+            for version in mapping.properties
+        )
+    )
+
+
+def record_out_of_bounds(
+    record: Mapping[str, Any], modification_field: str | None, latest: dt.date
+) -> str | None:
+    """Why a record cannot land: its modification stamp, which the next load's watermark is
+    taken from (one dated 2099 would leave every later change unread)."""
+    if modification_field is None:
+        return None
+    return moment_out_of_bounds(record.get(modification_field), modification_field, latest)
+
+
+def _joined(*reasons: str | None) -> str | None:
+    return "; ".join(reason for reason in reasons if reason) or None
 
 
 def encode_source(source: Mapping[str, Any]) -> str:

@@ -121,6 +121,15 @@ def build_parser(prog: str = "python -m sandbox.opendata") -> argparse.ArgumentP
         help="leave this field out of every catalogue entry, e.g. modifiedDate or "
         "owner.fullnameRu (repeatable)",
     )
+    implausible = parser.add_argument_group("values no real dataset has (a reject, never landed)")
+    implausible.add_argument(
+        "--implausible-date",
+        action="append",
+        default=[],
+        metavar="API_URI",
+        help="this dataset says modified 2099-01-01T00:00:00: its catalogue entry, its latest "
+        "passport and the last record of its latest version (repeatable)",
+    )
     return parser
 
 
@@ -141,6 +150,7 @@ def knobs_from_args(args: argparse.Namespace) -> Knobs:
         keyless_detailed=args.keyless_detailed,
         unknown_periodicities=args.unknown_periodicities,
         dropped_catalogue_fields=tuple(args.drop_catalogue_field),
+        implausible_date_uris=tuple(args.implausible_date),
         body_bytes_per_second=args.body_bytes_per_second,
         body_padding_mb=args.body_padding_mb,
         api_redirect_to=args.api_redirect_to,

@@ -11,6 +11,7 @@ Other knobs switch on the variants public clients show of the real portal (SOURC
 version `data`, Elasticsearch 2.x mappings, `+06:00` dates, `getdatasets` answering 404/405
 (the catalogue then only by `POST /datasets/getdatasetsre`), keyless `/api/detailed`, unknown
 periodicity values, and catalogue fields left out (for the probe's "required field" check).
+One more serves values no real dataset has: datasets modified in 2099 (`implausible_date_uris`).
 The form POST `getdatasetsre` is always served, as on the portal.
 """
 
@@ -46,6 +47,7 @@ DATA_VERSION = "data"
 # Passport field types → mapping types of Elasticsearch 2.x, as the portal's mappings show them.
 ES2_MAPPING_TYPES = {"Int": "long", "String": "string", "Datetime": "string", "Boolean": "boolean"}
 OFFSET = "+06:00"  # Almaty's offset in the scenario's years
+IMPLAUSIBLE_DATE = "2099-01-01T00:00:00"  # after any observation day: a reject, never landed
 
 
 @dataclass(frozen=True)
@@ -71,6 +73,10 @@ class Knobs:
     keyless_detailed: bool = False  # /api/detailed answers without a key; /api/v4 still not
     unknown_periodicities: int = 0  # this many active datasets' passports say an unknown value
     dropped_catalogue_fields: tuple[str, ...] = ()  # catalogue entries lack these (a.b: nested)
+    # --- values no real dataset has ---
+    implausible_date_uris: tuple[str, ...] = ()  # these say IMPLAUSIBLE_DATE: catalogue entry's
+    #   modifiedDate, latest passport's modifiedDate, and every date field of the last record of
+    #   their latest version (its modification stamp among them)
     # --- answers a client must not wait for or swallow whole ---
     body_bytes_per_second: int = 0  # every API answer's body trickles at this pace (0: at once)
     echo_request_in_errors: bool = False  # every {code, message} quotes the request's path and
@@ -156,13 +162,16 @@ class OpendataSandbox(BackgroundSandbox):
             d.api_uri: UNKNOWN_PERIODICITY_VALUES[n % len(UNKNOWN_PERIODICITY_VALUES)]
             for n, d in enumerate(unknown[::step][: knobs.unknown_periodicities])
         }
-        missing = set(knobs.data_version_uris) - set(self.scenario.by_uri)
-        if missing:
-            raise ValueError(f"data_version_uris not in the scenario: {sorted(missing)}")
+        for name in ("data_version_uris", "implausible_date_uris"):
+            missing = set(getattr(knobs, name)) - set(self.scenario.by_uri)
+            if missing:
+                raise ValueError(f"{name} not in the scenario: {sorted(missing)}")
         self._date_only = {d.api_uri for d in self.scenario.datasets[::2]}
         self._catalogue = [self._catalogue_entry(d) for d in self.scenario.datasets]
         self._published_records = {
-            (api_uri, self._public_version(api_uri, version)): self._dated_records(rows)
+            (api_uri, self._public_version(api_uri, version)): self._dated_records(
+                self._implausible_records(api_uri, version, rows)
+            )
             for (api_uri, version), rows in self.scenario.records.items()
             if self._public_version(api_uri, version) is not None
         }
@@ -265,6 +274,8 @@ class OpendataSandbox(BackgroundSandbox):
         if dataset is None or internal is None:
             return _disguised(404, f"Dataset {api_uri}/{version} not found")
         passport = dataset.passport(internal)
+        if api_uri in self.knobs.implausible_date_uris and internal == dataset.latest_version:
+            passport["modifiedDate"] = IMPLAUSIBLE_DATE
         passport["modifiedDate"] = self._date(api_uri, passport["modifiedDate"])
         if api_uri in self.unknown_periodicity_uris:
             passport["periodicity"] = self.unknown_periodicity_uris[api_uri]
@@ -339,6 +350,8 @@ class OpendataSandbox(BackgroundSandbox):
 
     def _catalogue_entry(self, dataset) -> dict:
         entry = dataset.catalogue_entry()
+        if dataset.api_uri in self.knobs.implausible_date_uris:
+            entry["modifiedDate"] = IMPLAUSIBLE_DATE
         for name in ("createdDate", "modifiedDate"):
             entry[name] = self._date(dataset.api_uri, entry[name])
         for dotted in self.knobs.dropped_catalogue_fields:
@@ -348,6 +361,17 @@ class OpendataSandbox(BackgroundSandbox):
                 holder = holder.get(parent, {})
             holder.pop(last, None)
         return entry
+
+    def _implausible_records(self, api_uri: str, version: str, rows: list[dict]) -> list[dict]:
+        """Rows as the implausible_date_uris knob serves them: the latest version's last one
+        with every date field at IMPLAUSIBLE_DATE."""
+        dataset = self.scenario.by_uri[api_uri]
+        if api_uri not in self.knobs.implausible_date_uris or version != dataset.latest_version:
+            return rows
+        if not rows:
+            return rows
+        dates = [name for name, (kind, _, _) in dataset.fields.items() if kind == "Datetime"]
+        return [*rows[:-1], rows[-1] | dict.fromkeys(dates, IMPLAUSIBLE_DATE)]
 
     def _dated_records(self, rows: list[dict]) -> list[dict]:
         """Records with their date fields (ISO local times) as offset_dates writes them: all

@@ -432,3 +432,29 @@ def test_corrections_go_by_arrival_replace_the_whole_slice_and_a_re_drop_reverts
         ("2017", "AKM71", "individual"): (50, 1, "akimats_2017.csv"),
     }
     assert count(fresh_database, "complaints_rows") == 4  # raw keeps both files, once each
+
+
+def test_an_implausible_count_or_period_rejects_the_file_and_the_others_land(fresh_database, inbox):
+    huge = row("AKM71").replace('"100",100,', '"100",99999999999999999999,')
+    drop(inbox, "a_huge.csv", report(row(), huge), mtime=1_500_000_000)
+    drop(inbox, "b_future.csv", report(row(period="2099")), mtime=1_500_000_050)
+    drop(inbox, "c_early.csv", report(row(period="2009-12")), mtime=1_500_000_080)
+    drop(inbox, "d_good.csv", report(row()), mtime=1_500_000_100)
+    result = land_complaints(fresh_database, inbox)
+    assert [f.source_file for f in result.landed] == ["d_good.csv"]
+    reasons = {r.source_file: r.reason for r in result.rejected}
+    huge_reason = "line 5: implausible Рассмотрено 99999999999999999999: outside 0..2147483647"
+    assert huge_reason in reasons["a_huge.csv"]
+    future_reason = "line 4: implausible Период 2099: begins after the observation day"
+    assert future_reason in reasons["b_future.csv"]
+    assert "line 4: implausible Период 2009-12: ends before 2010-01-01" in reasons["c_early.csv"]
+    for name in reasons:
+        assert (inbox / "rejected" / name).is_file()
+        assert "implausible" in (inbox / "rejected" / f"{name}.reason.txt").read_text()
+    with psycopg.connect(fresh_database) as conn:
+        files = conn.execute("select source_file from raw.complaints_report_files").fetchall()
+        periods = conn.execute("select distinct period from raw.complaints_rows").fetchall()
+    assert files == [("d_good.csv",)] and periods == [("2017",)]
+    ((status, stats, _),) = ledger(fresh_database)
+    assert status == "succeeded"
+    assert sorted(r["source_file"] for r in stats["rejected"]) == sorted(reasons)

@@ -405,6 +405,46 @@ def test_incremental_records_pick_up_a_change(fresh_database, portal, scenario):
     ) == [(2,)]
 
 
+def test_implausible_dates_are_set_aside_with_their_reasons_and_the_rest_lands(
+    fresh_database, scenario
+):
+    uri = "zhol_zhondeu_zhumystary"  # its latest version v2 has the modification field updated_at
+    knobs = Knobs(implausible_date_uris=(uri,))
+    with OpendataSandbox(scenario, knobs=knobs, api_key=KEY) as odd:
+        report = land_opendata(fresh_database, odd.base_url, KEY, watch=[uri], http_config=FAST)
+    after = "implausible modifiedDate 2099-01-01: after the observation day"
+    assert report.catalogue_total == 2140 and report.dataset_rows_inserted == 2139
+    assert [(item.api_uri, after in item.reason) for item in report.rejected_datasets] == [
+        (uri, True)
+    ]
+    ((failed, reason),) = report.failed_passports
+    assert failed == uri and f"/meta/{uri}/v2: {after}" in reason
+    assert report.passports_fetched == report.passport_rows_inserted == 2139
+    figures = report.records[f"{uri}/v2"]
+    assert (figures["read"], figures["rows_inserted"], figures["rejected"]) == (60, 59, 1)
+    last = scenario.records[(uri, "v2")][-1]
+    ((where, reason),) = report.rejected_records
+    assert where == f"{uri}/v2"
+    assert reason.startswith(f"record id {last['id']}: implausible updated_at 2099-01-01: after")
+    # the watermark the next load starts from is a plausible one: later changes are still read
+    assert figures["watermark"] == max(r["updated_at"] for r in scenario.records[(uri, "v2")][:-1])
+    for table in ("opendata_datasets", "opendata_passports", "opendata_records"):
+        assert query(
+            fresh_database,
+            f"select count(*) from raw.{table} where payload::text like '%%2099-01-01%%'",
+        ) == [(0,)]
+    assert query(
+        fresh_database,
+        "select count(*) from raw.opendata_records where record_key = %s",
+        [str(last["id"])],
+    ) == [(0,)]
+    ((status, stats),) = query(fresh_database, "select status, stats from raw.load_ledger")
+    assert status == "succeeded"
+    totals = ("rejected_datasets_total", "failed_passports_total", "rejected_records_total")
+    assert [stats[name] for name in totals] == [1, 1, 1]
+    assert stats["rejected_records"] == [[f"{uri}/v2", reason]]
+
+
 # --- the variants public clients report of the real portal (SOURCES.md section 2) -------------
 # getdatasets answering 405 (the catalogue by POST getdatasetsre), Elasticsearch 2.x mappings,
 # "+06:00" dates, a dataset published as version "data", unknown periodicity values — at once.

@@ -439,3 +439,68 @@ def test_a_csv_row_cut_short_is_an_error_not_zeros():
     cut = figure_row(code="MF", level="центральный", kato="")[:9]
     with pytest.raises(ReportError, match="line 3: 9 of the 13 columns: the row is cut short"):
         parse_report(csv_bytes([HEADER, figure_row(), cut]), "cut.csv")
+
+
+# -- implausible values (ingestion/common/bounds.py): a reject of the file, never a landed value -
+
+
+@pytest.mark.parametrize(
+    "written",
+    [2**31, "99999999999999999999", "2 147 483 648", 1e20, float("inf"), float("nan")],
+)
+def test_a_count_staging_cannot_hold_is_not_a_count(written):
+    with pytest.raises(ValueError, match="implausible Поступило|is not a count"):
+        parse_count(written, "Поступило")
+
+
+def test_the_largest_count_staging_holds_is_one():
+    assert parse_count(2**31 - 1) == parse_count("2 147 483 647") == 2_147_483_647
+
+
+def test_a_count_beyond_integer_rejects_the_file_with_its_reason():
+    rows = [HEADER, figure_row(), figure_row(applicant="юридическое лицо", counts=(1,) * 6 + (0,))]
+    rows[2][6] = "99999999999999999999"  # Поступило
+    with pytest.raises(ReportError) as raised:
+        parse_report(csv_bytes(rows), "r.csv")
+    assert (
+        "line 3: implausible Поступило 99999999999999999999: outside 0..2147483647 (integer)"
+        in str(raised.value)
+    )
+    topics = [list(col.TOPIC_COLUMNS), ["2017", "MVD", "Прочее", 2**40]]
+    with pytest.raises(ReportError, match="line 2: implausible Количество 1099511627776"):
+        parse_report(xlsx(topics), "topics.xlsx")
+
+
+@pytest.mark.parametrize(
+    ("period", "reason"),
+    [
+        ("2009", "implausible Период 2009: ends before 2010-01-01"),
+        ("2009-12", "implausible Период 2009-12: ends before 2010-01-01"),
+        ("1999", "implausible Период 1999: ends before 2010-01-01"),
+        ("2025-07", "implausible Период 2025-07: begins after the observation day 2025-06-10"),
+        ("2026", "implausible Период 2026: begins after the observation day 2025-06-10"),
+        ("2099-01", "implausible Период 2099-01: begins after the observation day 2025-06-10"),
+        (dt.datetime(2026, 1, 1), "implausible Период 2026-01: begins after the observation"),
+    ],
+)
+def test_a_period_outside_the_portals_life_rejects_the_file(period, reason):
+    rows = [HEADER, figure_row(), figure_row(period=period)]
+    with pytest.raises(ReportError, match="invalid rows") as raised:
+        parse_report(xlsx(rows), "r.xlsx", latest=dt.date(2025, 6, 10))
+    assert f"line 3: {reason}" in str(raised.value)
+
+
+@pytest.mark.parametrize("period", ["2010", "2010-01", "2025", "2025-06"])
+def test_periods_from_2010_to_the_observation_month_are_taken(period):
+    report = parse_report(
+        xlsx([HEADER, figure_row(period=period)]), "r.xlsx", latest=dt.date(2025, 6, 10)
+    )
+    assert report.rows[0]["period"] == period
+
+
+def test_without_an_observation_day_a_period_may_not_begin_after_today():
+    later = str(dt.date.today().year + 2)  # (+1 is allowed on 31 December: UTC+14 is in it)
+    with pytest.raises(ReportError, match=f"implausible Период {later}: begins after"):
+        parse_report(xlsx([HEADER, figure_row(period=later)]), "r.xlsx")
+    this_year = str(dt.date.today().year)
+    assert parse_report(xlsx([HEADER, figure_row(period=this_year)]), "r.xlsx").rows

@@ -2,24 +2,31 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 
 import pytest
 
+from ingestion.common.bounds import latest_day
 from ingestion.common.secrets import redact
 from ingestion.opendata.parse import (
     AnswerError,
+    DatasetMapping,
     DisguisedError,
+    dataset_out_of_bounds,
     date_format,
     decode,
     latest_moment,
+    mapping_out_of_bounds,
     modification_field,
     parse_catalogue_page,
     parse_detailed,
     parse_mapping,
     parse_moment,
     parse_passport,
+    passport_out_of_bounds,
     range_source,
+    record_out_of_bounds,
     unknown_periodicity,
 )
 from ingestion.opendata.watch import WatchItem, WatchListError, parse_watch_list
@@ -232,3 +239,100 @@ def test_every_problem_of_a_watch_list_is_reported_with_its_line():
         "line 6: not a field name: 'bad-field'",
     ):
         assert expected in message
+
+
+# --- implausible values: what staging types must be plausible to land ---------------------------
+
+LATEST = dt.date(2025, 6, 10)  # the observation day
+ENTRY = {
+    "apiUri": "a1",
+    "createdDate": "2015-03-02T10:00:00",
+    "modifiedDate": "2016-03-29+06:00",
+    "views": 1204,
+}
+
+
+@pytest.mark.parametrize(
+    "changed",
+    [
+        {},
+        {"views": "12"},
+        {"views": 2**63 - 1},
+        {"createdDate": "2010-01-01T00:00:00", "modifiedDate": "2025-06-10T23:59:59"},
+        {"modifiedDate": None, "views": None},
+        {"modifiedDate": ""},  # not a date: staging makes it null
+    ],
+)
+def test_a_plausible_catalogue_entry_has_nothing_to_refuse(changed):
+    assert dataset_out_of_bounds(ENTRY | changed, LATEST) is None
+
+
+@pytest.mark.parametrize(
+    ("changed", "reason"),
+    [
+        (
+            {"modifiedDate": "2099-01-01T00:00:00"},
+            "implausible modifiedDate 2099-01-01: after the observation day 2025-06-10 "
+            "(sent '2099-01-01T00:00:00')",
+        ),
+        ({"modifiedDate": "2025-06-12"}, "implausible modifiedDate 2025-06-12: after the"),
+        (
+            {"createdDate": "2009-12-31+06:00"},
+            "implausible createdDate 2009-12-31: before 2010-01-01",
+        ),
+        # midnight in Tokyo is still 2009 in Almaty: the day staging makes of it
+        ({"createdDate": "2010-01-01T02:00:00+09:00"}, "implausible createdDate 2009-12-31"),
+        (
+            {"views": 99999999999999999999},
+            "implausible views 99999999999999999999: outside 0..9223372036854775807 (bigint)",
+        ),
+        ({"views": -1}, "implausible views -1: outside 0.."),
+        ({"views": 1.5}, "implausible views 1.5: not an integer (bigint)"),
+        ({"views": "много"}, "implausible views 'много': not an integer (bigint)"),
+        ({"views": True}, "implausible views True: not an integer"),
+    ],
+)
+def test_an_implausible_catalogue_entry_says_why(changed, reason):
+    assert reason in dataset_out_of_bounds(ENTRY | changed, LATEST)
+
+
+def test_a_moment_of_the_observation_is_never_after_its_day():
+    observed_at = dt.datetime(2025, 6, 10, 20, 0, tzinfo=dt.UTC)  # 01:00 on 11 June in Almaty
+    entry = ENTRY | {"modifiedDate": "2025-06-10T20:00:00Z"}
+    assert dataset_out_of_bounds(entry, latest_day(observed_at)) is None
+
+
+def test_every_reason_of_an_entry_is_told():
+    entry = ENTRY | {"createdDate": "1999-01-01", "modifiedDate": "2099-01-01", "views": 2**64}
+    reasons = dataset_out_of_bounds(entry, LATEST).split("; ")
+    assert [r.split()[1] for r in reasons] == ["createdDate", "modifiedDate", "views"]
+
+
+def test_a_passport_modified_after_the_observation_day_is_implausible():
+    passport = {"modifiedDate": "2016-03-29T10:00:00", "fields": {}, "periodicity": "yearly"}
+    assert passport_out_of_bounds(passport, LATEST) is None
+    assert passport_out_of_bounds(
+        passport | {"modifiedDate": "2099-01-01T12:00+06:00"}, LATEST
+    ) == (
+        "implausible modifiedDate 2099-01-01: after the observation day 2025-06-10 "
+        "(sent '2099-01-01T12:00+06:00')"
+    )
+    assert "before 2010-01-01" in passport_out_of_bounds({"modifiedDate": "2001-05-05"}, LATEST)
+
+
+def test_a_version_number_beyond_integer_is_implausible():
+    assert mapping_out_of_bounds(DatasetMapping("a", {"v1": {}, "v2": {}, "data": {}})) is None
+    mapping = DatasetMapping("a", {"v1": {}, "v99999999999": {}})
+    assert mapping_out_of_bounds(mapping) == (
+        "implausible version number 99999999999: outside 0..2147483647 (integer)"
+    )
+
+
+def test_a_record_is_judged_by_its_modification_stamp():
+    record = {"id": 7, "updated_at": "2099-01-01T00:00:00", "period": "1995-01-01"}
+    assert record_out_of_bounds(record, None, LATEST) is None  # no modification field
+    assert record_out_of_bounds(record, "updated_at", LATEST).startswith(
+        "implausible updated_at 2099-01-01: after the observation day 2025-06-10"
+    )
+    assert record_out_of_bounds(record | {"updated_at": "2017-01-15"}, "updated_at", LATEST) is None
+    assert record_out_of_bounds({"id": 8}, "updated_at", LATEST) is None  # not stamped

@@ -263,6 +263,26 @@ def test_variant_knobs_dates_mappings_versions_periodicity_and_dropped_fields(sc
     assert {p["periodicity"] for p in unknown.values()} == {"ежемесячно", "by request"}
 
 
+def test_the_implausible_date_knob_dates_a_dataset_2099(scenario):
+    uri = "zhol_zhondeu_zhumystary"  # v1 and v2; v2 has the modification field updated_at
+    knobs = Knobs(implausible_date_uris=(uri,), offset_dates=True)
+    with OpendataSandbox(scenario, knobs=knobs) as variant:
+        entries = get(variant, "/datasets/getdatasets", page=1, count=500).json()["datasets"]
+        pages = [get(variant, "/datasets/getdatasets", page=n, count=500) for n in (2, 3, 4, 5)]
+        entries += [d for page in pages for d in page.json()["datasets"]]
+        latest = get(variant, f"/meta/{uri}/v2").json()
+        older = get(variant, f"/meta/{uri}/v1").json()
+        v2 = data(variant, {"size": 100}, uri, "v2", key=variant.api_key).json()["data"]
+        v1 = data(variant, {"size": 100}, uri, "v1", key=variant.api_key).json()["data"]
+    (entry,) = [e for e in entries if e["apiUri"] == uri]
+    assert entry["modifiedDate"].startswith("2099-01-01")
+    assert [e["apiUri"] for e in entries if e["modifiedDate"].startswith("2099")] == [uri]
+    assert latest["modifiedDate"].startswith("2099-01-01")
+    assert not older["modifiedDate"].startswith("2099")
+    assert [r["id"] for r in v2 if r["updated_at"].startswith("2099")] == [v2[-1]["id"]]
+    assert not any(str(value).startswith("2099") for r in v1 for value in r.values())
+
+
 # --- faults -----------------------------------------------------------------------------------
 
 
@@ -317,6 +337,8 @@ def test_knobs_are_validated():
         Knobs(catalogue_get_status=500)
     with pytest.raises(ValueError, match="not in the scenario"):
         OpendataSandbox(build_scenario(), knobs=Knobs(data_version_uris=("no_such",)))
+    with pytest.raises(ValueError, match="implausible_date_uris not in the scenario"):
+        OpendataSandbox(build_scenario(), knobs=Knobs(implausible_date_uris=("no_such",)))
 
 
 # --- command line and watch list ------------------------------------------------------------
@@ -350,6 +372,7 @@ def test_help_describes_every_knob():
         "--keyless-detailed",
         "--unknown-periodicities",
         "--drop-catalogue-field",
+        "--implausible-date",
         "--body-bytes-per-second",
         "--body-padding-mb",
         "--api-redirect-to",
@@ -391,6 +414,8 @@ def test_flags_become_knobs():
             "7",
             "--drop-catalogue-field",
             "modifiedDate",
+            "--implausible-date",
+            "zhol_zhondeu_zhumystary",
             "--body-bytes-per-second",
             "200",
             "--body-padding-mb",
@@ -418,6 +443,7 @@ def test_flags_become_knobs():
         keyless_detailed=True,
         unknown_periodicities=7,
         dropped_catalogue_fields=("modifiedDate",),
+        implausible_date_uris=("zhol_zhondeu_zhumystary",),
         body_bytes_per_second=200,
         body_padding_mb=1.5,
         api_redirect_to="http://elsewhere.test:8080",

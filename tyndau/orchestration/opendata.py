@@ -35,7 +35,8 @@ def portal() -> tuple[str, str | None]:
 def land_catalogue(full_refresh: bool = False) -> dict:
     """Land the catalogue, its passports and the watched datasets' records in raw.
 
-    Passports that stay unreadable are set aside (the next run retries them); a reconciliation
+    Passports that stay unreadable are set aside (the next run retries them), and so are
+    catalogue entries, passports and records with an implausible value; a reconciliation
     mismatch, a refused key or an unreachable portal fails the task.
     """
     from ingestion.opendata import land_opendata
@@ -58,6 +59,8 @@ def land_catalogue(full_refresh: bool = False) -> dict:
         "dataset_rows_inserted": report.dataset_rows_inserted,
         "passports_fetched": report.passports_fetched,
         "passports_set_aside": len(report.failed_passports),
+        "datasets_set_aside": len(report.rejected_datasets),
+        "records_set_aside": len(report.rejected_records),
         "watched_datasets": len(report.records),
         "record_rows_inserted": report.record_rows_inserted,
         "requests_made": report.requests_made,
