@@ -21,7 +21,7 @@ Where to look next:
   tyndau report             the marts as one HTML page of charts
   tyndau docs               the dbt docs (lineage) and GX Data Docs, served locally
   tyndau airflow            the Airflow UI on this warehouse
-  README.md                 configuration, the data model, pointing tyndau at the real portals
+  docs/ (from README.md)    configuration, operations, the data model, the real portals
 """
 
 
@@ -45,7 +45,7 @@ def main() -> None:
     Lands citizens' appeals (Open Dialogue), the open-data catalogue (data.egov.kz) and
     complaint statistics (report files) into a Postgres warehouse with Airflow, builds rankings
     of akimats and scorecards of state bodies with dbt and guards them with Great Expectations.
-    Configuration comes from the environment (see README.md, "Configuration").
+    Configuration comes from the environment (see docs/configuration.md).
     """
     logging.basicConfig(level=logging.WARNING, format="%(message)s")
     for ours in ("tyndau", "ingestion", "sandbox"):
@@ -355,7 +355,7 @@ def docs(port: int, no_serve: bool) -> None:
 
 @main.group()
 def probe() -> None:
-    """Check a live portal against what tyndau assumes of it (SOURCES.md).
+    """Check a live portal against what tyndau assumes of it (docs/sources.md).
 
     Each probe reads a handful of pages politely, prints field by field how many items each
     expected field matched and in which variant, lists what it could not read and why, saves
@@ -395,7 +395,7 @@ def probe_dialog_command(blog_ids: tuple[int, ...], base_url: str | None, delay:
     Reads robots.txt and the language switch, then per blog page 1, the pager's last page and
     the page after it (3 requests a blog), and prints: who the page says the blog belongs to
     beside the registry's name (a wrong id shows here, before a crawl of hours); the pager;
-    what the portal serves past the end; on how many cards each field of SOURCES.md section 1
+    what the portal serves past the end; on how many cards each field of docs/sources.md section 1
     matched and in which variant (text before or after the info list, bare or in paragraphs;
     answers inside or after the card; № before the number; one or several answers); and every
     card it could not read, with the reason. Exits 1 when a required field matched no card.
@@ -451,7 +451,7 @@ def probe_opendata_command(
     list) and is shown as *** everywhere: printout, saved answers, errors. Without a key the
     mapping is skipped and the record is asked from /api/detailed keyless. Prints per request
     the URL, HTTP status and which endpoint answered (GET getdatasets or POST getdatasetsre;
-    /api/detailed with the key or keyless), then which fields of SOURCES.md section 2 were
+    /api/detailed with the key or keyless), then which fields of docs/sources.md section 2 were
     present or missing: totalCount, datasets[].apiUri, nameRu, createdDate, modifiedDate,
     owner.fullnameRu; the versions; the passport's fields, periodicity, archived and field
     types; the record count; the date formats seen and any unknown periodicity.

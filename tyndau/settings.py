@@ -88,7 +88,7 @@ class Settings:
             raise ConfigError(
                 f"DIALOG_BASE_URL is set ({self.dialog_base_url}) but DIALOG_BLOGS_FILE is not: "
                 "set it to the registry of the blogs to crawl on that portal; a starter registry "
-                f"of the live portal's blogs is {LIVE_BLOGS_FILE} (see README.md, "
+                f"of the live portal's blogs is {LIVE_BLOGS_FILE} (see docs/configuration.md, "
                 '"Pointing tyndau at the real portals")'
             )
         if not self.dialog_blogs_file.is_file():

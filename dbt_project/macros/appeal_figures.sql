@@ -1,5 +1,5 @@
 {#-
-    The appeal figures of every Open Dialogue mart (CALIBRATION.md "Definitions"), as aggregate
+    The appeal figures of every Open Dialogue mart (docs/calibration.md "Definitions"), as aggregate
     expressions over rows of int_appeals__enriched (or fct_appeals) aliased `appeals`, so that
     the ranking, the monthly ranking, the topics and the body scorecard count alike.
 

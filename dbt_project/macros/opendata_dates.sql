@@ -1,7 +1,7 @@
 {#-
     A date of the open-data portal as local time (Asia/Almaty, timestamp without time zone).
     The portal writes ISO local times, ISO times with an offset and "2016-03-29+06:00" (a date
-    with an offset) [SOURCES.md section 2]. An offset-free value is local already; one with an
+    with an offset) [docs/sources.md section 2]. An offset-free value is local already; one with an
     offset is converted to Almaty time (a plain cast would drop the offset, right only for
     +06:00). Empty text is null.
 -#}

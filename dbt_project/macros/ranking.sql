@@ -1,5 +1,5 @@
 {#-
-    The warehouse's ranking rules (CALIBRATION.md "Definitions"), once, for every grain.
+    The warehouse's ranking rules (docs/calibration.md "Definitions"), once, for every grain.
 
     fraction_rank: SQL selecting (partition columns…, key, rank_column) from the CTE `counts`:
     rank = 1 + rows of the same partition that come strictly before. Fractions are compared by

@@ -1,8 +1,8 @@
-"""Everything the parser assumes about the report files, in one place (SOURCES.md section 3).
+"""Everything the parser assumes about the report files, in one place (docs/sources.md section 3).
 
 When real reports differ (another column title, another spelling of a level), this is the file
 to edit. All of it is [assumed]: no public machine-readable report exists, so the column names
-are those of the published tables, as SOURCES.md lists them.
+are those of the published tables, as docs/sources.md lists them.
 
 Header cells are compared after :func:`normalise_label` (case, ё/е, spaces and line breaks
 folded), so "Код  госоргана", "КОД ГОСОРГАНА" and "Код\\nгосоргана" all match.

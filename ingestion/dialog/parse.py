@@ -1,6 +1,6 @@
 """Turn one Open Dialogue listing page into appeal records. Pure: text in, records out.
 
-Built on what public scrapers of the live portal show (SOURCES.md section 1), and on lxml: a
+Built on what public scrapers of the live portal show (docs/sources.md section 1), and on lxml: a
 card is the element holding a ``ul.blog-info`` whose items carry the known icons, whatever the
 wrapper's class; its fields are read the way each variant the evidence shows writes them.
 Every name the parser looks for stands in ``selectors``.

@@ -1,7 +1,7 @@
 """The blog registry: which Open Dialogue blogs to crawl, and which state body owns each.
 
 A CSV with the columns ``blog_id, gov_body_code, gov_body_name_ru, body_type, region_kato``
-(SOURCES.md section 1), and optionally ``source``: where the row's blog id was found, for the
+(docs/sources.md section 1), and optionally ``source``: where the row's blog id was found, for the
 people who keep the file (read past, never landed). One body may own several blogs (a ministry's
 blog per head over the years): only blog ids must be unique. Every problem in the file is
 reported at once, with its line number, so that one edit fixes them all.

@@ -1,7 +1,7 @@
 """Everything the parser assumes about the portal's HTML, in one place.
 
 When the live portal differs, this is the file to edit (`tyndau probe dialog` shows how each
-of these matched on live pages). Marks follow SOURCES.md section 1: [seen] = shown by public
+of these matched on live pages). Marks follow docs/sources.md section 1: [seen] = shown by public
 scrapers written against the live portal; [assumed] = our design, to be checked. Nothing here
 names a card's wrapper: the two scrapers disagree on it, so a card is found by structure.
 """

@@ -1,4 +1,4 @@
-"""Every assumption about data.egov.kz's API, in one place (SOURCES.md section 2).
+"""Every assumption about data.egov.kz's API, in one place (docs/sources.md section 2).
 
 [seen]: shown by the portal's own samples page or public clients. [assumed]: our design until
 checked against the live portal; correct it here, in one edit.
@@ -37,7 +37,7 @@ DATASET_KEY = "apiUri"  # [seen]
 DETAILED_TOTAL = "totalCount"  # [seen]
 DETAILED_ITEMS = "data"  # [seen]
 ERROR_KEYS = frozenset({"code", "message"})  # an error in disguise: HTTP 200 with these [seen]
-# Passport fields [assumed: the passport page shows both]; values as in SOURCES.md. Any other
+# Passport fields [assumed: the passport page shows both]; values as in docs/sources.md. Any other
 # value is recorded as seen and counted apart ("unknown periodicity"), never a failed load.
 PASSPORT_PERIODICITY = "periodicity"
 PASSPORT_ARCHIVED = "archived"

@@ -1,4 +1,4 @@
-"""The watch list: which datasets' records to land (SOURCES.md section 2).
+"""The watch list: which datasets' records to land (docs/sources.md section 2).
 
 A small CSV (or plain text) file, one dataset per line:
 ``apiUri[,version[,key[,modified_field]]]``. The version (``v1``, ``v2``, …, or ``data``) is

@@ -1,4 +1,4 @@
-"""Complaint statistics sandbox: the report files of CALIBRATION.md section 4, in an inbox.
+"""Complaint statistics sandbox: the report files of docs/calibration.md section 4, in an inbox.
 
     paths = write_reports(Path("inbox"))  # 2016 and 2017, XLSX and CSV, plus a topic report
 

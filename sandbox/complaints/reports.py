@@ -1,6 +1,6 @@
 """Write the scenario's report files into an inbox, the way agencies publish them.
 
-Every quirk of SOURCES.md section 3 appears at least once: XLSX with title rows above the
+Every quirk of docs/sources.md section 3 appears at least once: XLSX with title rows above the
 header, a totals row (`Итого`, `Всего`) and a note below the data; counts as numbers and as text
 with spaces or no-break spaces; `—` and empty cells for zero; a Windows-1251 CSV separated by
 `;`; a UTF-8 CSV of monthly figures; a partial monthly report of a body that also filed a

@@ -1,6 +1,6 @@
 """The complaint statistics of 2016 and 2017, per state body and applicant type.
 
-Calibrated to CALIBRATION.md section 4 *exactly*: the rows of each year add up to the national
+Calibrated to docs/calibration.md section 4 *exactly*: the rows of each year add up to the national
 figures of `NATIONAL` (received, from individuals and from legal entities; deadline violations
 by central bodies and by akimats; decisions overturned by a higher body and by a court;
 explanatory answers as a share of received; justified complaints). How a national figure splits
@@ -26,7 +26,7 @@ YEARS = (2016, 2017)
 
 @dataclass(frozen=True)
 class NationalFigures:
-    """One column of CALIBRATION.md section 4."""
+    """One column of docs/calibration.md section 4."""
 
     year: int
     from_individuals: int

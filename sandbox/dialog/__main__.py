@@ -18,7 +18,7 @@ def build_parser(prog: str = "python -m sandbox.dialog") -> argparse.ArgumentPar
     parser, serve, knobs = sandbox_parser(
         prog,
         "A local dialog.egov.kz (Open Dialogue) serving a deterministic scenario calibrated to "
-        "CALIBRATION.md, with knobs for the real portal's troubles. Fault rates apply to blog "
+        "docs/calibration.md, with knobs for the real portal's troubles. Fault rates apply to blog "
         "listing pages only and must add up to at most 1.",
         port=8765,
         seed=2021,
@@ -28,7 +28,7 @@ def build_parser(prog: str = "python -m sandbox.dialog") -> argparse.ArgumentPar
         "--scale",
         type=float,
         default=1.0,
-        help="multiplies every body's counts (1: exactly CALIBRATION.md)",
+        help="multiplies every body's counts (1: exactly docs/calibration.md)",
     )
     serve.add_argument(
         "--appeals",

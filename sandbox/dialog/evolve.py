@@ -1,10 +1,10 @@
 """The portal after the scenario's "today": new appeals, answers, rejections, ratings, views.
 
-This is what makes the crawler's life hard (SOURCES.md): appeals change after they are first
+This is what makes the crawler's life hard (docs/sources.md): appeals change after they are first
 seen, and new ones push cards onto later pages. Every change keeps the scenario's invariants:
 question ids grow with time, the pending appeals are each blog's most recent, an answer takes a
-day at least. (The 1–40 days of CALIBRATION.md hold as of TODAY: an appeal that was pending then
-may take longer.)
+day at least. (The 1–40 days of docs/calibration.md hold as of TODAY: an appeal that was pending
+then may take longer.)
 """
 
 from __future__ import annotations

@@ -1,11 +1,11 @@
-"""The shapes in which the sandbox writes a listing card: one knob per variant SOURCES.md
+"""The shapes in which the sandbox writes a listing card: one knob per variant docs/sources.md
 section 1 shows, so that the parser, the crawler and the demo are tested on each.
 
 The default is the shape public scrapers of the live portal show (no card class to rely on,
 the answers hidden after the card, pending and rejected cards holding only a status sentence,
 teasers cut at 280 characters), plus the [assumed] per-answer rating block, without which
-CALIBRATION.md's satisfaction figures could not be served. ``LEGACY`` is the card of the
-earlier SOURCES.md (``div.question-card``, ``span.status``, a site footer).
+docs/calibration.md's satisfaction figures could not be served. ``LEGACY`` is the card of the
+earlier docs/sources.md (``div.question-card``, ``span.status``, a site footer).
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ class Markup:
     teaser: bool = True  # answered cards show the text cut at TEASER_LENGTH
     past_end: Literal["empty", "last"] = "empty"  # past the last page: empty, or it again
     footer: bool = False  # a site footer after the listing (nothing shows one)
-    legacy: bool = False  # the card of the earlier SOURCES.md, whole
+    legacy: bool = False  # the card of an earlier docs/sources.md, whole
     info_list_class: str = "blog-info"  # anything else: a redesign no card survives
     drop_field: str | None = None  # one of INFO_FIELDS left out of every card
     # every card also served hidden under another number, in <noscript>, <template>, a

@@ -13,7 +13,7 @@ from collections.abc import Callable
 
 from sandbox.dialog.people import Person, make_email, make_iin, make_phone
 
-# The 16 categories of SOURCES.md, with how often akimats receive them.
+# The 16 categories of docs/sources.md, with how often akimats receive them.
 CATEGORY_WEIGHTS = {
     "Строительство, дольщики, жилищные проблемы": 14,
     "Ипотека": 3,

@@ -1,6 +1,6 @@
 """The Open Dialogue scenario: every appeal on every blog of the registry.
 
-Built from a seed, and calibrated to CALIBRATION.md sections 1 and 2 *to the appeal*: per body,
+Built from a seed, and calibrated to docs/calibration.md sections 1 and 2 *to the appeal*: per body,
 exactly the published numbers of appeals, answered appeals, rated answers and unsatisfied ratings.
 Those four numbers per body (`BODY_TARGETS`) are the only inputs; rates and ranks are left for the
 warehouse to compute.
@@ -39,7 +39,7 @@ class BodyTarget:
     unsatisfied: int
 
 
-# CALIBRATION.md section 1: akimats, keyed by gov_body_code = "AKM" + KATO.
+# docs/calibration.md section 1: akimats, keyed by gov_body_code = "AKM" + KATO.
 AKIMAT_TARGETS: dict[str, BodyTarget] = {
     "AKM63": BodyTarget(appeals=1850, answered=1850, rated=230, unsatisfied=106),
     "AKM15": BodyTarget(appeals=1250, answered=1244, rated=150, unsatisfied=52),
@@ -62,7 +62,7 @@ AKIMAT_TARGETS: dict[str, BodyTarget] = {
     "AKM39": BodyTarget(appeals=1224, answered=910, rated=115, unsatisfied=47),
     "AKM75": BodyTarget(appeals=7363, answered=5365, rated=665, unsatisfied=329),
 }
-# CALIBRATION.md section 2: ministries, scaled 1:20 (including its "(scenario)" values).
+# docs/calibration.md section 2: ministries, scaled 1:20 (including its "(scenario)" values).
 MINISTRY_TARGETS: dict[str, BodyTarget] = {
     "MVD": BodyTarget(appeals=3425, answered=3322, rated=380, unsatisfied=160),
     "MTSZN": BodyTarget(appeals=3285, answered=3117, rated=350, unsatisfied=150),
@@ -73,7 +73,7 @@ MINISTRY_TARGETS: dict[str, BodyTarget] = {
 }
 BODY_TARGETS: dict[str, BodyTarget] = AKIMAT_TARGETS | MINISTRY_TARGETS
 
-# Scenario values (CALIBRATION.md section 1, last paragraph).
+# Scenario values (docs/calibration.md section 1, last paragraph).
 REJECTED_SHARE_OF_UNANSWERED = 0.10
 FOLLOW_UP_SHARE = 0.05
 FOLLOW_UP_WINDOW = 300  # a follow-up refers to one of the blog's last N original appeals
@@ -92,7 +92,7 @@ PII_KINDS = ("name", "iin", "phone", "email")
 
 @dataclass(slots=True)
 class Appeal:
-    """One card of a blog listing, every field of SOURCES.md section 1."""
+    """One card of a blog listing, every field of docs/sources.md section 1."""
 
     question_id: int
     number: str  # "754733", or "754733/1" for the first follow-up of 754733

@@ -1,4 +1,4 @@
-"""A local dialog.egov.kz: the HTML protocol of SOURCES.md section 1 over real HTTP.
+"""A local dialog.egov.kz: the HTML protocol of docs/sources.md section 1 over real HTTP.
 
 Serves a scenario's blog listings, robots.txt and the language switch, with knobs for the
 troubles of the real portal (faults, rate limits, slowness, truncated pages, page drift). Every

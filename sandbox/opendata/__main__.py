@@ -17,7 +17,7 @@ def build_parser(prog: str = "python -m sandbox.opendata") -> argparse.ArgumentP
     parser, serve, knobs = sandbox_parser(
         prog,
         "A local data.egov.kz (the open-data catalogue and its data API) serving a deterministic "
-        "catalogue calibrated to CALIBRATION.md section 3, with knobs for the real portal's "
+        "catalogue calibrated to docs/calibration.md section 3, with knobs for the real portal's "
         "troubles. Fault rates apply to every API answer and add up to at most 1.",
         port=8766,
         seed=2017,
@@ -75,7 +75,7 @@ def build_parser(prog: str = "python -m sandbox.opendata") -> argparse.ArgumentP
         help="answer every /api/… request with a 302 to this base URL (same path and query)",
     )
     variants = parser.add_argument_group(
-        "variants of the real portal (SOURCES.md section 2, 'What public clients add')"
+        "variants of the real portal (docs/sources.md section 2, 'What public clients add')"
     )
     variants.add_argument(
         "--data-version",

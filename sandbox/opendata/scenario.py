@@ -1,5 +1,5 @@
 """The open-data scenario: the data.egov.kz catalogue as of 2017-12-31, calibrated to
-CALIBRATION.md section 3.
+docs/calibration.md section 3.
 
 Built from a seed, and exact where the calibration is exact:
 
@@ -25,13 +25,13 @@ SNAPSHOT = date(2017, 12, 31)  # the scenario's "today": the catalogue as it sto
 YEAR_BEFORE = date(2016, 12, 31)
 FIRST_DAY = date(2013, 3, 1)  # the first dataset of the scenario
 
-# CALIBRATION.md section 3
+# docs/calibration.md section 3
 DATASETS_AT_SNAPSHOT = 2100
 DATASETS_A_YEAR_BEFORE = 1900
 ARCHIVED = 40
 UP_TO_DATE = 1470  # 70% of 2,100, exactly
 
-# The definition's allowances, in days (CALIBRATION.md section 3); None: always up to date.
+# The definition's allowances, in days (docs/calibration.md section 3); None: always up to date.
 ALLOWANCE_DAYS: dict[str, int | None] = {
     "daily": 2,
     "weekly": 8,

@@ -1,4 +1,4 @@
-"""A local data.egov.kz: the JSON API of SOURCES.md section 2 over real HTTP.
+"""A local data.egov.kz: the JSON API of docs/sources.md section 2 over real HTTP.
 
 Serves a scenario's catalogue, passports, mappings and records, requires the API key on
 `/api/*` (403 without it or with a wrong one), and injects the real portal's troubles through
@@ -6,7 +6,7 @@ knobs: 500/503, 429 with Retry-After, errors in disguise (HTTP 200 with `{code, 
 204 with an empty body. Every request is logged (the key redacted), so tests can prove what a
 client asked for.
 
-Other knobs switch on the variants public clients show of the real portal (SOURCES.md section
+Other knobs switch on the variants public clients show of the real portal (docs/sources.md section
 2, "What public clients add"), each off by default so that the calibrated figures stand:
 version `data`, Elasticsearch 2.x mappings, `+06:00` dates, `getdatasets` answering 404/405
 (the catalogue then only by `POST /datasets/getdatasetsre`), keyless `/api/detailed`, unknown
@@ -64,7 +64,7 @@ class Knobs:
     result_window: int = RESULT_WINDOW  # hits past this offset silently never come back
     total_cap: int | None = None  # totalCount says at most this (ES's track_total_hits cap)
     fault_seed: int = 0  # seeds the fault decisions: runs are reproducible
-    # --- variants of the real portal (SOURCES.md section 2, "What public clients add") ---
+    # --- variants of the real portal (docs/sources.md section 2, "What public clients add") ---
     data_version_uris: tuple[str, ...] = ()  # these publish their latest version as "data" only
     es2_mappings: bool = False  # mapping types as ES 2.x: "string" for text and dates alike
     offset_dates: bool = False  # dates as "2016-03-29+06:00" (records; every other dataset) and

@@ -1,6 +1,6 @@
 """The whole pipeline through the real Airflow DAGs (`dag.test()`), against the sandbox portal.
 
-Checks the published ranking against CALIBRATION.md row by row, that a second run changes no
+Checks the published ranking against docs/calibration.md row by row, that a second run changes no
 mart, that the analysts' role reads marts and nothing else, and that a failing build leaves the
 published marts untouched.
 """

@@ -4,7 +4,7 @@ The portal is the sandbox with another seed and a tenth of the appeals, in a sha
 test uses (the evidenced card in a wrapper of another class, no footer, the last page served
 again past the end); the registry picks four akimats (under other names) and a ministry; the
 warehouse is a database of its own. The ranking
-must follow the rules of CALIBRATION.md "Definitions", recomputed here from what the portal
+must follow the rules of docs/calibration.md "Definitions", recomputed here from what the portal
 serves, independently of dbt.
 """
 

@@ -1,5 +1,5 @@
 """Complaint statistics end to end on a real Postgres: the sandbox's report files → raw → dbt
-(seed + build of the whole project) → GX → published marts, checked against CALIBRATION.md
+(seed + build of the whole project) → GX → published marts, checked against docs/calibration.md
 section 4 to the unit, with the regions of 2016-2017 joined as they were and mapped to today's.
 """
 

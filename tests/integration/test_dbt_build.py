@@ -534,7 +534,7 @@ def test_mart_columns_are_documented_in_postgres(warehouse):
         assert table_comment
 
 
-# --- CALIBRATION.md sections 1-2: the published akimat ranking, reproduced end to end -------
+# --- docs/calibration.md sections 1-2: the published akimat ranking, reproduced end to end -------
 
 SANDBOX_BLOGS = Path(__file__).resolve().parents[2] / "sandbox" / "data" / "dialog_blogs.csv"
 
@@ -648,7 +648,7 @@ def load_calibration(conn) -> None:
 
 @pytest.fixture(scope="module")
 def calibrated_warehouse(pg_server, tmp_path_factory):
-    """The appeal counts of CALIBRATION.md sections 1-2 on the sandbox registry, built."""
+    """The appeal counts of docs/calibration.md sections 1-2 on the sandbox registry, built."""
     dbt_tmp = tmp_path_factory.mktemp("dbt_calibration")
     with build_warehouse(pg_server, "tyndau_calibration", load_calibration, dbt_tmp) as conn:
         yield conn

@@ -1,6 +1,6 @@
-"""CALIBRATION.md's akimat ranking holds on every markup variant the sandbox serves: every page
+"""docs/calibration.md's akimat ranking holds on every markup variant the sandbox serves: every page
 of every akimat's blog rendered in the variant, read by the parser, and ranked here by the
-rules of CALIBRATION.md (an independent computation; the demo ranks the evidenced shape through
+rules of docs/calibration.md (an independent computation; the demo ranks the evidenced shape through
 the DAGs in tests/e2e/test_pipeline.py)."""
 
 from __future__ import annotations
@@ -46,7 +46,7 @@ def read_figures(scenario, markup) -> dict[str, Counter]:
 
 
 def ranks(figures: dict[str, Counter]) -> tuple[dict[str, int], dict[str, int]]:
-    """CALIBRATION.md's rules: answer rank by rate, then more answered, then the lower KATO;
+    """docs/calibration.md's rules: answer rank by rate, then more answered, then the lower KATO;
     satisfaction rank by unsatisfied share, then more rated, then the lower KATO."""
     by_answers = sorted(
         figures,

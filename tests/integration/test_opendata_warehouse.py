@@ -1,5 +1,5 @@
 """Open data end to end on a real Postgres: the sandbox catalogue landed, dbt seed + build of the
-whole project, the GX suites, and the headline of CALIBRATION.md section 3 — 2,100 datasets at
+whole project, the GX suites, and the headline of docs/calibration.md section 3 — 2,100 datasets at
 2017-12-31, 1,900 a year before (+10.5%), 70% up to date."""
 
 from __future__ import annotations
@@ -162,7 +162,7 @@ def test_a_second_landing_adds_nothing(warehouse, portal):
     assert query(url, "select count(*) from raw.opendata_records") == before
 
 
-# --- the marts: CALIBRATION.md section 3 --------------------------------------------------------
+# --- the marts: docs/calibration.md section 3 -----------------------------------------------------
 
 
 def test_the_headline_comes_out_of_the_marts(warehouse, scenario):
@@ -445,7 +445,7 @@ def test_implausible_dates_are_set_aside_with_their_reasons_and_the_rest_lands(
     assert stats["rejected_records"] == [[f"{uri}/v2", reason]]
 
 
-# --- the variants public clients report of the real portal (SOURCES.md section 2) -------------
+# --- the variants public clients report of the real portal (docs/sources.md section 2) --------
 # getdatasets answering 405 (the catalogue by POST getdatasetsre), Elasticsearch 2.x mappings,
 # "+06:00" dates, a dataset published as version "data", unknown periodicity values — at once.
 # The load succeeds, unknown periodicities are counted apart (report, ledger, marts), and the

@@ -1,4 +1,4 @@
-"""The report parser on every quirk of SOURCES.md section 3 (pure: bytes in, records out)."""
+"""The report parser on every quirk of docs/sources.md section 3 (pure: bytes in, records out)."""
 
 from __future__ import annotations
 

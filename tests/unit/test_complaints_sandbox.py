@@ -1,4 +1,4 @@
-"""The complaints sandbox: report files that add up exactly to CALIBRATION.md section 4."""
+"""The complaints sandbox: report files that add up exactly to docs/calibration.md section 4."""
 
 from __future__ import annotations
 
@@ -26,7 +26,7 @@ from sandbox.complaints import (
 
 REPO = Path(__file__).resolve().parents[2]
 
-# CALIBRATION.md section 4, as published (2017) and as the scenario's values (2016)
+# docs/calibration.md section 4, as published (2017) and as the scenario's values (2016)
 CALIBRATION = {
     2016: {
         "received": 1_650_000,

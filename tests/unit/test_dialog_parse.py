@@ -290,7 +290,7 @@ def test_odd_characters_in_text_are_kept_as_written():
     assert page.cards[0]["text"] == written + "\n\nNUL:\ufffd."
 
 
-# -- the variants public scrapers show (SOURCES.md section 1) -----------------------------------
+# -- the variants public scrapers show (docs/sources.md section 1) ---------------------------------
 
 INFO = (
     '<ul class="blog-info"><li><i class="fa fa-pencil"></i> {number}</li>'

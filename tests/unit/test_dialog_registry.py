@@ -91,7 +91,7 @@ def test_a_missing_file_is_a_registry_error(tmp_path):
 
 def test_the_live_starter_registry_reads_and_says_where_each_id_comes_from():
     blogs = {b.blog_id: b for b in read_registry(LIVE_REGISTRY)}
-    assert set(blogs) == {294912, 32772, 32777, 2719746, 2654212, 1376256}  # SOURCES.md §1
+    assert set(blogs) == {294912, 32772, 32777, 2719746, 2654212, 1376256}  # docs/sources.md §1
     assert (blogs[294912].body_type, blogs[294912].region_kato) == ("akimat", "39")
     assert blogs[32777].gov_body_code == blogs[2719746].gov_body_code == "MTSZN"
     assert {blogs[i].body_type for i in (2654212, 1376256)} == {"agency"}

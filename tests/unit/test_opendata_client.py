@@ -216,7 +216,7 @@ def test_faults_are_retried_and_the_reads_still_reconcile(scenario):
     assert stats.retries >= 5 and stats.failures == 0
 
 
-# --- variants public clients show of the real portal (SOURCES.md section 2) ------------------
+# --- variants public clients show of the real portal (docs/sources.md section 2) ------------------
 
 SMALL = "zhol_zhondeu_zhumystary"  # 60 records, versions v1 and v2
 

@@ -49,7 +49,7 @@ def data(portal, source, api_uri=BIG, version="v1", key=None):
     return get(portal, f"/api/detailed/{api_uri}/{version}", apiKey=key, source=json.dumps(source))
 
 
-# --- CALIBRATION.md section 3 -------------------------------------------------------------------
+# --- docs/calibration.md section 3 ----------------------------------------------------------------
 
 
 def test_catalogue_is_calibrated(scenario):

@@ -1,4 +1,4 @@
-"""The Open Dialogue scenario reproduces CALIBRATION.md sections 1 and 2, to the appeal."""
+"""The Open Dialogue scenario reproduces docs/calibration.md sections 1 and 2, to the appeal."""
 
 from __future__ import annotations
 
@@ -23,8 +23,8 @@ from sandbox.dialog.scenario import (
     load_registry,
 )
 
-# CALIBRATION.md section 1: KATO → (answer rank, satisfaction rank). The scenario stores no rank;
-# this table is the published result its counts must reproduce.
+# docs/calibration.md section 1: KATO → (answer rank, satisfaction rank). The scenario stores no
+# rank; this table is the published result its counts must reproduce.
 PUBLISHED_AKIMAT_RANKS = {
     "63": (1, 17),
     "15": (2, 5),
@@ -148,7 +148,7 @@ def test_akimat_ranks_computed_from_the_appeals_are_the_published_ones(scenario)
         if blog.body_type == "akimat":
             counts = body_counts(scenario.appeals_by_blog[blog.blog_id])
             rows.append((blog.region_kato, counts))
-    # CALIBRATION.md "Definitions": ties go to more answered (rated), then the lower KATO.
+    # docs/calibration.md "Definitions": ties go to more answered (rated), then the lower KATO.
     by_answers = sorted(
         rows,
         key=lambda r: (-Fraction(r[1]["answered"], r[1]["appeals"]), -r[1]["answered"], int(r[0])),

@@ -29,7 +29,7 @@ def listing(base_url: str, blog_id: int = BIG_BLOG, page: int = 1, **kwargs) -> 
 
 
 def cards(html: str) -> list:
-    """A card is the element holding a ul.blog-info (SOURCES.md section 1): no class to rely on."""
+    """A card is the element holding a ul.blog-info, no class to rely on (docs/sources.md §1)."""
     return [ul.parent for ul in BeautifulSoup(html, "html.parser").select("ul.blog-info")]
 
 
@@ -209,7 +209,7 @@ ANSWERED = Appeal(
     answer_text=("Ответ.",),
     rating="negative",
 )
-# SOURCES.md section 1's sketch: no class to rely on, the teaser after the info list, the
+# docs/sources.md section 1's sketch: no class to rely on, the teaser after the info list, the
 # answers hidden after the card (the rating block is [assumed]).
 EXPECTED_ANSWERED_CARD = """\
 <div class="row">
@@ -232,7 +232,7 @@ EXPECTED_ANSWERED_CARD = """\
   <div class="answer-rating" data-rating="negative">Не удовлетворен</div>
 </div>
 """
-# The card of the earlier SOURCES.md, kept as the "legacy" variant.
+# The card of an earlier docs/sources.md, kept as the "legacy" variant.
 EXPECTED_LEGACY_ANSWERED_CARD = """\
 <div class="col-xs-12 question-card">
   <h3>Иванова Алия Сериковна</h3>

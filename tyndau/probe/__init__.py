@@ -3,7 +3,7 @@
 A probe reads a handful of pages politely (through the source's own client), then prints, field
 by field, on how many items each expected field matched and in which variant, and every item
 it could not read with the reason. That printout is what a user sends back so that the
-[assumed] parts of a source (SOURCES.md) can be corrected. The answers it fetched are saved
+[assumed] parts of a source (docs/sources.md) can be corrected. The answers it fetched are saved
 under ``<TYNDAU_STATE_DIR>/probe/<timestamp>/`` for a closer look; they may hold personal data,
 so they stay in the state folder, never in the repository.
 
@@ -146,7 +146,7 @@ class ProbeRun:
             self.line("Every required field matched.")
         self.line(f"Answers saved in {self.folder}/ (they may hold personal data: keep them")
         self.line("out of any repository). Send this printout back to get the [assumed] parts")
-        self.line("of SOURCES.md corrected.")
+        self.line("of docs/sources.md corrected.")
         (self.folder / "report.txt").write_text("\n".join(self.lines) + "\n", encoding="utf-8")
         return self.exit_code()
 

@@ -1,5 +1,5 @@
 """``tyndau probe opendata``: one catalogue page, one mapping, one passport and one record
-request against an open-data portal, compared field by field with SOURCES.md section 2.
+request against an open-data portal, compared field by field with docs/sources.md section 2.
 
 Every request goes through the loader's own client (:class:`OpendataClient`: robots.txt, a
 delay, retries, the key sent only to ``/api/…`` and masked everywhere); its observer hands the

@@ -1,7 +1,7 @@
 -- One row per dataset and snapshot date on which it existed (created on or before it): the
 -- state the warehouse knows of at that date and whether it was up to date then.
 --
--- Up to date at D (CALIBRATION.md section 3): D − (last modification on or before D) does not
+-- Up to date at D (docs/calibration.md section 3): D − (last modification on or before D) does not
 -- exceed the periodicity's allowance; irregular counts as up to date; a dataset without a
 -- known periodicity does not (one whose passport says an unknown value is flagged
 -- periodicity_unknown, and the marts leave it out of the share). The last modification on or before D is the latest modifiedDate

@@ -1,6 +1,6 @@
 -- One row per dataset of the catalogue, described by the passport of its latest version:
 -- who owns it, when it was created and last modified, how often it should be updated (and the
--- allowance that promise gives, CALIBRATION.md section 3), and whether it is archived.
+-- allowance that promise gives, docs/calibration.md section 3), and whether it is archived.
 
 with
 

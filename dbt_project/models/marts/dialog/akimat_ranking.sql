@@ -1,5 +1,5 @@
 -- One row per region with an akimat blog that received appeals: how often its akimat answers
--- and how satisfied citizens are with the answers, ranked per CALIBRATION.md "Definitions",
+-- and how satisfied citizens are with the answers, ranked per docs/calibration.md "Definitions",
 -- with the 95% intervals of both shares, the rank bands they give, and response times.
 -- A region whose akimat blogs have no appeal yet has nothing to rank and is left out.
 

@@ -1,5 +1,5 @@
 -- One row per owning body and snapshot date: how many of its datasets were up to date then
--- (CALIBRATION.md section 3), and its rank among the bodies by that share.
+-- (docs/calibration.md section 3), and its rank among the bodies by that share.
 
 with
 
