@@ -48,8 +48,12 @@ bench: $(VENV)/.synced $(DLT_VENV)/.synced  ## quick benchmark (<10 min on 2 cor
 bench-full: $(VENV)/.synced $(DLT_VENV)/.synced  ## the scale runs (1M and 10M appeals; hours) → benchmarks/results/full.{json,md}
 	$(BIN)/python -m benchmarks --full --state-dir $(BENCH_STATE) --command "make bench-full"
 
-lint: $(VENV)/.synced  ## ruff
+# The same four commands run as pre-commit hooks (.pre-commit-config.yaml); docs/contributing.md.
+lint: $(VENV)/.synced  ## ruff (check, format), sqlfluff on the dbt models, import contracts
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/sqlfluff lint dbt_project/models
+	$(BIN)/lint-imports --no-cache --no-logo
 
 lock:  ## re-resolve requirements.lock from pyproject.toml
 	$(BIN)/uv pip compile pyproject.toml --extra dev --python-version 3.11 --generate-hashes -o requirements.lock

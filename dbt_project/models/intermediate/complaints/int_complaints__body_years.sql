@@ -13,10 +13,11 @@ figures as (
 
     select * from {{ ref('stg_complaints__report_rows') }}
     -- explicit letter cases: the warehouse may run under the C locale, where ~* ignores Cyrillic
-    where not (
-        coalesce(gov_body_code, '') ~ '^ *([Ии][Тт][Оо][Гг][Оо]|[Вв][Сс][Ее][Гг][Оо])'
-        or coalesce(gov_body_name_ru, '') ~ '^ *([Ии][Тт][Оо][Гг][Оо]|[Вв][Сс][Ее][Гг][Оо])'
-    )
+    where
+        not (
+            coalesce(gov_body_code, '') ~ '^ *([Ии][Тт][Оо][Гг][Оо]|[Вв][Сс][Ее][Гг][Оо])'
+            or coalesce(gov_body_name_ru, '') ~ '^ *([Ии][Тт][Оо][Гг][Оо]|[Вв][Сс][Ее][Гг][Оо])'
+        )
 
 ),
 

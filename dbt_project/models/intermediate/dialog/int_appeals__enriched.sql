@@ -59,7 +59,11 @@ changed as (
     union
 
     select number from {{ this }}
-    where blog_id in (select blog_id from blogs where observed_at > {{ previous_build }})
+    where
+        blog_id in (
+            select blog_id from blogs
+            where observed_at > {{ previous_build }}
+        )
         -- a blog the registry stopped listing: its appeals lose their body once
         or (gov_body_code is not null and blog_id not in (select blog_id from blogs))
         or (status = 'pending' and overdue_pending is not true)
@@ -143,11 +147,17 @@ with_terms as (
         enriched.*,
         answered_day.working_day_number - submitted_day.working_day_number
             as working_days_to_answer,
-        answered_day.working_day_number - submitted_day.working_day_number
-            <= {{ var('appeal_answer_term_working_days') }} as answered_within_term,
-        enriched.status = 'pending'
-            and as_of_day.working_day_number - submitted_day.working_day_number
-                > {{ var('appeal_answer_term_working_days') }} as overdue_pending,
+        (
+            answered_day.working_day_number - submitted_day.working_day_number
+            <= {{ var('appeal_answer_term_working_days') }}
+        ) as answered_within_term,
+        (
+            enriched.status = 'pending'
+            and (
+                as_of_day.working_day_number - submitted_day.working_day_number
+                > {{ var('appeal_answer_term_working_days') }}
+            )
+        ) as overdue_pending,
         {{ refreshed_at() }}
     from enriched
     cross join data_date

@@ -34,9 +34,12 @@ configured as (
     {%- set extra = var('opendata_snapshot_dates', []) %}
     {% if extra -%}
     select cast(configured_date as date) as snapshot_date
+    -- the loop renders one literal per date on a single line, which layout rules misread
+    -- noqa: disable=LT02,LT05
     from unnest(array[
         {%- for day in extra %}'{{ day }}'{{ "," if not loop.last }}{% endfor -%}
     ]) as configured (configured_date)
+    -- noqa: enable=LT02,LT05
     -- only once there is a catalogue to measure
     where exists (select 1 from datasets)
     {%- else -%}

@@ -4,10 +4,11 @@
 -- Up to date at D (docs/calibration.md section 3): D − (last modification on or before D) does not
 -- exceed the periodicity's allowance; irregular counts as up to date; a dataset without a
 -- known periodicity does not (one whose passport says an unknown value is flagged
--- periodicity_unknown, and the marts leave it out of the share). The last modification on or before D is the latest modifiedDate
--- ever observed that is not after D; when every observed one is after D (the dataset changed
--- since, and its state at D was never seen), its creation date stands in, which can only make
--- it look late: `state_unobserved` flags those rows, a lower bound rather than a measurement.
+-- periodicity_unknown, and the marts leave it out of the share). The last modification on or
+-- before D is the latest modifiedDate ever observed that is not after D; when every observed
+-- one is after D (the dataset changed since, and its state at D was never seen), its creation
+-- date stands in, which can only make it look late: `state_unobserved` flags those rows, a
+-- lower bound rather than a measurement.
 -- Archived datasets are marked; the marts leave them out of the denominator.
 
 with

@@ -26,6 +26,8 @@ passports as (
 -- The known periodicities: a passport value not listed here is an unknown periodicity.
 allowances (periodicity, allowance_days) as (
 
+    -- sqlfluff would put the rows flush with `values`; one row a line, indented, reads better
+    -- noqa: disable=LT02
     values
         ('daily', 2),
         ('weekly', 8),
@@ -34,6 +36,7 @@ allowances (periodicity, allowance_days) as (
         ('semiannual', 190),
         ('yearly', 380),
         ('irregular', null)
+    -- noqa: enable=LT02
 
 ),
 

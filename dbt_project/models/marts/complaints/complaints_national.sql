@@ -39,7 +39,7 @@ final as (
         cast(totals.deadline_violations_central as bigint) as deadline_violations_central,
         cast(totals.deadline_violations_akimats as bigint) as deadline_violations_akimats,
         cast(totals.explained as bigint) as explained,
-        round(totals.explained::numeric / nullif(totals.received, 0), 6) as explained_share,
+        round(cast(totals.explained as numeric) / nullif(totals.received, 0), 6) as explained_share,
         cast(totals.overturned_by_higher_body as bigint) as overturned_by_higher_body,
         cast(totals.overturned_by_court as bigint) as overturned_by_court,
         cast(totals.justified_complaints as bigint) as justified_complaints,

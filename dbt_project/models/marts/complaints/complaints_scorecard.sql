@@ -53,7 +53,7 @@ final as (
         body_years.reviewed,
         body_years.deadline_violations,
         body_years.explained,
-        round(body_years.explained::numeric / nullif(body_years.received, 0), 6)
+        round(cast(body_years.explained as numeric) / nullif(body_years.received, 0), 6)
             as explained_share,
         body_years.overturned_by_higher_body,
         body_years.overturned_by_court,

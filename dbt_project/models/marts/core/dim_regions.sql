@@ -46,7 +46,12 @@ successions as (
 coverage (region_kato, valid_from, covered_kato, covered_valid_from, covered_valid_to) as (
 
     -- every later version a version's territory went to, itself included
-    select region_kato, valid_from, region_kato, valid_from, valid_to
+    select
+        region_kato,
+        valid_from,
+        region_kato as covered_kato,
+        valid_from as covered_valid_from,
+        valid_to as covered_valid_to
     from versions
     union all
     select

@@ -38,7 +38,8 @@ final as (
         cast(category_counts.category as text) as category,
         cast(category_counts.appeals as integer) as appeals,
         cast(category_counts.answered as integer) as answered,
-        round(category_counts.answered::numeric / category_counts.appeals, 6) as answer_rate,
+        round(cast(category_counts.answered as numeric) / category_counts.appeals, 6)
+            as answer_rate,
         {{ wilson_interval('category_counts.answered', 'category_counts.appeals', 'low') }}
             as answer_rate_ci_low,
         {{ wilson_interval('category_counts.answered', 'category_counts.appeals', 'high') }}
@@ -46,11 +47,15 @@ final as (
         cast(category_counts.rated_answers as integer) as rated_answers,
         cast(category_counts.unsatisfied as integer) as unsatisfied,
         round(
-            category_counts.unsatisfied::numeric / nullif(category_counts.rated_answers, 0), 6
+            cast(category_counts.unsatisfied as numeric)
+            / nullif(category_counts.rated_answers, 0),
+            6
         ) as unsatisfied_share,
         {{ wilson_interval('category_counts.unsatisfied', 'category_counts.rated_answers', 'low') }}
             as unsatisfied_share_ci_low,
-        {{ wilson_interval('category_counts.unsatisfied', 'category_counts.rated_answers', 'high') }}
+        {{
+            wilson_interval('category_counts.unsatisfied', 'category_counts.rated_answers', 'high')
+        }}
             as unsatisfied_share_ci_high,
         cast({{ satisfaction_basis('category_counts.rated_answers') }} as text)
             as satisfaction_basis

@@ -163,11 +163,11 @@ final as (
         cast(regions.region_name_ru as text) as region_name_ru,
         cast(ranked.appeals as integer) as appeals,
         cast(ranked.answered as integer) as answered,
-        round(ranked.answered::numeric / ranked.appeals, 6) as answer_rate,
+        round(cast(ranked.answered as numeric) / ranked.appeals, 6) as answer_rate,
         cast(ranked.answer_rank as integer) as answer_rank,
         cast(ranked.rated_answers as integer) as rated_answers,
         cast(ranked.unsatisfied as integer) as unsatisfied,
-        round(ranked.unsatisfied::numeric / nullif(ranked.rated_answers, 0), 6)
+        round(cast(ranked.unsatisfied as numeric) / nullif(ranked.rated_answers, 0), 6)
             as unsatisfied_share,
         cast(ranked.satisfaction_rank as integer) as satisfaction_rank,
         cast({{ satisfaction_basis('ranked.rated_answers') }} as text) as satisfaction_basis,

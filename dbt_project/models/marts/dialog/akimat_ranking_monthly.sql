@@ -84,13 +84,13 @@ final as (
         ranking.region_name_ru,
         cast(ranked.appeals as integer) as appeals,
         cast(ranked.answered as integer) as answered,
-        round(ranked.answered::numeric / ranked.appeals, 6) as answer_rate,
+        round(cast(ranked.answered as numeric) / ranked.appeals, 6) as answer_rate,
         {{ wilson_interval('ranked.answered', 'ranked.appeals', 'low') }} as answer_rate_ci_low,
         {{ wilson_interval('ranked.answered', 'ranked.appeals', 'high') }} as answer_rate_ci_high,
         cast(ranked.answer_rank as integer) as answer_rank,
         cast(ranked.rated_answers as integer) as rated_answers,
         cast(ranked.unsatisfied as integer) as unsatisfied,
-        round(ranked.unsatisfied::numeric / nullif(ranked.rated_answers, 0), 6)
+        round(cast(ranked.unsatisfied as numeric) / nullif(ranked.rated_answers, 0), 6)
             as unsatisfied_share,
         {{ wilson_interval('ranked.unsatisfied', 'ranked.rated_answers', 'low') }}
             as unsatisfied_share_ci_low,

@@ -37,7 +37,7 @@ final as (
         bodies.region_kato,
         cast(coalesce(body_figures.appeals, 0) as integer) as appeals,
         cast(coalesce(body_figures.answered, 0) as integer) as answered,
-        round(body_figures.answered::numeric / nullif(body_figures.appeals, 0), 6)
+        round(cast(body_figures.answered as numeric) / nullif(body_figures.appeals, 0), 6)
             as answer_rate,
         body_figures.median_days_to_answer,
         body_figures.p90_days_to_answer,

@@ -56,7 +56,7 @@ final as (
         cast(as_of as date) as as_of,
         cast(datasets as integer) as datasets,
         cast(datasets_year_before as integer) as datasets_year_before,
-        round((datasets - datasets_year_before)::numeric / nullif(datasets_year_before, 0), 4)
+        round(cast(datasets - datasets_year_before as numeric) / nullif(datasets_year_before, 0), 4)
             as growth_share
     from counts
 

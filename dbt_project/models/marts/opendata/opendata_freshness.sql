@@ -51,8 +51,9 @@ ranks as (
                     better.datasets > body.datasets
                     or (
                         better.datasets = body.datasets
-                        and better.gov_body_name_ru collate "C"
-                            < body.gov_body_name_ru collate "C"
+                        -- "C" is a collation, not a column
+                        and better.gov_body_name_ru collate "C"  -- noqa: RF02
+                        < body.gov_body_name_ru collate "C"  -- noqa: RF02
                     )
                 )
             )
@@ -69,7 +70,7 @@ final as (
         cast(body_counts.gov_body_name_ru as text) as gov_body_name_ru,
         cast(body_counts.datasets as integer) as datasets,
         cast(body_counts.up_to_date as integer) as up_to_date,
-        round(body_counts.up_to_date::numeric / nullif(body_counts.datasets, 0), 4)
+        round(cast(body_counts.up_to_date as numeric) / nullif(body_counts.datasets, 0), 4)
             as up_to_date_share,
         cast(body_counts.archived as integer) as archived,
         cast(body_counts.state_unobserved as integer) as state_unobserved,

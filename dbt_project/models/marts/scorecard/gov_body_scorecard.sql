@@ -100,16 +100,17 @@ final as (
         cast(coalesce(bodies.region_kato, complaints.region_kato) as text) as region_kato,
         cast(dialog_years.appeals as integer) as appeals,
         cast(dialog_years.answered as integer) as answered,
-        round(dialog_years.answered::numeric / nullif(dialog_years.appeals, 0), 6)
+        round(cast(dialog_years.answered as numeric) / nullif(dialog_years.appeals, 0), 6)
             as answer_rate,
         cast(dialog_years.rated_answers as integer) as rated_answers,
         cast(dialog_years.unsatisfied as integer) as unsatisfied,
-        round(dialog_years.unsatisfied::numeric / nullif(dialog_years.rated_answers, 0), 6)
+        round(cast(dialog_years.unsatisfied as numeric) / nullif(dialog_years.rated_answers, 0), 6)
             as unsatisfied_share,
         -- null where Open Dialogue has nothing for the body and year
         cast(
-            case when dialog_years.appeals is not null then
-                {{ satisfaction_basis('dialog_years.rated_answers') }}
+            case
+                when dialog_years.appeals is not null
+                    then {{ satisfaction_basis('dialog_years.rated_answers') }}
             end as text
         ) as satisfaction_basis,
         dialog_years.median_days_to_answer,
@@ -123,7 +124,7 @@ final as (
         cast(complaints.overturned_by_court as bigint) as overturned_by_court,
         cast(opendata_years.datasets as integer) as datasets,
         cast(opendata_years.up_to_date as integer) as datasets_up_to_date,
-        round(opendata_years.up_to_date::numeric / nullif(opendata_years.datasets, 0), 4)
+        round(cast(opendata_years.up_to_date as numeric) / nullif(opendata_years.datasets, 0), 4)
             as up_to_date_share
     from body_years
     left join bodies

@@ -5,7 +5,7 @@ with
 landed_files as (
 
     select *
-    from {{ source('complaints', 'report_files') }} as landed
+    from {{ source('complaints', 'report_files') }}
 
 ),
 

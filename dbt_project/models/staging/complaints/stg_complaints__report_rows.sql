@@ -9,7 +9,7 @@ with
 landed_rows as (
 
     select *
-    from {{ source('complaints', 'rows') }} as landed
+    from {{ source('complaints', 'rows') }}
 
 ),
 

@@ -1,13 +1,14 @@
 -- One row per period, state body and topic: the topic breakdown of the topic report that
--- arrived in the inbox last for that period and body, taken whole (a corrected breakdown may drop or rename
--- topics, so topics of an earlier file never mix in). Builds empty until the first load.
+-- arrived in the inbox last for that period and body, taken whole (a corrected breakdown may
+-- drop or rename topics, so topics of an earlier file never mix in). Builds empty until the
+-- first load.
 
 with
 
 landed_topics as (
 
     select *
-    from {{ source('complaints', 'topics') }} as landed
+    from {{ source('complaints', 'topics') }}
 
 ),
 

@@ -31,21 +31,24 @@ observations as (
     select * from {{ source('dialog', 'appeals') }}
     {#- built before the texts were masked at landing (no masked_at): every appeal, once #}
     {% if is_incremental() and has_column(this, 'masked_at') %}
-    where number in (
-        select number from {{ source('dialog', 'appeals') }}
-        where observed_at
-            >= {{ watermark(this, 'observed_at') }} - interval '{{ var("late_observation_margin") }}'
-        union all
-        -- the staged observation's texts masked again (or at last) since this row was built
-        select masked.number
-        from {{ source('dialog', 'masked_texts') }} as masked
-        inner join {{ this }} as staged
-            on masked.number = staged.number
-            and masked.content_hash = staged.content_hash
-        where masked.masked_at
-            >= {{ watermark(this, 'masked_at') }} - interval '{{ var("late_observation_margin") }}'
-            and masked.masked_at is distinct from staged.masked_at
-    )
+    where
+        number in (
+            select number from {{ source('dialog', 'appeals') }}
+            where
+                observed_at >= {{ watermark(this, 'observed_at') }}
+                - interval '{{ var("late_observation_margin") }}'
+            union all
+            -- the staged observation's texts masked again (or at last) since this row was built
+            select masked.number
+            from {{ source('dialog', 'masked_texts') }} as masked
+            inner join {{ this }} as staged
+                on masked.number = staged.number
+                and masked.content_hash = staged.content_hash
+            where
+                masked.masked_at >= {{ watermark(this, 'masked_at') }}
+                - interval '{{ var("late_observation_margin") }}'
+                and masked.masked_at is distinct from staged.masked_at
+        )
     {% endif %}
 
 ),

@@ -30,7 +30,7 @@ renamed as (
         cast(
             (
                 select count(*)
-                from jsonb_object_keys(coalesce(payload -> 'fields', '{}'::jsonb))
+                from jsonb_object_keys(coalesce(payload -> 'fields', cast('{}' as jsonb)))
             ) as integer
         ) as field_count,
         observed_at,
