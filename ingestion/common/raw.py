@@ -167,6 +167,47 @@ def insert_new_rows(
         return cur.rowcount
 
 
+def upsert_rows(
+    conn: psycopg.Connection,
+    table: str,
+    columns: Sequence[str],
+    rows: Iterable[Sequence[Any]],
+) -> int:
+    """Write ``rows`` into ``schema.table``, replacing the other columns of a row whose primary
+    key is there already; returns the rows written. For tables that derive from raw and are
+    rewritten (masked texts under new rules), never for raw's own append-only tables. Streams
+    the rows in binary into a session stage as ``insert_new_rows`` does, then one
+    ``INSERT … ON CONFLICT DO UPDATE``; in the caller's transaction if it holds one open."""
+    schema, name = table.split(".", 1)
+    target = sql.Identifier(schema, name)
+    stage = sql.Identifier(f"_upsert_stage_{schema}_{name}")
+    in_callers = conn.info.transaction_status != TransactionStatus.IDLE
+    with nullcontext() if in_callers else conn.transaction(), conn.cursor() as cur:
+        types, key = _table_info(cur, target)
+        cur.adapters.register_dumper(None, _JsonTextBinaryDumper)  # for this cursor only
+        _empty_stage(cur, stage, target)
+        _copy_rows(cur, table, stage, columns, types, rows)
+        cols = sql.SQL(", ").join(sql.Identifier(c) for c in columns)
+        replaced = sql.SQL(", ").join(
+            sql.SQL("{c} = excluded.{c}").format(c=sql.Identifier(c))
+            for c in columns
+            if c not in key
+        )
+        cur.execute(
+            sql.SQL(
+                "insert into {target} ({cols}) select {cols} from {stage}"
+                " on conflict ({key}) do update set {replaced}"
+            ).format(
+                target=target,
+                cols=cols,
+                stage=stage,
+                key=sql.SQL(", ").join(sql.Identifier(c) for c in key),
+                replaced=replaced,
+            )
+        )
+        return cur.rowcount
+
+
 _HISTORY_COLUMNS = frozenset({"observed_at", "content_hash"})
 #: The first half of the advisory lock that serialises landings into one history table (the
 #: second is the table's oid): "tyndau raw" in ASCII, distinct from the DDL lock.

@@ -21,7 +21,13 @@ import psycopg
 from psycopg.types.json import Jsonb
 
 from ingestion.common.ledger import LEDGER_DDL, run_ddl
-from ingestion.common.raw import history_key_ddl, insert_new_rows, raw_row, sha256_hex
+from ingestion.common.raw import (
+    history_key_ddl,
+    insert_new_rows,
+    raw_row,
+    sha256_hex,
+    upsert_rows,
+)
 from ingestion.dialog.masking import MASKING_VERSION, masked_texts
 from ingestion.dialog.parse import ListingPage, Reject
 from ingestion.dialog.registry import Blog
@@ -295,19 +301,9 @@ def mask_landed(
         " using (number, content_hash)"
         f" where {stale} order by a.number, a.content_hash"
     )
-    cols = ", ".join(MASKED_COLUMNS)
-    stage = (
-        "create temporary table if not exists _masked_texts_stage"
-        " (like raw.dialog_masked_texts) on commit delete rows"
-    )
-    upsert = (
-        f"insert into raw.dialog_masked_texts ({cols}) select {cols} from _masked_texts_stage"
-        " on conflict (number, content_hash) do update set "
-        + ", ".join(f"{c} = excluded.{c}" for c in MASKED_COLUMNS[2:])
-    )
     done = 0
     # A second connection reads (a server-side cursor, so memory stays flat) while this one
-    # writes and commits batch by batch, through a COPY into a stage.
+    # writes and commits batch by batch.
     with (
         psycopg.connect(conn.info.dsn, password=conn.info.password) as reader,
         reader.cursor(name="unmasked") as cur,
@@ -316,12 +312,13 @@ def mask_landed(
         cur.execute(query, {"version": MASKING_VERSION})
         while rows := cur.fetchmany(batch_rows):
             masked_at = now()
-            with conn.transaction(), conn.cursor() as write:
-                write.execute(stage)
-                with write.copy(f"copy _masked_texts_stage ({cols}) from stdin") as copy:
-                    for number, digest, payload in rows:
-                        copy.write_row(masked_row(number, digest, payload, masked_at))
-                write.execute(upsert)
+            with conn.transaction():
+                upsert_rows(
+                    conn,
+                    "raw.dialog_masked_texts",
+                    MASKED_COLUMNS,
+                    (masked_row(n, digest, payload, masked_at) for n, digest, payload in rows),
+                )
             done += len(rows)
             if progress is not None:
                 progress(done)
