@@ -1,4 +1,4 @@
-"""`python -m benchmarks --quick|--full`: the five figures of the benchmarks, in one run.
+"""`python -m benchmarks --quick|--full`: the six figures of the benchmarks, in one run.
 
 Results go to benchmarks/results/<profile>.json and .md (with the machine they ran on).
 """
@@ -12,10 +12,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from benchmarks import landing, memory, politeness, report, serving, transform
+from benchmarks import landing, memory, parsing, politeness, report, serving, transform
 from benchmarks.env import DEFAULT_STATE_DIR, ROOT, ScratchWarehouse, machine_info, python_in, step
 
-FIGURES = ("landing", "transform", "serving", "memory", "politeness")
+FIGURES = ("landing", "transform", "serving", "memory", "politeness", "parsing")
 # The five blogs of tests/integration/test_dialog_incremental.py: Almaty, Astana, Zhetysu,
 # Abai, Emergencies.
 POLITENESS_BLOGS = [100075, 100071, 100033, 100010, 32792]
@@ -23,7 +23,7 @@ POLITENESS_BLOGS = [100075, 100071, 100033, 100010, 32792]
 
 @dataclass(frozen=True)
 class Profile:
-    landing_appeals: int
+    landing_appeals: int  # and the parsing figure's pages' cards
     transform_scales: tuple[int, ...]  # serving runs on the last (largest) one
     serving_runs: int
     memory_sizes: tuple[int, int]
@@ -54,7 +54,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m benchmarks",
         description="Benchmarks of tyndau: landing (vs COPY and dlt), dbt build (full and "
-        "incremental), serving latency, crawl memory and the daily run's requests. Runs on a "
+        "incremental), serving latency, crawl memory, the daily run's requests and the parser "
+        "(vs a minimal lxml extractor). Runs on a "
         "scratch embedded Postgres (its own state dir), never on the user's warehouse, and "
         "writes <results-dir>/<profile>.json and .md.",
         formatter_class=argparse.ArgumentDefaultsHelpFormatter,
@@ -174,6 +175,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             sizes = " and ".join(f"{n:,}" for n in profile.memory_sizes)
             with step(f"4. memory of crawling {sizes} appeals"):
                 results["memory"] = memory.run(warehouse.fresh_database, profile.memory_sizes)
+            save()
+        if "parsing" in figures:
+            with step(f"6. parsing the pages of {profile.landing_appeals:,} appeals"):
+                results["parsing"] = parsing.run(profile.landing_appeals)
             save()
     json_path, md_path = save()
     print(md_path.read_text())

@@ -49,6 +49,13 @@ TARGETS = (
         lambda v: v <= 1.1,
         "≤ 1.1 (flat)",
     ),
+    (
+        "parsing",
+        "parser rate vs a minimal lxml extractor",
+        lambda r: r["parsing"]["parser_vs_reference"],
+        lambda v: v >= 0.8,
+        "≥ 0.8",
+    ),
 )
 
 
@@ -102,6 +109,7 @@ def markdown(results: dict) -> str:
     lines += _serving(results.get("serving"))
     lines += _memory(results.get("memory"))
     lines += _politeness(results.get("politeness"))
+    lines += _parsing(results.get("parsing"))
     return "\n".join(lines) + "\n"
 
 
@@ -254,5 +262,24 @@ def _politeness(f: dict | None) -> list[str]:
         f"Daily run: {f['daily_run_requests']:,} requests for a minimum of "
         f"{f['minimum_requests']:,} (×{f['daily_vs_minimum']}); the full run before it: "
         f"{f['full_run_requests']:,}.",
+        "",
+    ]
+
+
+def _parsing(f: dict | None) -> list[str]:
+    if not f:
+        return []
+    sec, rate = f["seconds"], f["cards_per_second"]
+    return [
+        f"**6. Parsing** ({f['pages']:,} sandbox listing pages, {f['cards']:,} cards; medians "
+        f"of {f['rounds']} interleaved rounds; both give the same records on every page)",
+        "",
+        "| extractor | seconds | cards/s |",
+        "|---|---:|---:|",
+        f"| the parser (`parse_listing`) | {sec['parser']} | {rate['parser']:,} |",
+        f"| reference: minimal lxml + precompiled XPath, one layout, no checks "
+        f"| {sec['reference']} | {rate['reference']:,} |",
+        "",
+        f"Parser vs reference: {f['parser_vs_reference']}.",
         "",
     ]

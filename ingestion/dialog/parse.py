@@ -107,7 +107,11 @@ def is_complete_page(html: str | bytes) -> bool:
 
 
 def _has_class(name: str) -> str:
-    return f"contains(concat(' ', normalize-space(@class), ' '), ' {name} ')"
+    # the plain substring test first: cheap, and it rules out nearly every element
+    return (
+        f"(contains(@class, '{name}')"
+        f" and contains(concat(' ', normalize-space(@class), ' '), ' {name} '))"
+    )
 
 
 _INFO_LISTS = etree.XPath(f"//ul[{_has_class(sel.INFO_LIST_CLASS)}]")
@@ -117,6 +121,18 @@ _ANSWER_PARTS_IN = etree.XPath(
     f".//*[self::{sel.PARAGRAPH_TAG} or {_has_class(sel.ANSWER_INFO_CLASS)}"
     f" or {_has_class(sel.ANSWER_RATING_CLASS)}]"
 )
+#: a block inside an answer-info (or one itself): its paragraphs are that line, not answers
+_IN_ANSWER_INFO = etree.XPath(f"boolean(ancestor-or-self::*[{_has_class(sel.ANSWER_INFO_CLASS)}])")
+# one card's parts, the card itself included (as a browser's closest() would)
+_READMORE_HREFS = etree.XPath(
+    f"descendant-or-self::a[@href][{_has_class(sel.READMORE_CLASS)}]/@href", smart_strings=False
+)
+_ONCLICKS = etree.XPath("descendant-or-self::*/@onclick", smart_strings=False)
+_BLOCKS_IN = etree.XPath(f"descendant-or-self::*[@class][{_has_class(sel.ANSWER_BLOCK_CLASS)}]")
+_HEADING_IN = etree.XPath(f"(descendant-or-self::{sel.APPLICANT_TAG})[1]")
+_ICON_CLASSES = etree.XPath(".//i/@class", smart_strings=False)
+#: all the text inside an element, as a browser shows it (comments are not text nodes)
+_content = etree.XPath("string()", smart_strings=False)
 _ANSWER_COUNT_IN = etree.XPath(".//h4//text()")
 _ANSWER_COUNT = re.compile(r"\((\d+)\)")
 
@@ -138,22 +154,7 @@ def _is_visible(element) -> bool:
 
 
 def _icons(li) -> set[str]:
-    return {name for i in li.iter("i") for name in _classes(i) if name in sel.INFO_ICONS}
-
-
-def _content(element) -> str:
-    """All the text inside an element, as a browser shows it (comments left out)."""
-    return "".join(_texts(element))
-
-
-def _texts(element):
-    if element.text:
-        yield element.text
-    for child in element:
-        if isinstance(child.tag, str):
-            yield from _texts(child)
-        if child.tail:
-            yield child.tail
+    return {name for value in _ICON_CLASSES(li) for name in value.split() if name in sel.INFO_ICONS}
 
 
 @dataclass
@@ -167,20 +168,13 @@ class _CardParts:
 
 
 def _scan(card) -> _CardParts:
-    parts = _CardParts()
-    for element in card.iter(etree.Element):
-        classes = _classes(element)
-        tag = element.tag
-        if tag == "a" and sel.READMORE_CLASS in classes and element.get("href") is not None:
-            parts.hrefs.append(element.get("href"))
-        if sel.ANSWER_BLOCK_CLASS in classes:
-            parts.blocks.append(element)
-        if tag == sel.APPLICANT_TAG and parts.heading is None:
-            parts.heading = element
-        onclick = element.get("onclick")
-        if onclick:
-            parts.onclicks.append(onclick)
-    return parts
+    heading = _HEADING_IN(card)
+    return _CardParts(
+        hrefs=_READMORE_HREFS(card),
+        onclicks=[onclick for onclick in _ONCLICKS(card) if onclick],
+        blocks=_BLOCKS_IN(card),
+        heading=heading[0] if heading else None,
+    )
 
 
 # -- the page -----------------------------------------------------------------------------------
@@ -491,6 +485,9 @@ def _answers(block) -> list[dict]:
     if not infos:
         return []
     info_first = parts[0] is infos[0]
+    # a paragraph inside an answer-info is part of that line, not an answer's text
+    in_info = _IN_ANSWER_INFO(block)
+    nested = {p for info in infos for p in info.iterdescendants(sel.PARAGRAPH_TAG)}
     answers: list[dict] = []
     paragraphs: list[str] = []
     for part in parts:
@@ -506,7 +503,7 @@ def _answers(block) -> list[dict]:
             if not answers or answers[-1]["rating"] is not None:
                 raise CardError("conflicting markup: a rating without its own answer")
             answers[-1]["rating"] = _rating(part)
-        elif not any(sel.ANSWER_INFO_CLASS in _classes(a) for a in part.iterancestors()):
+        elif not in_info and part not in nested:
             paragraphs.append(_text(part))
     if info_first:
         answers[-1]["text"] = PARAGRAPH_SEPARATOR.join(paragraphs) or None

@@ -48,7 +48,8 @@ def test_the_tiny_benchmark_writes_every_figure(tmp_path):
 
     machine = results["machine"]
     assert machine["cores"] >= 1 and machine["ram_gb"] > 0 and machine["postgres"].startswith("16")
-    for heading in ("1. Landing", "2. Transform", "3. Serving", "4. Memory", "5. Politeness"):
+    headings = ("1. Landing", "2. Transform", "3. Serving", "4. Memory", "5. Politeness")
+    for heading in (*headings, "6. Parsing"):
         assert heading in markdown
     assert machine["cpu"] in markdown and results["command"] in markdown
 
@@ -110,8 +111,16 @@ def test_the_tiny_benchmark_writes_every_figure(tmp_path):
     assert politeness["minimum_requests"] <= politeness["daily_run_requests"]
     assert politeness["daily_run_requests"] < politeness["full_run_requests"]
 
+    # 6. parsing: the landing's pages, the parser beside its reference (which agreed on them)
+    parsing = results["parsing"]
+    assert parsing["pages"] >= parsing["cards"] / 10 and 900 <= parsing["cards"] <= 1100
+    seconds = parsing["seconds"]
+    assert seconds["parser"] > 0 and seconds["reference"] > 0
+    expected = round(seconds["reference"] / seconds["parser"], 2)
+    assert abs(parsing["parser_vs_reference"] - expected) <= 0.02  # seconds are rounded
+
     # every target judged on a measured value
-    assert len(results["targets"]) == 6
+    assert len(results["targets"]) == 7
     assert all(t["value"] is not None and t["met"] in (True, False) for t in results["targets"])
 
 
