@@ -110,7 +110,14 @@ def marts_fingerprint() -> Callable[..., dict[str, str]]:
 #: the modules whose tests read the demo's run (the `pipeline` fixture of tests/e2e/conftest.py)
 DEMO_READERS = frozenset(
     f"tests/e2e/{name}.py"
-    for name in ("test_alerts", "test_docs", "test_marts_analytics", "test_pipeline", "test_report")
+    for name in (
+        "test_alerts",
+        "test_docs",
+        "test_export",
+        "test_marts_analytics",
+        "test_pipeline",
+        "test_report",
+    )
 )
 
 

@@ -11,6 +11,7 @@ import click
 
 from tyndau import __version__
 from tyndau.airflow_ui import COMPONENT_COMMANDS
+from tyndau.export import FORMATS
 from tyndau.settings import ConfigError, load_settings
 
 WHERE_NEXT = """
@@ -258,11 +259,61 @@ def demo() -> None:
             result, failed = error.result, error
     click.echo("\nAkimats on Open Dialogue: answer rate and satisfaction ranks\n")
     click.echo(dialog.format_ranking(dialog.akimat_ranking(url)))
+    click.echo("\nMinistries on Open Dialogue: answer rate and satisfaction ranks\n")
+    click.echo(
+        dialog.format_ranking(dialog.ministry_ranking(url), "code", "ministry", "ministries")
+    )
     click.echo("\n" + opendata.headline(url))
     click.echo("\n" + complaints.headline(url))
     click.echo(WHERE_NEXT.format(url=url, log=f"{result.log_file}   the run's full Airflow log"))
     if failed:
         _fail(str(failed))
+
+
+@main.command()
+@click.option(
+    "--mart",
+    "marts",
+    multiple=True,
+    metavar="NAME",
+    help="A published mart to export, e.g. akimat_ranking (repeatable; default: every one).",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(FORMATS),
+    default="csv",
+    show_default=True,
+    help="csv (UTF-8 with a byte-order mark, as Excel wants it), xlsx (one sheet per file, "
+    "bold frozen header) or parquet (typed columns, descriptions in the schema).",
+)
+@click.option(
+    "--output",
+    "-o",
+    type=click.Path(file_okay=False, writable=True, path_type=Path),
+    help="The folder to write to (default: exports/<UTC time> in the state dir).",
+)
+def export(marts: tuple[str, ...], fmt: str, output: Path | None) -> None:
+    """Write the published marts to files, with a data dictionary.
+
+    One file per mart, <mart>.<format>, and data_dictionary.<format>: every column's mart,
+    type and description (the column comments dbt writes from its docs). Exactly what the
+    analysts' role (tyndau_reader) may read, from one consistent snapshot. Reads WAREHOUSE_URL
+    (unset: the embedded warehouse, started if needed).
+    """
+    import datetime as dt
+
+    from tyndau.export import ExportError, export_marts
+    from tyndau.warehouse import resolve_url
+
+    settings = load_settings()
+    stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
+    output = output or settings.state_dir / "exports" / stamp
+    try:
+        files = export_marts(resolve_url(settings), output, fmt, marts, progress=click.echo)
+    except ExportError as error:
+        _fail(str(error))
+    click.echo(f"tyndau export: {len(files) - 1} mart(s) and the data dictionary in {output}")
 
 
 @main.command()

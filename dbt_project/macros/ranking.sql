@@ -127,3 +127,84 @@
         select * from walk
     ) as bands
 {%- endmacro %}
+
+{#-
+    body_ranking: SQL selecting every column of the CTE `counts` (one row per `key`, with
+    appeals, answered, rated_answers and unsatisfied) and the whole ranking of those bodies:
+    answer_rank and satisfaction_rank (fraction_rank), the 95% intervals of both shares
+    (answer_rate_ci_low/high, unsatisfied_share_ci_low/high) and the bands they give
+    (answer_band, satisfaction_band). The akimats' and the ministries' rankings are this one
+    ranking over different bodies.
+-#}
+{% macro body_ranking(counts, key) -%}
+    with
+
+    answer_ranks as (
+
+        {{ fraction_rank(
+            counts, key=key, numerator='answered', denominator='appeals',
+            tie_column='answered', better='higher', rank_column='answer_rank'
+        ) }}
+
+    ),
+
+    satisfaction_ranks as (
+
+        {{ fraction_rank(
+            counts, key=key, numerator='unsatisfied', denominator='rated_answers',
+            tie_column='rated_answers', better='lower', rank_column='satisfaction_rank'
+        ) }}
+
+    ),
+
+    ranked as (
+
+        select
+            {{ counts }}.*,
+            answer_ranks.answer_rank,
+            satisfaction_ranks.satisfaction_rank,
+            {{ wilson_interval(counts ~ '.answered', counts ~ '.appeals', 'low') }}
+                as answer_rate_ci_low,
+            {{ wilson_interval(counts ~ '.answered', counts ~ '.appeals', 'high') }}
+                as answer_rate_ci_high,
+            {{ wilson_interval(counts ~ '.unsatisfied', counts ~ '.rated_answers', 'low') }}
+                as unsatisfied_share_ci_low,
+            {{ wilson_interval(counts ~ '.unsatisfied', counts ~ '.rated_answers', 'high') }}
+                as unsatisfied_share_ci_high
+        from {{ counts }}
+        inner join answer_ranks
+            on {{ counts }}.{{ key }} = answer_ranks.{{ key }}
+        left join satisfaction_ranks
+            on {{ counts }}.{{ key }} = satisfaction_ranks.{{ key }}
+
+    ),
+
+    answer_bands as (
+
+        {{ rank_bands(
+            'ranked', key=key, rank_column='answer_rank', low='answer_rate_ci_low',
+            high='answer_rate_ci_high', band_column='answer_band'
+        ) }}
+
+    ),
+
+    satisfaction_bands as (
+
+        {{ rank_bands(
+            'ranked', key=key, rank_column='satisfaction_rank',
+            low='unsatisfied_share_ci_low', high='unsatisfied_share_ci_high',
+            band_column='satisfaction_band'
+        ) }}
+
+    )
+
+    select
+        ranked.*,
+        answer_bands.answer_band,
+        satisfaction_bands.satisfaction_band
+    from ranked
+    inner join answer_bands
+        on ranked.{{ key }} = answer_bands.{{ key }}
+    left join satisfaction_bands
+        on ranked.{{ key }} = satisfaction_bands.{{ key }}
+{%- endmacro %}

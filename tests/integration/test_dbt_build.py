@@ -654,6 +654,17 @@ def calibrated_warehouse(pg_server, tmp_path_factory):
         yield conn
 
 
+# docs/calibration.md section 2, the ministry ranking: rate, answer rank, share, satisfaction rank
+CALIBRATION_MINISTRY_RANKING = [
+    ("ME", "Министерство энергетики", "100.00", 1, "35.00", 1),
+    ("MF", "Министерство финансов", "98.02", 2, "37.50", 2),
+    ("MZ", "Министерство здравоохранения", "97.00", 3, "41.82", 4),
+    ("MVD", "Министерство внутренних дел", "96.99", 4, "42.11", 5),
+    ("MCHS", "Министерство по чрезвычайным ситуациям", "96.00", 5, "37.50", 3),
+    ("MTSZN", "Министерство труда и социальной защиты населения", "94.89", 6, "42.86", 6),
+]
+
+
 def test_ranking_reproduces_the_published_table(calibrated_warehouse):
     rows = query(
         calibrated_warehouse,
@@ -673,3 +684,30 @@ def test_ranking_reproduces_the_published_table(calibrated_warehouse):
         " from marts_candidate.akimat_ranking",
     )
     assert totals == [(28000, 25032, 3041, 1259)]
+
+
+def test_ministry_ranking_reproduces_the_published_table(calibrated_warehouse):
+    rows = query(
+        calibrated_warehouse,
+        """
+        select gov_body_code, ministry_name_ru, to_char(answer_rate * 100, 'FM990.00'),
+               answer_rank, to_char(unsatisfied_share * 100, 'FM990.00'), satisfaction_rank
+        from marts_candidate.ministry_ranking
+        order by answer_rank
+        """,
+    )
+    assert rows == CALIBRATION_MINISTRY_RANKING
+    counts = query(
+        calibrated_warehouse,
+        "select gov_body_code, appeals, answered, rated_answers, unsatisfied, small_sample"
+        " from marts_candidate.ministry_ranking order by gov_body_code",
+    )
+    assert counts == sorted(
+        (code, n, a, r, u, r < 30) for code, n, a, r, u in CALIBRATION_MINISTRIES
+    )
+    # the same bodies never stand in the akimats' ranking
+    names = {name for _, name, *_ in CALIBRATION_MINISTRY_RANKING}
+    akimats = query(
+        calibrated_warehouse, "select akimat_name_ru from marts_candidate.akimat_ranking"
+    )
+    assert not names & {name for (name,) in akimats}

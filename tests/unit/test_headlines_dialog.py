@@ -19,3 +19,15 @@ def test_rated_figures_are_printed():
     rows = [("11", "Акимат 11", 10, 9, Decimal("0.9"), 1, 4, 1, Decimal("0.25"), 1)]
     line = format_ranking(rows).splitlines()[2]
     assert line.split()[-4:] == ["4", "1", "25.00%", "1"]
+
+
+def test_a_ministry_ranking_is_keyed_by_body_code_and_totalled():
+    rows = [
+        ("MTSZN", "Министерство труда", 3285, 3117, Decimal("0.948858"), 1, 350, 150, None, 1),
+        ("ME", "Министерство энергетики", 405, 405, Decimal("1"), 2, 40, 14, None, 2),
+    ]
+    table = format_ranking(rows, "code", "ministry", "ministries")
+    header, _, first, second, _, total = table.splitlines()
+    assert header.startswith("code  ministry")
+    assert first.startswith("MTSZN Министерство труда") and second.startswith("ME    ")
+    assert total.split()[:4] == ["all", "ministries", "3690", "3522"]

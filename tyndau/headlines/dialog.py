@@ -5,16 +5,24 @@ from __future__ import annotations
 import psycopg
 
 RANKING_QUERY = """
-select region_kato, akimat_name_ru, appeals, answered, answer_rate, answer_rank,
+select {key}, {name}, appeals, answered, answer_rate, answer_rank,
        rated_answers, unsatisfied, unsatisfied_share, satisfaction_rank
-from marts.akimat_ranking
+from marts.{mart}
 order by answer_rank
 """
 
 
-def akimat_ranking(warehouse_url: str) -> list[tuple]:
+def _ranking(warehouse_url: str, mart: str, key: str, name: str) -> list[tuple]:
     with psycopg.connect(warehouse_url) as conn:
-        return conn.execute(RANKING_QUERY).fetchall()
+        return conn.execute(RANKING_QUERY.format(key=key, name=name, mart=mart)).fetchall()
+
+
+def akimat_ranking(warehouse_url: str) -> list[tuple]:
+    return _ranking(warehouse_url, "akimat_ranking", "region_kato", "akimat_name_ru")
+
+
+def ministry_ranking(warehouse_url: str) -> list[tuple]:
+    return _ranking(warehouse_url, "ministry_ranking", "gov_body_code", "ministry_name_ru")
 
 
 def _pct(value) -> str:
@@ -26,15 +34,20 @@ def _count(value) -> str:
     return "—" if value is None else str(value)
 
 
-def format_ranking(rows: list[tuple]) -> str:
+def format_ranking(
+    rows: list[tuple], key: str = "KATO", body: str = "akimat", bodies: str = "akimats"
+) -> str:
+    """The rows of a ranking mart (akimats by KATO, ministries by body code) as a table, with
+    the total of all its bodies."""
+    width = max([len(key) + 1, *(len(row[0]) + 1 for row in rows)])
     header = (
-        f"{'KATO':<5}{'akimat':<40}{'appeals':>8}{'answered':>9}{'rate':>9}{'rank':>6}"
+        f"{key:<{width}}{body:<40}{'appeals':>8}{'answered':>9}{'rate':>9}{'rank':>6}"
         f"{'rated':>7}{'unsat.':>7}{'share':>9}{'sat.rank':>9}"
     )
     lines = [header, "-" * len(header)]
-    for kato, name, appeals, answered, rate, rank, rated, unsat, share, sat_rank in rows:
+    for code, name, appeals, answered, rate, rank, rated, unsat, share, sat_rank in rows:
         lines.append(
-            f"{kato:<5}{name[:39]:<40}{appeals:>8}{answered:>9}{_pct(rate):>9}{rank:>6}"
+            f"{code:<{width}}{name[:39]:<40}{appeals:>8}{answered:>9}{_pct(rate):>9}{rank:>6}"
             f"{_count(rated):>7}{_count(unsat):>7}{_pct(share):>9}{_count(sat_rank):>9}"
         )
     total_appeals = sum(r[2] for r in rows)
@@ -42,7 +55,7 @@ def format_ranking(rows: list[tuple]) -> str:
     if total_appeals:
         lines.append("-" * len(header))
         lines.append(
-            f"{'':<5}{'all akimats':<40}{total_appeals:>8}{total_answered:>9}"
+            f"{'':<{width}}{'all ' + bodies:<40}{total_appeals:>8}{total_answered:>9}"
             f"{_pct(total_answered / total_appeals):>9}"
         )
     return "\n".join(lines)

@@ -93,65 +93,10 @@ region_counts as (
 
 ),
 
--- the ranking rules, the Wilson intervals and the band rule live in macros/ranking.sql
-
-answer_ranks as (
-
-    {{ fraction_rank(
-        'region_counts', key='region_kato', numerator='answered', denominator='appeals',
-        tie_column='answered', better='higher', rank_column='answer_rank'
-    ) }}
-
-),
-
-satisfaction_ranks as (
-
-    {{ fraction_rank(
-        'region_counts', key='region_kato', numerator='unsatisfied',
-        denominator='rated_answers', tie_column='rated_answers', better='lower',
-        rank_column='satisfaction_rank'
-    ) }}
-
-),
-
 ranked as (
 
-    select
-        region_counts.*,
-        answer_ranks.answer_rank,
-        satisfaction_ranks.satisfaction_rank,
-        {{ wilson_interval('region_counts.answered', 'region_counts.appeals', 'low') }}
-            as answer_rate_ci_low,
-        {{ wilson_interval('region_counts.answered', 'region_counts.appeals', 'high') }}
-            as answer_rate_ci_high,
-        {{ wilson_interval('region_counts.unsatisfied', 'region_counts.rated_answers', 'low') }}
-            as unsatisfied_share_ci_low,
-        {{ wilson_interval('region_counts.unsatisfied', 'region_counts.rated_answers', 'high') }}
-            as unsatisfied_share_ci_high
-    from region_counts
-    inner join answer_ranks
-        on region_counts.region_kato = answer_ranks.region_kato
-    left join satisfaction_ranks
-        on region_counts.region_kato = satisfaction_ranks.region_kato
-
-),
-
-answer_bands as (
-
-    {{ rank_bands(
-        'ranked', key='region_kato', rank_column='answer_rank', low='answer_rate_ci_low',
-        high='answer_rate_ci_high', band_column='answer_band'
-    ) }}
-
-),
-
-satisfaction_bands as (
-
-    {{ rank_bands(
-        'ranked', key='region_kato', rank_column='satisfaction_rank',
-        low='unsatisfied_share_ci_low', high='unsatisfied_share_ci_high',
-        band_column='satisfaction_band'
-    ) }}
+    -- the ranking rules, the Wilson intervals and the band rule live in macros/ranking.sql
+    {{ body_ranking('region_counts', key='region_kato') }}
 
 ),
 
@@ -177,8 +122,8 @@ final as (
         ranked.unsatisfied_share_ci_high,
         -- null with no ratings on the portal, like every satisfaction figure
         ranked.rated_answers < 30 as small_sample,
-        cast(answer_bands.answer_band as integer) as answer_band,
-        cast(satisfaction_bands.satisfaction_band as integer) as satisfaction_band,
+        cast(ranked.answer_band as integer) as answer_band,
+        cast(ranked.satisfaction_band as integer) as satisfaction_band,
         region_response_times.median_days_to_answer,
         region_response_times.p90_days_to_answer,
         region_response_times.answered_within_term_share,
@@ -186,10 +131,6 @@ final as (
     from ranked
     inner join region_names
         on ranked.region_kato = region_names.region_kato
-    inner join answer_bands
-        on ranked.region_kato = answer_bands.region_kato
-    left join satisfaction_bands
-        on ranked.region_kato = satisfaction_bands.region_kato
     left join region_response_times
         on ranked.region_kato = region_response_times.region_kato
     left join regions
