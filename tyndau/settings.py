@@ -125,17 +125,13 @@ class Settings(BaseSettings):
     # more of the cards read rejected fails the landing
     dialog_max_reject_share: Annotated[Share, Variable()] = DEFAULT_MAX_REJECT_SHARE
     # login password of the read-only analysts' role (Airflow masks variables named so)
-    reader_password: Annotated[str | None, Field(alias="TYNDAU_READER_PASSWORD"), Variable()] = (
-        None
-    )
+    reader_password: Annotated[str | None, Field(alias="TYNDAU_READER_PASSWORD"), Variable()] = None
     # a query of that role is cancelled after this long
     reader_statement_timeout: Annotated[Duration, Variable()] = DEFAULT_READER_STATEMENT_TIMEOUT
     # data.egov.kz, or a server speaking its API
     opendata_base_url: Annotated[BaseUrl, Connection(OPENDATA_CONN_ID, "http", "host")] = None
     # a secret: never logged, never in the repo
-    opendata_api_key: Annotated[
-        str | None, Connection(OPENDATA_CONN_ID, "http", "password")
-    ] = None
+    opendata_api_key: Annotated[str | None, Connection(OPENDATA_CONN_ID, "http", "password")] = None
     # datasets whose records land (apiUri[,version] per line)
     opendata_watch_file: Annotated[ResolvedPath, Variable()] = None
     complaints_inbox: Annotated[ResolvedPath, Variable()] = None  # where report files are dropped
@@ -146,9 +142,9 @@ class Settings(BaseSettings):
     complaints_max_sheet_rows: Annotated[PositiveCount, Variable()] = ReportLimits().max_sheet_rows
     complaints_max_sheet_cols: Annotated[PositiveCount, Variable()] = ReportLimits().max_sheet_cols
     # failures and stale sources are POSTed here as JSON
-    alert_webhook_url: Annotated[
-        str | None, Connection(ALERT_WEBHOOK_CONN_ID, "http", "host")
-    ] = None
+    alert_webhook_url: Annotated[str | None, Connection(ALERT_WEBHOOK_CONN_ID, "http", "host")] = (
+        None
+    )
     # and/or mailed to these addresses (comma-separated) …
     alert_email: Annotated[str | None, Variable()] = None
     # … through this server: an Airflow smtp:// connection URI
