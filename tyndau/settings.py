@@ -239,7 +239,8 @@ def load_settings(env: Mapping[str, Any] | None = None) -> Settings:
     env = os.environ if env is None else env
     # a field's keyword is its alias if it has one; an empty variable is an unset one
     keywords = {env_name(name): info.alias or name for name, info in Settings.model_fields.items()}
-    values = {keywords[name]: value for name, value in env.items() if name in keywords and value}
+    values = {keyword: env.get(name) for name, keyword in keywords.items()}
+    values = {keyword: value for keyword, value in values.items() if value}
     try:
         settings = Settings(**values)
     except ValidationError as invalid:
