@@ -27,13 +27,11 @@ def stand_ins(settings: Settings) -> Iterator[Settings]:
         DialogSandbox(dialog_scenario()) as dialog,
         OpendataSandbox(opendata_scenario()) as opendata,
     ):
-        yield settings.model_copy(
-            update={
-                "dialog_base_url": dialog.base_url,
-                "dialog_blogs_file": SANDBOX_BLOGS_FILE,
-                "opendata_base_url": opendata.base_url,
-                "opendata_api_key": SANDBOX_API_KEY,
-                "opendata_watch_file": WATCH_FILE,
-                "complaints_inbox": inbox,
-            }
+        yield settings.replace(
+            dialog_base_url=dialog.base_url,
+            dialog_blogs_file=SANDBOX_BLOGS_FILE,
+            opendata_base_url=opendata.base_url,
+            opendata_api_key=SANDBOX_API_KEY,
+            opendata_watch_file=WATCH_FILE,
+            complaints_inbox=inbox,
         )

@@ -167,6 +167,10 @@ class Settings(BaseSettings):
         # rebuilt from Airflow), never the process's own behind its back
         return (init_settings,)
 
+    def replace(self, **changes) -> Settings:
+        """These settings with `changes` (typed values already: the demo's sandboxes, a test's)."""
+        return self.model_copy(update=changes)
+
     @property
     def embedded_pgdata(self) -> Path:
         return self.state_dir / "pgdata"
