@@ -130,7 +130,9 @@ class LandingReport(_LandingReport):
             "reinstated": [f.source_file for f in self.reinstated],
             "rejected": [{"file": r.source_file, "reason": r.reason} for r in self.rejected],
             "waiting": [{"file": w.source_file, "reason": w.reason} for w in self.waiting],
-            "replaced": [f"{e['period']}/{e['gov_body_code']} ({e['file']})" for e in self.replaced],
+            "replaced": [
+                f"{e['period']}/{e['gov_body_code']} ({e['file']})" for e in self.replaced
+            ],
         }
 
     def as_stats(self) -> dict:
