@@ -10,15 +10,14 @@ import pendulum
 from airflow.sdk import Param, dag, task
 from cosmos import DbtTaskGroup
 
-from expectations.gate import MARTS_GATE
 from tyndau import orchestration as orch
-from tyndau.orchestration import alerts, complaints, dialog, opendata
+from tyndau.orchestration import MARTS_GATE, alerts
 
 
 @dag(
     dag_id="warehouse_build",
     # any source that landed something new triggers a build
-    schedule=(dialog.RAW_DIALOG_APPEALS | opendata.RAW_OPENDATA | complaints.RAW_COMPLAINTS),
+    schedule=orch.any_raw_asset(),
     start_date=pendulum.datetime(2026, 1, 1, tz="Asia/Almaty"),
     catchup=False,
     default_args=alerts.DEFAULT_ARGS,  # a failed task alerts (webhook and/or e-mail)
@@ -47,7 +46,7 @@ def warehouse_build():
 
     @task
     def mask_personal_data(params: dict | None = None) -> dict:  # Airflow fills in the params
-        return dialog.mask_personal_data(everything=params["remask"])
+        return orch.mask_personal_data(everything=params["remask"])
 
     @task
     def source_freshness() -> dict:

@@ -14,7 +14,6 @@ from pathlib import Path
 GX_ROOT = Path(__file__).resolve().parent
 URL_VARIABLE = "TYNDAU_WAREHOUSE_URL"
 
-RAW_LANDING = "dialog_raw_landing"
 MARTS_GATE = "marts_gate"
 
 

@@ -12,13 +12,17 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tyndau.settings import PROJECT_DIR, ConfigError, Settings
+from tyndau.settings import (
+    PROJECT_DIR,
+    ConfigError,
+    Connection,
+    Settings,
+    Variable,
+    carrier,
+)
 from tyndau.warehouse import url_parts
 
 WAREHOUSE_CONN_ID = "tyndau_warehouse"
-OPENDATA_CONN_ID = "tyndau_opendata"  # http: host = base URL, password = API key
-ALERT_WEBHOOK_CONN_ID = "tyndau_alert_webhook"  # http: host = the URL alerts are POSTed to
-ALERT_SMTP_CONN_ID = "tyndau_alert_smtp"  # smtp: the server alert e-mails go through
 
 #: seconds a metadata write waits for SQLite's one writer (Airflow itself turns on write-ahead
 #: logging, so reads never wait). sqlite3's 5 s default is too short for Airflow's four components
@@ -58,62 +62,41 @@ def airflow_environment(settings: Settings, warehouse_url: str) -> dict[str, str
         "DO_NOT_TRACK": "1",
         "DBT_SEND_ANONYMOUS_USAGE_STATS": "False",
         f"AIRFLOW_CONN_{WAREHOUSE_CONN_ID.upper()}": json.dumps(connection),
-        "AIRFLOW_VAR_DIALOG_MIN_DELAY": str(settings.dialog_min_delay),
-        "AIRFLOW_VAR_DIALOG_MAX_REJECT_SHARE": str(settings.dialog_max_reject_share),
-        "AIRFLOW_VAR_COMPLAINTS_SETTLE_SECONDS": str(settings.complaints_settle_seconds),
-        "AIRFLOW_VAR_COMPLAINTS_MAX_FILE_BYTES": str(settings.complaints_limits.max_file_bytes),
-        "AIRFLOW_VAR_COMPLAINTS_MAX_SHEET_ROWS": str(settings.complaints_limits.max_sheet_rows),
-        "AIRFLOW_VAR_COMPLAINTS_MAX_SHEET_COLS": str(settings.complaints_limits.max_sheet_cols),
-        "AIRFLOW_VAR_HTTP_MAX_BODY_MB": str(settings.http_max_body_mb),
         # every task's execution_timeout (tyndau.orchestration.alerts.DEFAULT_ARGS), in seconds
         "AIRFLOW__CORE__DEFAULT_TASK_EXECUTION_TIMEOUT": str(
             round(settings.task_timeout_minutes * 60)
         ),
-        "AIRFLOW_VAR_READER_STATEMENT_TIMEOUT": settings.reader_statement_timeout,
         # Cosmos calls dbt from the same virtual environment as Airflow.
         "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",
     }
-    if settings.dialog_base_url:
-        env["AIRFLOW_VAR_DIALOG_BASE_URL"] = settings.dialog_base_url
-    if settings.dialog_blogs_file:
-        env["AIRFLOW_VAR_DIALOG_BLOGS_FILE"] = str(settings.dialog_blogs_file)
-    if settings.complaints_inbox:
-        env["AIRFLOW_VAR_COMPLAINTS_INBOX"] = str(settings.complaints_inbox)
-    if settings.opendata_base_url:
-        opendata = {
-            "conn_type": "http",
-            "host": settings.opendata_base_url,
-            "password": settings.opendata_api_key or "",
-        }
-        env[f"AIRFLOW_CONN_{OPENDATA_CONN_ID.upper()}"] = json.dumps(opendata)
-    if settings.opendata_watch_file:
-        env["AIRFLOW_VAR_OPENDATA_WATCH_FILE"] = str(settings.opendata_watch_file)
-    env |= _alert_environment(settings)
-    if settings.reader_password:
-        # Airflow masks variables named like passwords in its logs
-        env["AIRFLOW_VAR_READER_PASSWORD"] = settings.reader_password
-    return env
-
-
-def _alert_environment(settings: Settings) -> dict[str, str]:
-    """The alert channels (tyndau.orchestration.alerts) as Airflow connections and a variable;
-    the base URL the alerts' log links start with."""
-    env = {}
-    if settings.airflow_base_url:
+    if settings.airflow_base_url:  # where the alerts' log links start
         env["AIRFLOW__API__BASE_URL"] = settings.airflow_base_url
-    if settings.alert_webhook_url:
-        webhook = {"conn_type": "http", "host": settings.alert_webhook_url}
-        env[f"AIRFLOW_CONN_{ALERT_WEBHOOK_CONN_ID.upper()}"] = json.dumps(webhook)
-    if settings.alert_email:
-        if not settings.alert_smtp_url:
-            raise ConfigError(
-                "ALERT_EMAIL is set but ALERT_SMTP_URL is not: give the mail server as an "
-                "Airflow connection URI, e.g. smtp://user:password@mail.example.org:587"
-                "?from_email=tyndau%40example.org"
-            )
-        env["AIRFLOW_VAR_ALERT_EMAIL"] = settings.alert_email
-    if settings.alert_smtp_url:
-        env[f"AIRFLOW_CONN_{ALERT_SMTP_CONN_ID.upper()}"] = settings.alert_smtp_url
+    if settings.alert_email and not settings.alert_smtp_url:
+        raise ConfigError(
+            "ALERT_EMAIL is set but ALERT_SMTP_URL is not: give the mail server as an "
+            "Airflow connection URI, e.g. smtp://user:password@mail.example.org:587"
+            "?from_email=tyndau%40example.org"
+        )
+    return env | carried_settings(settings)
+
+
+def carried_settings(settings: Settings) -> dict[str, str]:
+    """Every set setting as its carrier says (tyndau.settings): an Airflow variable
+    (`AIRFLOW_VAR_<FIELD>`; Airflow masks those named like passwords in its logs), or a part
+    of an Airflow connection, made only when its host or URI is set."""
+    env, connections = {}, {}
+    for field in Settings.model_fields:
+        how, value = carrier(field), getattr(settings, field)
+        if isinstance(how, Variable) and value is not None:
+            env[f"AIRFLOW_VAR_{field.upper()}"] = str(value)
+        elif isinstance(how, Connection):
+            parts = connections.setdefault(how.conn_id, {"conn_type": how.conn_type})
+            parts[how.part] = "" if value is None else str(value)
+    for conn_id, parts in connections.items():
+        if parts.get("uri"):
+            env[f"AIRFLOW_CONN_{conn_id.upper()}"] = parts["uri"]
+        elif parts.get("host"):
+            env[f"AIRFLOW_CONN_{conn_id.upper()}"] = json.dumps(parts)
     return env
 
 

@@ -8,7 +8,6 @@ with one `admin` login, and the API server on the chosen port.
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import os
 import secrets
@@ -62,7 +61,7 @@ def ui_environment(settings: Settings, warehouse_url: str, port: int, host: str)
     SQLite metadata; the environment overrides them (docker-compose.yml sets CeleryExecutor,
     Postgres metadata and the API server's address)."""
     base_url = settings.airflow_base_url or f"http://localhost:{port}"
-    settings = dataclasses.replace(settings, airflow_base_url=base_url)
+    settings = settings.replace(airflow_base_url=base_url)
     passwords = settings.airflow_home / "simple_auth_manager_passwords.json"
     passwords.parent.mkdir(parents=True, exist_ok=True)
     passwords.touch(mode=0o600)

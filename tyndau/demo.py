@@ -3,7 +3,6 @@ point the pipeline at them. Used by `tyndau demo` and by the end-to-end tests.""
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -28,8 +27,7 @@ def stand_ins(settings: Settings) -> Iterator[Settings]:
         DialogSandbox(dialog_scenario()) as dialog,
         OpendataSandbox(opendata_scenario()) as opendata,
     ):
-        yield dataclasses.replace(
-            settings,
+        yield settings.replace(
             dialog_base_url=dialog.base_url,
             dialog_blogs_file=SANDBOX_BLOGS_FILE,
             opendata_base_url=opendata.base_url,

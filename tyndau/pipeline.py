@@ -17,6 +17,7 @@ from pathlib import Path
 from tyndau.airflow_env import airflow_environment, migrate_metadata
 from tyndau.dag_runner import NOT_RUN, PARENT_PID_VARIABLE
 from tyndau.settings import ConfigError, Settings
+from tyndau.sources import SOURCES
 
 #: the DAG that builds and publishes the marts, scheduled on the sources' Assets
 BUILD_DAG = "warehouse_build"
@@ -24,14 +25,7 @@ BUILD_DAG = "warehouse_build"
 
 def pipeline_dags(settings: Settings) -> list[str]:
     """The ingest DAGs of the sources that are configured, then the warehouse build."""
-    dags = []
-    if settings.dialog_base_url:
-        dags.append("dialog_ingest")
-    if settings.opendata_base_url:
-        dags.append("opendata_ingest")
-    if settings.complaints_inbox:
-        dags.append("complaints_ingest")
-    return [*dags, BUILD_DAG]
+    return [*(s.dag_id for s in SOURCES if s.configured(settings)), BUILD_DAG]
 
 
 # Airflow log lines worth echoing while a run goes on: our own loggers and task starts.

@@ -1,13 +1,25 @@
-"""Configuration: the environment, read in one place into one typed object."""
+"""Configuration: the environment, read in one place into one typed object.
+
+Each setting is declared once, as a field of `Settings`: its environment variable (the field's
+name in capitals unless an alias says otherwise), its type and validation, its default, and how
+it reaches the Airflow tasks (`Variable()` or `Connection(...)` in its annotation), from which
+tyndau.airflow_env builds Airflow's environment and a task rebuilds its settings
+(tyndau.orchestration.airflow_settings).
+"""
 
 from __future__ import annotations
 
 import math
 import os
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Annotated, Any
 from urllib.parse import unquote, urlsplit
+
+from pydantic import AfterValidator, BeforeValidator, Field, ValidationError
+from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from ingestion.common.http import MAX_BODY_MB
 from ingestion.common.secrets import register_secret
@@ -24,39 +36,140 @@ DBT_PROJECT_DIR = PROJECT_DIR / "dbt_project"
 SANDBOX_BLOGS_FILE = PROJECT_DIR / "sandbox" / "data" / "dialog_blogs.csv"
 #: a starter registry of real blogs on the live portal, to copy and extend (registries/README.md)
 LIVE_BLOGS_FILE = PROJECT_DIR / "registries" / "dialog_blogs.live.csv"
-REAL_DIALOG_BASE_URL = "https://dialog.egov.kz"
 #: a task still running after this long is failed (and alerts): a hung source cannot hold a slot
 DEFAULT_TASK_TIMEOUT_MINUTES = 180.0
+
+OPENDATA_CONN_ID = "tyndau_opendata"  # http: host = base URL, password = API key
+ALERT_WEBHOOK_CONN_ID = "tyndau_alert_webhook"  # http: host = the URL alerts are POSTed to
+ALERT_SMTP_CONN_ID = "tyndau_alert_smtp"  # smtp: the server alert e-mails go through
 
 
 class ConfigError(RuntimeError):
     """The environment does not describe a runnable set-up."""
 
 
+# --- carriers: how a setting reaches the Airflow tasks ---
+
+
 @dataclass(frozen=True)
-class Settings:
-    state_dir: Path
-    warehouse_url: str | None  # None: the embedded warehouse under state_dir
-    dialog_base_url: str | None
-    dialog_blogs_file: Path | None  # None: unset (a crawl needs one; the demo uses the sandbox's)
-    dialog_min_delay: float  # least seconds between requests; robots' Crawl-delay wins if longer
-    dialog_max_reject_share: float  # more of the cards read rejected fails the landing
-    reader_password: str | None  # login password of the read-only analysts' role
-    reader_statement_timeout: str  # a query of that role is cancelled after this long
-    opendata_base_url: str | None  # data.egov.kz, or a server speaking its API
-    opendata_api_key: str | None  # a secret: never logged, never in the repo
-    opendata_watch_file: Path | None  # datasets whose records land (apiUri[,version] per line)
-    complaints_inbox: Path | None  # folder where report files are dropped
-    complaints_settle_seconds: float  # a file is taken once unchanged for this long
-    complaints_limits: ReportLimits  # the largest report file and sheet taken
-    alert_webhook_url: str | None  # failures and stale sources are POSTed here as JSON
-    alert_email: str | None  # and/or mailed to these addresses (comma-separated) …
-    alert_smtp_url: str | None  # … through this server: an Airflow smtp:// connection URI
-    airflow_base_url: str | None  # the Airflow UI as alerts link to it (log links)
-    airflow_password: str | None  # the `admin` login of `tyndau airflow` (unset: generated)
-    airflow_metadata_url: str | None  # Airflow's own database (unset: SQLite under state_dir)
-    http_max_body_mb: float = MAX_BODY_MB  # a larger HTTP response body fails the request
-    task_timeout_minutes: float = DEFAULT_TASK_TIMEOUT_MINUTES  # a task running longer fails
+class Variable:
+    """Carried as the Airflow variable named like the field (`AIRFLOW_VAR_<FIELD>`)."""
+
+
+@dataclass(frozen=True)
+class Connection:
+    """Carried in an Airflow connection: as its `part` (host or password), or as its whole
+    `uri`."""
+
+    conn_id: str
+    conn_type: str
+    part: str  # "host", "password" or "uri"
+
+
+# --- types: each raises the gist of its one-line ConfigError (load_settings adds the name) ---
+
+
+def _number(kind: type, *, zero: bool):
+    def check(value: Any) -> float:
+        try:
+            number = kind(value)
+        except (TypeError, ValueError):
+            number = -1
+        if not math.isfinite(number) or number < 0 or (number == 0 and not zero):
+            raise ValueError(f"must be a positive number{' (or 0)' if zero else ''}")
+        return number
+
+    return BeforeValidator(check)
+
+
+def _share(value: Any) -> float:
+    try:
+        share = float(value)
+    except (TypeError, ValueError):
+        share = -1.0
+    if not 0 <= share <= 1:
+        raise ValueError("must be a share from 0 to 1")
+    return share
+
+
+def _duration(value: Any) -> str:
+    """A Postgres duration (`60s`, `500ms`, `5min`; a bare number is milliseconds, 0 none),
+    checked here so a typo stops the run before the build, not at publishing."""
+    value = str(value).strip() or DEFAULT_READER_STATEMENT_TIMEOUT
+    if not re.fullmatch(r"\d+\s*(us|ms|s|min|h|d)?", value):
+        raise ValueError("must be a duration such as 60s, 500ms or 5min")
+    return value
+
+
+Positive = Annotated[float, _number(float, zero=False)]
+PositiveOrZero = Annotated[float, _number(float, zero=True)]
+PositiveCount = Annotated[int, _number(int, zero=False)]
+Share = Annotated[float, BeforeValidator(_share)]
+Duration = Annotated[str, BeforeValidator(_duration)]
+BaseUrl = Annotated[str | None, AfterValidator(lambda url: (url or "").rstrip("/") or None)]
+ResolvedPath = Annotated[Path | None, AfterValidator(lambda path: path and path.resolve())]
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(frozen=True, validate_default=True)
+
+    state_dir: Annotated[
+        Path, Field(PROJECT_DIR / ".tyndau", alias="TYNDAU_STATE_DIR"), AfterValidator(Path.resolve)
+    ]
+    warehouse_url: str | None = None  # None: the embedded warehouse under state_dir
+    dialog_base_url: Annotated[BaseUrl, Variable()] = None
+    # None: unset (a crawl needs one; the demo uses the sandbox's)
+    dialog_blogs_file: Annotated[ResolvedPath, Variable()] = None
+    # least seconds between requests; robots' Crawl-delay wins if longer
+    dialog_min_delay: Annotated[PositiveOrZero, Variable()] = 0.0
+    # more of the cards read rejected fails the landing
+    dialog_max_reject_share: Annotated[Share, Variable()] = DEFAULT_MAX_REJECT_SHARE
+    # login password of the read-only analysts' role (Airflow masks variables named so)
+    reader_password: Annotated[str | None, Field(alias="TYNDAU_READER_PASSWORD"), Variable()] = None
+    # a query of that role is cancelled after this long
+    reader_statement_timeout: Annotated[Duration, Variable()] = DEFAULT_READER_STATEMENT_TIMEOUT
+    # data.egov.kz, or a server speaking its API
+    opendata_base_url: Annotated[BaseUrl, Connection(OPENDATA_CONN_ID, "http", "host")] = None
+    # a secret: never logged, never in the repo
+    opendata_api_key: Annotated[str | None, Connection(OPENDATA_CONN_ID, "http", "password")] = None
+    # datasets whose records land (apiUri[,version] per line)
+    opendata_watch_file: Annotated[ResolvedPath, Variable()] = None
+    complaints_inbox: Annotated[ResolvedPath, Variable()] = None  # where report files are dropped
+    # a file is taken once unchanged for this long
+    complaints_settle_seconds: Annotated[PositiveOrZero, Variable()] = DEFAULT_SETTLE_SECONDS
+    # the largest report file and sheet taken (complaints_limits)
+    complaints_max_file_mb: Annotated[Positive, Variable()] = ReportLimits().max_file_bytes / 2**20
+    complaints_max_sheet_rows: Annotated[PositiveCount, Variable()] = ReportLimits().max_sheet_rows
+    complaints_max_sheet_cols: Annotated[PositiveCount, Variable()] = ReportLimits().max_sheet_cols
+    # failures and stale sources are POSTed here as JSON
+    alert_webhook_url: Annotated[str | None, Connection(ALERT_WEBHOOK_CONN_ID, "http", "host")] = (
+        None
+    )
+    # and/or mailed to these addresses (comma-separated) …
+    alert_email: Annotated[str | None, Variable()] = None
+    # … through this server: an Airflow smtp:// connection URI
+    alert_smtp_url: Annotated[str | None, Connection(ALERT_SMTP_CONN_ID, "smtp", "uri")] = None
+    airflow_base_url: BaseUrl = None  # the Airflow UI as alerts link to it (log links)
+    # the `admin` login of `tyndau airflow` (unset: generated)
+    airflow_password: Annotated[str | None, Field(alias="TYNDAU_AIRFLOW_PASSWORD")] = None
+    # Airflow's own database (unset: SQLite under state_dir); a deployment
+    # (docker-compose.yml) sets Airflow's own variable to its Postgres
+    airflow_metadata_url: Annotated[
+        str | None, Field(alias="AIRFLOW__DATABASE__SQL_ALCHEMY_CONN")
+    ] = None
+    # a larger HTTP response body fails the request
+    http_max_body_mb: Annotated[Positive, Variable()] = MAX_BODY_MB
+    task_timeout_minutes: Positive = DEFAULT_TASK_TIMEOUT_MINUTES  # a task running longer fails
+
+    @classmethod
+    def settings_customise_sources(cls, settings_cls, init_settings, **_sources):
+        # only what load_settings passes: the environment it was given (a test's, a task's
+        # rebuilt from Airflow), never the process's own behind its back
+        return (init_settings,)
+
+    def replace(self, **changes) -> Settings:
+        """These settings with `changes` (typed values already: the demo's sandboxes, a test's)."""
+        return self.model_copy(update=changes)
 
     @property
     def embedded_pgdata(self) -> Path:
@@ -66,18 +179,28 @@ class Settings:
     def airflow_home(self) -> Path:
         return self.state_dir / "airflow"
 
+    @property
+    def complaints_limits(self) -> ReportLimits:
+        return ReportLimits(
+            max_file_bytes=int(self.complaints_max_file_mb * 2**20),
+            max_sheet_rows=self.complaints_max_sheet_rows,
+            max_sheet_cols=self.complaints_max_sheet_cols,
+        )
+
     def require_sources(self) -> None:
         """At least one source configured, and each configured one usable."""
-        if not (self.dialog_base_url or self.opendata_base_url or self.complaints_inbox):
+        from tyndau.sources import SOURCES
+
+        configured = [source for source in SOURCES if source.configured(self)]
+        if not configured:
+            wanted = [f"{env_name(s.configured_by)} ({s.title})" for s in SOURCES]
             raise ConfigError(
-                "nothing to run: set DIALOG_BASE_URL (Open Dialogue, e.g. "
-                f"{REAL_DIALOG_BASE_URL}), OPENDATA_BASE_URL or COMPLAINTS_INBOX; "
-                "`tyndau demo` runs all three on the sandboxes."
+                f"nothing to run: set {', '.join(wanted[:-1])} or {wanted[-1]}; "
+                "`tyndau demo` runs every source on its sandbox."
             )
-        if self.dialog_base_url:
-            self.require_blog_registry()
-        if self.complaints_inbox and not self.complaints_inbox.is_dir():
-            raise ConfigError(f"COMPLAINTS_INBOX {self.complaints_inbox} is not a folder")
+        for source in configured:
+            if source.require:
+                source.require(self)
 
     def require_blog_registry(self) -> None:
         """A crawl of DIALOG_BASE_URL needs the registry of that portal's blogs, readable and
@@ -98,63 +221,37 @@ class Settings:
         except RegistryError as error:
             raise ConfigError(f"DIALOG_BLOGS_FILE {error}") from None
 
-
-def _share(value: str | None, default: float) -> float:
-    if not value:
-        return default
-    try:
-        share = float(value)
-    except ValueError:
-        share = -1.0
-    if not 0 <= share <= 1:
-        raise ConfigError(f"DIALOG_MAX_REJECT_SHARE must be a share from 0 to 1, not {value!r}")
-    return share
+    def require_inbox(self) -> None:
+        if not self.complaints_inbox.is_dir():
+            raise ConfigError(f"COMPLAINTS_INBOX {self.complaints_inbox} is not a folder")
 
 
-def _positive(
-    env: os._Environ | dict, name: str, default: float, kind: type = float, *, zero: bool = False
-) -> float:
-    """The setting ``name`` as a positive ``kind`` (or 0, when ``zero`` means something)."""
-    value = env.get(name)
-    if not value:
-        return default
-    try:
-        number = kind(value)
-    except ValueError:
-        number = -1
-    if not math.isfinite(number) or number < 0 or (number == 0 and not zero):
-        raise ConfigError(
-            f"{name} must be a positive number{' (or 0)' if zero else ''}, not {value!r}"
-        )
-    return number
+def env_name(field: str) -> str:
+    """The environment variable of a setting."""
+    return Settings.model_fields[field].alias or field.upper()
 
 
-def _complaints_limits(env: os._Environ | dict) -> ReportLimits:
-    default = ReportLimits()
-    megabytes = _positive(env, "COMPLAINTS_MAX_FILE_MB", default.max_file_bytes / 2**20)
-    return ReportLimits(
-        max_file_bytes=int(megabytes * 2**20),
-        max_sheet_rows=_positive(env, "COMPLAINTS_MAX_SHEET_ROWS", default.max_sheet_rows, int),
-        max_sheet_cols=_positive(env, "COMPLAINTS_MAX_SHEET_COLS", default.max_sheet_cols, int),
-    )
+def carrier(field: str) -> Variable | Connection | None:
+    """How a setting reaches the Airflow tasks, if it does."""
+    marks = Settings.model_fields[field].metadata
+    return next((m for m in marks if isinstance(m, Variable | Connection)), None)
 
 
-def _duration(name: str, value: str | None, default: str) -> str:
-    """A Postgres duration (`60s`, `500ms`, `5min`; a bare number is milliseconds, 0 none),
-    checked here so a typo stops the run before the build, not at publishing."""
-    value = (value or "").strip() or default
-    if not re.fullmatch(r"\d+\s*(us|ms|s|min|h|d)?", value):
-        raise ConfigError(f"{name} must be a duration such as 60s, 500ms or 5min, not {value!r}")
-    return value
-
-
-def _optional_path(value: str | None) -> Path | None:
-    return Path(value).resolve() if value else None
-
-
-def load_settings(env: os._Environ | dict | None = None) -> Settings:
+def load_settings(env: Mapping[str, Any] | None = None) -> Settings:
+    """The settings the environment `env` (default: this process's) describes; a bad value is a
+    one-line ConfigError naming its variable."""
     env = os.environ if env is None else env
-    settings = _read(env)
+    # a field's keyword is its alias if it has one; an empty variable is an unset one
+    keywords = {env_name(name): info.alias or name for name, info in Settings.model_fields.items()}
+    values = {keyword: env.get(name) for name, keyword in keywords.items()}
+    values = {keyword: value for keyword, value in values.items() if value}
+    try:
+        settings = Settings(**values)
+    except ValidationError as invalid:
+        error = invalid.errors()[0]
+        name = str(error["loc"][0])
+        why = error.get("ctx", {}).get("error", error["msg"])
+        raise ConfigError(f"{env_name_of(name)} {why}, not {error['input']!r}") from None
     register_secret(  # masked in every log line, error, ledger row and alert of this process
         settings.opendata_api_key,
         settings.reader_password,
@@ -164,41 +261,10 @@ def load_settings(env: os._Environ | dict | None = None) -> Settings:
     return settings
 
 
+def env_name_of(key: str) -> str:
+    """The environment variable of a validation error's location (an alias or a field)."""
+    return env_name(key) if key in Settings.model_fields else key
+
+
 def _url_password(url: str | None) -> str | None:
     return unquote(urlsplit(url).password or "") or None if url else None
-
-
-def _read(env: os._Environ | dict) -> Settings:
-    return Settings(
-        state_dir=Path(env.get("TYNDAU_STATE_DIR") or PROJECT_DIR / ".tyndau").resolve(),
-        warehouse_url=env.get("WAREHOUSE_URL") or None,
-        dialog_base_url=(env.get("DIALOG_BASE_URL") or "").rstrip("/") or None,
-        dialog_blogs_file=_optional_path(env.get("DIALOG_BLOGS_FILE")),
-        dialog_min_delay=_positive(env, "DIALOG_MIN_DELAY", 0.0, zero=True),
-        dialog_max_reject_share=_share(
-            env.get("DIALOG_MAX_REJECT_SHARE"), DEFAULT_MAX_REJECT_SHARE
-        ),
-        reader_password=env.get("TYNDAU_READER_PASSWORD") or None,
-        reader_statement_timeout=_duration(
-            "READER_STATEMENT_TIMEOUT",
-            env.get("READER_STATEMENT_TIMEOUT"),
-            DEFAULT_READER_STATEMENT_TIMEOUT,
-        ),
-        opendata_base_url=(env.get("OPENDATA_BASE_URL") or "").rstrip("/") or None,
-        opendata_api_key=env.get("OPENDATA_API_KEY") or None,
-        opendata_watch_file=_optional_path(env.get("OPENDATA_WATCH_FILE")),
-        complaints_inbox=_optional_path(env.get("COMPLAINTS_INBOX")),
-        complaints_settle_seconds=_positive(
-            env, "COMPLAINTS_SETTLE_SECONDS", DEFAULT_SETTLE_SECONDS, zero=True
-        ),
-        complaints_limits=_complaints_limits(env),
-        alert_webhook_url=env.get("ALERT_WEBHOOK_URL") or None,
-        alert_email=env.get("ALERT_EMAIL") or None,
-        alert_smtp_url=env.get("ALERT_SMTP_URL") or None,
-        airflow_base_url=(env.get("AIRFLOW_BASE_URL") or "").rstrip("/") or None,
-        airflow_password=env.get("TYNDAU_AIRFLOW_PASSWORD") or None,
-        # Airflow's own variable: a deployment (docker-compose.yml) sets it to its Postgres
-        airflow_metadata_url=env.get("AIRFLOW__DATABASE__SQL_ALCHEMY_CONN") or None,
-        http_max_body_mb=_positive(env, "HTTP_MAX_BODY_MB", MAX_BODY_MB),
-        task_timeout_minutes=_positive(env, "TASK_TIMEOUT_MINUTES", DEFAULT_TASK_TIMEOUT_MINUTES),
-    )

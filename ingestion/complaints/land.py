@@ -49,6 +49,7 @@ import psycopg
 from ingestion.common.bounds import latest_day
 from ingestion.common.ledger import recorded_load, start_load
 from ingestion.common.raw import landing_connection
+from ingestion.common.report import LandingReport as _LandingReport
 from ingestion.complaints.load import (
     SOURCE,
     AlreadyLanded,
@@ -89,10 +90,9 @@ class WaitingFile:
 
 
 @dataclass
-class LandingReport:
+class LandingReport(_LandingReport):
     """What one run over the inbox did."""
 
-    load_id: uuid.UUID
     inbox: str
     files_seen: int = 0
     landed: list[LandedFile] = field(default_factory=list)
@@ -118,6 +118,22 @@ class LandingReport:
             for f in self.landed + self.reinstated
             for entry in f.replaced
         ]
+
+    def figures(self) -> dict:
+        return {
+            "inbox": self.inbox,
+            "files_seen": self.files_seen,
+            "files_landed": [f.source_file for f in self.landed],
+            "rows_inserted": self.rows_inserted,
+            "topic_rows_inserted": self.topic_rows_inserted,
+            "duplicates": self.duplicates,
+            "reinstated": [f.source_file for f in self.reinstated],
+            "rejected": [{"file": r.source_file, "reason": r.reason} for r in self.rejected],
+            "waiting": [{"file": w.source_file, "reason": w.reason} for w in self.waiting],
+            "replaced": [
+                f"{e['period']}/{e['gov_body_code']} ({e['file']})" for e in self.replaced
+            ],
+        }
 
     def as_stats(self) -> dict:
         """The figures for the ledger's ``stats`` column (JSON)."""

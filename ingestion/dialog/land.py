@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import uuid
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
@@ -19,6 +18,7 @@ import psycopg
 from ingestion.common.http import HttpConfig, PoliteSession
 from ingestion.common.ledger import record_progress, recorded_load, start_load
 from ingestion.common.raw import landing_connection
+from ingestion.common.report import LandingReport
 from ingestion.dialog.crawl import (
     BlogWalk,
     DialogCrawler,
@@ -59,11 +59,10 @@ _MAX_FAILED_PAGES_PER_BLOG = 50
 
 
 @dataclass
-class LoadReport:
+class LoadReport(LandingReport):
     """What one landing did. ``cards_seen`` counts every card read, ``rejects`` the unreadable
     ones among them; ``rows_inserted`` counts new appeal observations only."""
 
-    load_id: uuid.UUID
     pages_fetched: int = 0
     requests_made: int = 0
     cards_seen: int = 0
@@ -109,6 +108,19 @@ class LoadReport:
         stats["reject_reasons"] = dict(Counter(self.reject_reasons).most_common(20))
         stats["ratings_note"] = self.ratings_note
         return stats
+
+    def figures(self) -> dict:
+        return {
+            "pages_fetched": self.pages_fetched,
+            "requests_made": self.requests_made,
+            "cards_seen": self.cards_seen,
+            "rows_inserted": self.rows_inserted,
+            "rejects": self.rejects,
+            "failed_pages": len(self.failed_pages),
+            "ratings": self.ratings_note or f"{self.rated_seen} rated answers",
+            # why each blog's walk stopped: shows an operator what an incremental run skipped
+            "stops": {str(blog): why for blog, why in self.stop_reasons.items()},
+        }
 
     def commonest_rejects(self, top: int = 3) -> str:
         return "; ".join(

@@ -35,7 +35,6 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import uuid
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -47,6 +46,7 @@ from ingestion.common.bounds import latest_day
 from ingestion.common.http import HttpConfig
 from ingestion.common.ledger import recorded_load, start_load
 from ingestion.common.raw import landing_connection
+from ingestion.common.report import LandingReport
 from ingestion.opendata import api
 from ingestion.opendata.client import (
     AuthError,
@@ -100,10 +100,9 @@ class Implausible(OpendataError):
 
 
 @dataclass
-class LoadReport:
+class LoadReport(LandingReport):
     """What one landing did; ``*_inserted`` count new raw rows only."""
 
-    load_id: uuid.UUID
     full_refresh: bool = False
     catalogue_total: int = 0
     catalogue_pages: int = 0
@@ -129,6 +128,19 @@ class LoadReport:
     keyless: bool = False  # no API key was configured
     catalogue_variant: str | None = None  # which catalogue endpoint answered
     records_variant: str | None = None  # /api/detailed with the key, or keyless
+
+    def figures(self) -> dict:
+        return {
+            "datasets": self.catalogue_total,
+            "dataset_rows_inserted": self.dataset_rows_inserted,
+            "passports_fetched": self.passports_fetched,
+            "passports_set_aside": len(self.failed_passports),
+            "datasets_set_aside": len(self.rejected_datasets),
+            "records_set_aside": len(self.rejected_records),
+            "watched_datasets": len(self.records),
+            "record_rows_inserted": self.record_rows_inserted,
+            "requests_made": self.requests_made,
+        }
 
     def as_stats(self) -> dict:
         """The figures for the ledger's ``stats`` column (JSON)."""

@@ -3,7 +3,6 @@ reach a local webhook receiver and a local SMTP server, once, and the published 
 
 from __future__ import annotations
 
-import dataclasses
 import email
 import json
 import socket
@@ -73,7 +72,7 @@ def test_failing_gate_alerts_once_and_keeps_marts(
 ):
     settings, url, _ = pipeline
     posts, mails, alert_settings = receivers
-    settings = dataclasses.replace(settings, **alert_settings)
+    settings = settings.replace(**alert_settings)
     before = marts_fingerprint(url)
     # a card number the portal never writes: dbt's tests let it through, GX's gate does not
     # (on a pending card: one with a question id would reuse it, which staging's unique index
@@ -112,7 +111,7 @@ def test_failing_task_alerts_once_and_keeps_marts(pipeline, receivers, marts_fin
     settings, url, _ = pipeline
     posts, mails, alert_settings = receivers
     dead_portal = f"http://127.0.0.1:{_free_port()}"  # nothing listens there
-    settings = dataclasses.replace(settings, opendata_base_url=dead_portal, **alert_settings)
+    settings = settings.replace(opendata_base_url=dead_portal, **alert_settings)
     before = marts_fingerprint(url)
     with pytest.raises(PipelineError):
         run_pipeline(settings, url, ["opendata_ingest", "warehouse_build"])
@@ -126,7 +125,7 @@ def test_stale_source_warns_without_failing_the_build(pipeline, receivers):
     """The crawler's last good load is three days old: the build publishes and warns."""
     settings, url, _ = pipeline
     posts, mails, alert_settings = receivers
-    settings = dataclasses.replace(settings, **alert_settings)
+    settings = settings.replace(**alert_settings)
     shift = "update raw.load_ledger set finished_at = finished_at {} interval '3 days'"
     where = " where source = 'dialog'"
     with psycopg.connect(url) as conn:

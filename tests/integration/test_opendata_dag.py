@@ -4,8 +4,6 @@ reaches the task through the connection `tyndau_opendata`, in no log Airflow wro
 
 from __future__ import annotations
 
-import dataclasses
-
 import psycopg
 import pytest
 
@@ -23,8 +21,7 @@ def portal():
 
 
 def settings_for(state, portal, key):
-    return dataclasses.replace(
-        load_settings({"TYNDAU_STATE_DIR": str(state)}),
+    return load_settings({"TYNDAU_STATE_DIR": str(state)}).replace(
         opendata_base_url=portal.base_url,
         opendata_api_key=key,
         opendata_watch_file=WATCH_FILE,

@@ -22,13 +22,12 @@ STEADY = 32792  # 75 appeals, 8 listing pages: with each page slow, a landing of
 SLOW_SECONDS = 3.0
 
 RUN = """
-import dataclasses, json, sys
+import json, sys
 from pathlib import Path
 from tyndau.pipeline import run_pipeline
 from tyndau.settings import load_settings
 state, url, portal, registry = json.loads(sys.argv[1])
-settings = dataclasses.replace(
-    load_settings({"TYNDAU_STATE_DIR": state}),
+settings = load_settings({"TYNDAU_STATE_DIR": state}).replace(
     dialog_base_url=portal,
     dialog_blogs_file=Path(registry),
 )

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import os
 import subprocess
@@ -103,8 +102,7 @@ def test_a_backfill_run_twice_lands_nothing_twice(fresh_database, tmp_path):
     with OpendataSandbox(build_scenario()) as portal:
         counts = []
         for attempt in ("first", "again"):
-            settings = dataclasses.replace(
-                load_settings({"TYNDAU_STATE_DIR": str(tmp_path / attempt)}),
+            settings = load_settings({"TYNDAU_STATE_DIR": str(tmp_path / attempt)}).replace(
                 opendata_base_url=portal.base_url,
                 opendata_api_key=SANDBOX_API_KEY,
                 opendata_watch_file=WATCH_FILE,

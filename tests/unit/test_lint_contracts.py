@@ -79,6 +79,7 @@ PLANTED_IMPORTS = [
     ("expectations", "expectations/planted.py", "import tyndau.warehouse\n"),
     ("dags", "dags/planted_dag.py", "from ingestion.dialog import land_dialog\n"),
     ("dags", "dags/planted_sandbox_dag.py", "import sandbox.dialog.server\n"),
+    ("dags", "dags/planted_gate_dag.py", "from expectations.gate import run_checkpoint\n"),
 ]
 
 

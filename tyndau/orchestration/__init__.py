@@ -1,6 +1,6 @@
-"""What the DAGs share: the warehouse connection, the quality gate, publishing, and dbt's
-configuration for Cosmos. One module per source (`dialog`, …) holds that source's Assets and
-task bodies.
+"""What the DAGs share: the settings and the warehouse as the tasks read them, the sources'
+Assets, the quality gate, masking, publishing, and dbt's configuration for Cosmos. The ingest
+DAGs themselves are built from the source registry by `tyndau.orchestration.ingest`.
 
 Kept out of `dags/` so the DAG files stay a few lines of wiring, and out of `ingestion/` so the
 ingestion library never imports Airflow.
@@ -8,15 +8,30 @@ ingestion library never imports Airflow.
 
 from __future__ import annotations
 
+import functools
 import logging
+import operator
 import os
 import tempfile
+from collections.abc import Iterable
 
-from airflow.sdk import Asset, BaseHook, Variable
+from airflow.sdk import Asset, BaseHook
+from airflow.sdk import Variable as AirflowVariable
+from airflow.sdk.exceptions import AirflowNotFoundException
 
+from expectations.gate import MARTS_GATE as MARTS_GATE  # the DAGs take gate names from here
 from ingestion.common.secrets import register_secret
 from tyndau.airflow_env import WAREHOUSE_CONN_ID
-from tyndau.settings import DBT_PROJECT_DIR
+from tyndau.settings import (
+    DBT_PROJECT_DIR,
+    Connection,
+    Settings,
+    Variable,
+    carrier,
+    env_name,
+    load_settings,
+)
+from tyndau.sources import SOURCES, Source
 from tyndau.warehouse import make_url
 
 log = logging.getLogger(__name__)
@@ -25,8 +40,19 @@ log = logging.getLogger(__name__)
 PUBLISHED_MARTS = Asset(name="marts", group="marts")
 
 
+def raw_asset(source: Source) -> Asset:
+    """The Asset a source's checked landing updates."""
+    return Asset(name=source.asset, group="raw")
+
+
+def any_raw_asset():
+    """Any source's Asset: the warehouse build's schedule."""
+    return functools.reduce(operator.or_, (raw_asset(source) for source in SOURCES))
+
+
 def warehouse_url() -> str:
-    """The warehouse's URL, from the Airflow connection built from WAREHOUSE_URL."""
+    """The warehouse's URL, from the Airflow connection built from WAREHOUSE_URL: what every
+    task hands psycopg and GX (Cosmos's dbt profile reads the same connection)."""
     conn = BaseHook.get_connection(WAREHOUSE_CONN_ID)
     register_secret(conn.password)  # masked in every log line, error, ledger row and alert
     return make_url(
@@ -34,12 +60,32 @@ def warehouse_url() -> str:
     )
 
 
-def http_config():
-    """The polite session's settings for a landing task (HTTP_MAX_BODY_MB)."""
-    from ingestion.common.http import MAX_BODY_MB, HttpConfig
+def airflow_settings(fields: Iterable[str]) -> Settings:
+    """The settings `fields`, rebuilt from the Airflow variables and connections that
+    tyndau.airflow_env made of them, and validated as the environment was; the others keep
+    their defaults."""
+    env = {env_name(field): _carried(field) for field in fields}
+    return load_settings({name: value for name, value in env.items() if value is not None})
 
-    max_body_mb = float(Variable.get("http_max_body_mb", default=str(MAX_BODY_MB)))
-    return HttpConfig(max_body_bytes=round(max_body_mb * 2**20))
+
+def _carried(field: str) -> str | None:
+    how = carrier(field)
+    if isinstance(how, Variable):
+        return AirflowVariable.get(field, default=None)
+    if not isinstance(how, Connection):
+        raise ValueError(f"the setting {field} does not reach Airflow's tasks")
+    try:
+        conn = BaseHook.get_connection(how.conn_id)
+    except AirflowNotFoundException:
+        return None
+    if how.part == "uri":
+        return conn.get_uri()
+    if how.part == "password":
+        return conn.password
+    host = (conn.host or "").strip().rstrip("/")
+    if host and "://" not in host:  # a connection given as a URI: the scheme is its schema
+        host = f"{conn.schema or 'https'}://{host}" + (f":{conn.port}" if conn.port else "")
+    return host
 
 
 def prepare_raw() -> None:
@@ -62,14 +108,28 @@ def quality_gate(checkpoint: str) -> dict:
     return {"checkpoint": checkpoint, "evaluated": result.evaluated}
 
 
+def mask_personal_data(everything: bool = False) -> dict:
+    """Mask the texts of the landed appeals that lack masked texts under the current rules (all
+    of them with ``everything``): what staging reads. The landing masks as it lands; this
+    covers a change of the rules and a warehouse landed before masking moved there."""
+    import psycopg
+
+    from ingestion.dialog.load import mask_landed
+    from ingestion.dialog.masking import MASKING_VERSION
+
+    with psycopg.connect(warehouse_url(), autocommit=True) as conn:
+        masked = mask_landed(
+            conn, everything=everything, progress=lambda n: log.info("masked %d observations", n)
+        )
+    log.info("personal data masked in %d observations (rules version %d)", masked, MASKING_VERSION)
+    return {"masked": masked, "masking_version": MASKING_VERSION}
+
+
 def publish() -> list[str]:
     from tyndau.publish import publish_marts
-    from tyndau.settings import DEFAULT_READER_STATEMENT_TIMEOUT
 
-    reader_password = Variable.get("reader_password", default=None)
-    register_secret(reader_password)
-    timeout = Variable.get("reader_statement_timeout", default=DEFAULT_READER_STATEMENT_TIMEOUT)
-    tables = publish_marts(warehouse_url(), reader_password, timeout)
+    reader = airflow_settings(("reader_password", "reader_statement_timeout"))
+    tables = publish_marts(warehouse_url(), reader.reader_password, reader.reader_statement_timeout)
     log.info("published marts: %s", ", ".join(tables))
     return tables
 

@@ -15,16 +15,13 @@ from datetime import timedelta
 from typing import Any
 
 from airflow.configuration import conf
-from airflow.sdk import BaseHook, BaseNotifier, Variable
+from airflow.sdk import BaseHook, BaseNotifier
 from airflow.sdk.exceptions import AirflowFailException, AirflowNotFoundException
 
 from ingestion.common.secrets import redact
-from tyndau.airflow_env import ALERT_SMTP_CONN_ID, ALERT_WEBHOOK_CONN_ID
-from tyndau.settings import DEFAULT_TASK_TIMEOUT_MINUTES
+from tyndau.settings import ALERT_SMTP_CONN_ID, ALERT_WEBHOOK_CONN_ID, DEFAULT_TASK_TIMEOUT_MINUTES
 
 log = logging.getLogger(__name__)
-
-EMAIL_VARIABLE = "alert_email"
 
 
 class QualityGateFailed(AirflowFailException):
@@ -102,7 +99,9 @@ class EmailNotifier(BaseNotifier):
     def notify(self, context) -> None:
         from airflow.providers.smtp.notifications.smtp import SmtpNotifier
 
-        recipients = Variable.get(EMAIL_VARIABLE, default=None)
+        from tyndau.orchestration import airflow_settings
+
+        recipients = airflow_settings(("alert_email",)).alert_email
         if not recipients or _connection(self.smtp_conn_id) is None:
             return
         alert = self.alert or failure_alert(context)
