@@ -19,9 +19,9 @@ begin
     end if;
     alter table raw.dialog_appeals add column number text;
     update raw.dialog_appeals set number = regexp_replace(payload ->> 'number', '^№\\s*', '');
-    alter table raw.dialog_appeals alter column number set not null,
+    alter table raw.dialog_appeals drop constraint dialog_appeals_pkey,
+        alter column number set not null,
         alter column question_id drop not null,
-        drop constraint dialog_appeals_pkey,
         add primary key (number, content_hash);
 end
 $$
