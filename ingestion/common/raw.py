@@ -20,7 +20,7 @@ import json
 import uuid
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import nullcontext
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import msgspec
@@ -122,16 +122,14 @@ def observations(
         *between,
         Column("payload", "jsonb"),
     )
-    if history:
-        qualified = f"raw.{name}"
-        return RawTable(
-            name,
-            columns,
-            (*key, *_HISTORY_KEY),
-            tuple(indexes),
-            (*upgrades, history_key_ddl(qualified, key)),
-        )
-    return RawTable(name, columns, tuple(key), tuple(indexes), tuple(upgrades))
+    table = RawTable(name, columns, tuple(key), tuple(indexes), tuple(upgrades))
+    if not history:
+        return table
+    return replace(
+        table,
+        key=(*key, *_HISTORY_KEY),
+        upgrades=(*upgrades, history_key_ddl(table.qualified, key)),
+    )
 
 
 def ensure_raw_tables(conn: psycopg.Connection, tables: Iterable[RawTable]) -> None:
