@@ -15,30 +15,32 @@ REPORT_FILES = observations(
     history=False,
 )
 
-_SLICE = (Column("file_hash", "text"), Column("period", "text"), Column("gov_body_code", "text"))
 
-#: A figures report's rows, keyed on their file and natural key (period, body, applicant type).
-ROWS = observations(
+def _report_rows(name: str, last_key: str, index: Index) -> RawTable:
+    """A report's rows, keyed on their file and the row's natural key: period, body and
+    ``last_key``."""
+    key = ("file_hash", "period", "gov_body_code", last_key)
+    return observations(
+        name,
+        origin="source_file",
+        between=tuple(Column(column, "text") for column in key),
+        key=key,
+        history=False,
+        indexes=(index,),
+    )
+
+
+#: A figures report's rows: per period, body and applicant type.
+ROWS = _report_rows(
     "complaints_rows",
-    origin="source_file",
-    between=(*_SLICE, Column("applicant_type", "text")),
-    key=("file_hash", "period", "gov_body_code", "applicant_type"),
-    history=False,
-    indexes=(
-        Index(
-            "complaints_rows_by_key", ("period", "gov_body_code", "applicant_type", "observed_at")
-        ),
-    ),
+    "applicant_type",
+    Index("complaints_rows_by_key", ("period", "gov_body_code", "applicant_type", "observed_at")),
 )
-
 #: A topic report's rows: justified complaints of a period and body by topic.
-TOPICS = observations(
+TOPICS = _report_rows(
     "complaints_topics",
-    origin="source_file",
-    between=(*_SLICE, Column("topic", "text")),
-    key=("file_hash", "period", "gov_body_code", "topic"),
-    history=False,
-    indexes=(Index("complaints_topics_by_key", ("period", "gov_body_code", "observed_at")),),
+    "topic",
+    Index("complaints_topics_by_key", ("period", "gov_body_code", "observed_at")),
 )
 
 #: One row per time a file was taken from the inbox (a re-drop of a known file too).
