@@ -245,15 +245,17 @@ def with_database(url: str, dbname: str) -> str:
 def ensure_raw_tables(warehouse: str | psycopg.Connection) -> None:
     """Create every source's raw tables (idempotent), so the warehouse builds, tests and
     validates with any subset of sources landed so far."""
-    from ingestion.complaints import load as complaints
-    from ingestion.dialog import load as dialog
-    from ingestion.opendata import load as opendata
+    from ingestion.common import raw
+    from ingestion.complaints import tables as complaints
+    from ingestion.dialog import tables as dialog
+    from ingestion.opendata import tables as opendata
 
     if isinstance(warehouse, str):
         with psycopg.connect(warehouse, autocommit=True) as conn:
             return ensure_raw_tables(conn)
-    for source in (dialog, opendata, complaints):
-        source.ensure_raw_schema(warehouse)
+    raw.ensure_raw_tables(
+        warehouse, (*dialog.RAW_TABLES, *opendata.RAW_TABLES, *complaints.RAW_TABLES)
+    )
 
 
 def raw_holds_data(url: str, tables: list[str]) -> bool:

@@ -16,35 +16,26 @@ from typing import Any, Protocol
 import psycopg
 from psycopg.types.json import Jsonb
 
+from ingestion.common.raw import Column, RawTable
 from ingestion.common.secrets import redact, redact_value
 
 log = logging.getLogger(__name__)
 
-#: Shared by every source; created under an advisory lock so parallel loads cannot race on it.
-LEDGER_DDL = (
-    "create schema if not exists raw",
-    "create table if not exists raw.load_ledger (load_id uuid primary key, source text not null, "
-    "started_at timestamptz not null, finished_at timestamptz, status text not null check "
-    "(status in ('running','succeeded','failed')), stats jsonb not null default '{}', error text)",
+#: Shared by every source: each source's raw tables include it.
+LEDGER = RawTable(
+    "load_ledger",
+    (
+        Column("load_id", "uuid"),
+        Column("source", "text"),
+        Column("started_at", "timestamptz"),
+        Column("finished_at", "timestamptz", nullable=True),
+        Column("status", "text", check="status in ('running','succeeded','failed')"),
+        Column("stats", "jsonb", default="'{}'"),
+        Column("error", "text", nullable=True),
+    ),
+    key=("load_id",),
 )
 STATUSES = frozenset({"running", "succeeded", "failed"})
-_DDL_LOCK_KEY = 0x7479_6E64  # "tynd": serialises DDL of concurrent loads
-
-
-def run_ddl(conn: psycopg.Connection, statements: tuple[str, ...] | list[str]) -> None:
-    """Run idempotent DDL in one transaction, serialised across sessions.
-
-    ``create … if not exists`` is not safe against a concurrent twin (both see nothing, one
-    fails on the catalog's unique index), hence the transaction-scoped advisory lock.
-    """
-    with conn.transaction(), conn.cursor() as cur:
-        cur.execute("select pg_advisory_xact_lock(%s)", (_DDL_LOCK_KEY,))
-        for statement in statements:
-            cur.execute(statement)
-
-
-def ensure_ledger(conn: psycopg.Connection) -> None:
-    run_ddl(conn, LEDGER_DDL)
 
 
 def start_load(conn: psycopg.Connection, source: str) -> uuid.UUID:

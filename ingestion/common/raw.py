@@ -5,6 +5,10 @@ observation lands when its content differs from the latest one of its key, so la
 observation again adds nothing, a changed one adds a row, and one that changes back (A, B, A)
 adds a row too: the history stays, staging takes the latest. Tables keyed otherwise (a file's
 rows, rejects keyed on their content) add what their key does not hold yet.
+
+Each raw table is declared once, as a ``RawTable`` (each source's ``tables.py``): its DDL, the
+upgrades of older warehouses' layouts and the columns the loaders write all come from there, and
+tests/unit/test_raw_contract.py holds dbt's sources and GX's landing suites to it.
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ import json
 import uuid
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import nullcontext
+from dataclasses import dataclass, replace
 from typing import Any
 
 import msgspec
@@ -23,6 +28,138 @@ import psycopg
 from psycopg import postgres, sql
 from psycopg.adapt import Dumper
 from psycopg.pq import Format, TransactionStatus
+
+
+@dataclass(frozen=True)
+class Column:
+    """A column of a raw table: its Postgres type and what it may hold."""
+
+    name: str
+    type: str
+    nullable: bool = False
+    check: str | None = None
+    default: str | None = None
+
+    def ddl(self) -> str:
+        return " ".join(
+            [self.name, self.type]
+            + ([] if self.nullable else ["not null"])
+            + ([f"check ({self.check})"] if self.check else [])
+            + ([f"default {self.default}"] if self.default is not None else [])
+        )
+
+
+@dataclass(frozen=True)
+class Index:
+    name: str
+    columns: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class RawTable:
+    """One table of raw, declared once: what ``ensure_raw_tables`` creates, and the columns a
+    loader writes (``column_names``, in the table's order)."""
+
+    name: str
+    columns: tuple[Column, ...]
+    key: tuple[str, ...]  # the primary key
+    indexes: tuple[Index, ...] = ()
+    #: idempotent DDL bringing an older warehouse's table to this layout, run in this order
+    #: after the ``create … if not exists`` (which leaves an existing table as it is)
+    upgrades: tuple[str, ...] = ()
+    schema: str = "raw"
+
+    def __post_init__(self) -> None:
+        named = set(self.column_names)
+        used = [*self.key, *(c for index in self.indexes for c in index.columns)]
+        if unknown := [c for c in used if c not in named]:
+            raise ValueError(f"{self.qualified} has no column {', '.join(unknown)}")
+
+    @property
+    def qualified(self) -> str:
+        return f"{self.schema}.{self.name}"
+
+    @property
+    def column_names(self) -> tuple[str, ...]:
+        return tuple(column.name for column in self.columns)
+
+    def ddl(self) -> tuple[str, ...]:
+        columns = ", ".join(column.ddl() for column in self.columns)
+        create = (
+            f"create table if not exists {self.qualified} ({columns}, "
+            f"primary key ({', '.join(self.key)}))"
+        )
+        indexes = tuple(
+            f"create index if not exists {index.name} on {self.qualified} "
+            f"({', '.join(index.columns)})"
+            for index in self.indexes
+        )
+        return (create, *self.upgrades, *indexes)
+
+
+def observations(
+    name: str,
+    *,
+    origin: str,
+    between: Sequence[Column],
+    key: Sequence[str],
+    history: bool = True,
+    indexes: Sequence[Index] = (),
+    upgrades: Sequence[str] = (),
+) -> RawTable:
+    """A table of observations in ``raw_row``'s shape: (load_id, observed_at, ``origin`` — the
+    source URL or file, content_hash, *``between``, payload).
+
+    With ``history`` its primary key is (``key``, observed_at, content_hash), a history per
+    natural key (see insert_new_rows), and a warehouse keyed otherwise is migrated to it after
+    the table's own ``upgrades``; without, the key is ``key`` alone.
+    """
+    columns = (
+        Column("load_id", "uuid"),
+        Column("observed_at", "timestamptz"),
+        Column(origin, "text"),
+        Column("content_hash", "text"),
+        *between,
+        Column("payload", "jsonb"),
+    )
+    table = RawTable(name, columns, tuple(key), tuple(indexes), tuple(upgrades))
+    if not history:
+        return table
+    return replace(
+        table,
+        key=(*key, *_HISTORY_KEY),
+        upgrades=(*upgrades, history_key_ddl(table.qualified, key)),
+    )
+
+
+def ensure_raw_tables(conn: psycopg.Connection, tables: Iterable[RawTable]) -> None:
+    """Create ``tables`` and their schemas if missing and bring older layouts of them up to date
+    (idempotent), in one transaction serialised across sessions."""
+    tables = tuple(dict.fromkeys(tables))  # a table several sources need (the ledger) once
+    schemas = dict.fromkeys(table.schema for table in tables)
+    run_ddl(
+        conn,
+        [
+            *(f"create schema if not exists {schema}" for schema in schemas),
+            *(statement for table in tables for statement in table.ddl()),
+        ],
+    )
+
+
+_DDL_LOCK_KEY = 0x7479_6E64  # "tynd": serialises DDL of concurrent loads
+
+
+def run_ddl(conn: psycopg.Connection, statements: Sequence[str]) -> None:
+    """Run idempotent DDL in one transaction, serialised across sessions.
+
+    ``create … if not exists`` is not safe against a concurrent twin (both see nothing, one
+    fails on the catalog's unique index), hence the transaction-scoped advisory lock.
+    """
+    with conn.transaction(), conn.cursor() as cur:
+        cur.execute("select pg_advisory_xact_lock(%s)", (_DDL_LOCK_KEY,))
+        for statement in statements:
+            cur.execute(statement)
+
 
 # Built once: json.dumps with options builds a new encoder on every call.
 _CANONICAL = json.JSONEncoder(sort_keys=True, ensure_ascii=False, separators=(",", ":"))
@@ -208,7 +345,8 @@ def upsert_rows(
         return cur.rowcount
 
 
-_HISTORY_COLUMNS = frozenset({"observed_at", "content_hash"})
+_HISTORY_KEY = ("observed_at", "content_hash")  # after the natural key, in this order
+_HISTORY_COLUMNS = frozenset(_HISTORY_KEY)
 #: The first half of the advisory lock that serialises landings into one history table (the
 #: second is the table's oid): "tyndau raw" in ASCII, distinct from the DDL lock.
 _HISTORY_LOCK_CLASS = 0x72617721
@@ -266,7 +404,7 @@ def _insert_changed(
 def history_key_ddl(table: str, key: Sequence[str]) -> str:
     """An idempotent migration: ``table``'s primary key becomes (``key``, observed_at,
     content_hash), what keeps a history per key (see insert_new_rows), unless it is already."""
-    columns = [*key, "observed_at", "content_hash"]
+    columns = [*key, *_HISTORY_KEY]
     wanted = ", ".join(f"'{c}'" for c in columns)
     return f"""
 do $$

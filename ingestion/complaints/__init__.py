@@ -3,7 +3,8 @@
 - ``columns``: every assumption about the files (Russian column names → canonical names, value
   spellings, totals markers), in one place;
 - ``parse``: one file's bytes → a :class:`Report` of records, or a :class:`ReportError` (pure);
-- ``load``: the raw tables and how one report lands in them (one transaction per file);
+- ``tables``: the raw tables, declared once;
+- ``load``: how one report lands in them (one transaction per file);
 - ``land``: ``land_complaints``, the one call that walks the inbox and keeps the ledger.
 
 Raw is append-only: a file lands once (by the sha256 of its bytes); every time a file is taken

@@ -20,59 +20,12 @@ from typing import Any
 
 import psycopg
 
-from ingestion.common.ledger import LEDGER_DDL, run_ddl
-from ingestion.common.raw import canonical_json, insert_new_rows, raw_row
+from ingestion.common.raw import canonical_json, ensure_raw_tables, insert_new_rows, raw_row
 from ingestion.complaints import columns as col
 from ingestion.complaints.parse import Report
+from ingestion.complaints.tables import RAW_TABLES, REPORT_FILES, ROWS, TOPICS
 
 SOURCE = "complaints"
-
-COMPLAINTS_DDL = (
-    "create table if not exists raw.complaints_report_files (load_id uuid not null, "
-    "observed_at timestamptz not null, source_file text not null, content_hash text not null, "
-    "report_kind text not null, payload jsonb not null, primary key (content_hash))",
-    "create table if not exists raw.complaints_rows (load_id uuid not null, observed_at "
-    "timestamptz not null, source_file text not null, content_hash text not null, file_hash "
-    "text not null, period text not null, gov_body_code text not null, applicant_type text not "
-    "null, payload jsonb not null, primary key (file_hash, period, gov_body_code, "
-    "applicant_type))",
-    "create table if not exists raw.complaints_topics (load_id uuid not null, observed_at "
-    "timestamptz not null, source_file text not null, content_hash text not null, file_hash "
-    "text not null, period text not null, gov_body_code text not null, topic text not null, "
-    "payload jsonb not null, primary key (file_hash, period, gov_body_code, topic))",
-    # one row per time a file was taken from the inbox (a re-drop of a known file too)
-    "create table if not exists raw.complaints_arrivals (load_id uuid not null, arrived_at "
-    "timestamptz not null, source_file text not null, file_hash text not null, "
-    "primary key (file_hash, arrived_at))",
-    "create index if not exists complaints_rows_by_key on raw.complaints_rows "
-    "(period, gov_body_code, applicant_type, observed_at)",
-    "create index if not exists complaints_topics_by_key on raw.complaints_topics "
-    "(period, gov_body_code, observed_at)",
-)
-
-FILE_COLUMNS = ("load_id", "observed_at", "source_file", "content_hash", "report_kind", "payload")
-ROW_COLUMNS = (
-    "load_id",
-    "observed_at",
-    "source_file",
-    "content_hash",
-    "file_hash",
-    "period",
-    "gov_body_code",
-    "applicant_type",
-    "payload",
-)
-TOPIC_COLUMNS = (
-    "load_id",
-    "observed_at",
-    "source_file",
-    "content_hash",
-    "file_hash",
-    "period",
-    "gov_body_code",
-    "topic",
-    "payload",
-)
 
 
 @dataclass
@@ -93,7 +46,7 @@ class AlreadyLanded(Exception):
 
 def ensure_raw_schema(conn: psycopg.Connection) -> None:
     """Create the raw schema, the ledger and the complaints tables, if missing (idempotent)."""
-    run_ddl(conn, LEDGER_DDL + COMPLAINTS_DDL)
+    ensure_raw_tables(conn, RAW_TABLES)
 
 
 def now() -> dt.datetime:
@@ -129,14 +82,13 @@ def land_report(
         canonical_json(payload),
     )
     with conn.transaction():
-        if not insert_new_rows(conn, "raw.complaints_report_files", FILE_COLUMNS, [file_row]):
+        if not insert_new_rows(conn, REPORT_FILES.qualified, REPORT_FILES.column_names, [file_row]):
             raise AlreadyLanded(file_hash)  # rolls the transaction back
         landed.replaced = replacements(conn, report, file_hash)
         record_arrival(conn, load_id, file_hash, source_file, observed_at)
-        if report.kind == col.FIGURES:
-            table, columns, last_key = "raw.complaints_rows", ROW_COLUMNS, "applicant_type"
-        else:
-            table, columns, last_key = "raw.complaints_topics", TOPIC_COLUMNS, "topic"
+        table, last_key = (
+            (ROWS, "applicant_type") if report.kind == col.FIGURES else (TOPICS, "topic")
+        )
         rows = [
             raw_row(
                 load_id,
@@ -150,7 +102,7 @@ def land_report(
             )
             for record in report.rows
         ]
-        landed.rows_inserted = insert_new_rows(conn, table, columns, rows)
+        landed.rows_inserted = insert_new_rows(conn, table.qualified, table.column_names, rows)
     return landed
 
 

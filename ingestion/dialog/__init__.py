@@ -4,8 +4,9 @@
 - ``parse``: listing page → records and rejects (pure);
 - ``registry``: the blog registry CSV;
 - ``crawl``: the polite walk over a blog's pages;
-- ``load``: the raw tables and how rows land in them (``raw.dialog_walks``: where each blog's
-  next walk starts from);
+- ``tables``: the raw tables, declared once;
+- ``load``: how rows land in them (``raw.dialog_walks``: where each blog's next walk starts
+  from);
 - ``land``: ``land_dialog``, the one call that does it all and keeps the ledger.
 """
 

@@ -7,7 +7,7 @@ the one field every card carries, pending and rejected ones included; ``question
 only once a card is answered. Raw keys an observation on the blog it was seen on too: an appeal
 shown on two blogs keeps a history on each (in the hash it would flip between the two at every
 crawl), and one moved from blog X to Y lands anew on Y, whose later observation staging takes.
-The dbt staging models build on exactly the DDL below.
+The tables are declared in tables.py.
 """
 
 from __future__ import annotations
@@ -20,9 +20,8 @@ from dataclasses import dataclass
 import psycopg
 from psycopg.types.json import Jsonb
 
-from ingestion.common.ledger import LEDGER_DDL, run_ddl
 from ingestion.common.raw import (
-    history_key_ddl,
+    ensure_raw_tables,
     insert_new_rows,
     raw_row,
     sha256_hex,
@@ -31,104 +30,12 @@ from ingestion.common.raw import (
 from ingestion.dialog.masking import MASKING_VERSION, masked_texts
 from ingestion.dialog.parse import ListingPage, Reject
 from ingestion.dialog.registry import Blog
+from ingestion.dialog.tables import APPEALS, BLOGS, MASKED_TEXTS, RAW_TABLES, REJECTS, WALKS
 
 SOURCE = "dialog"
 
-_KEY_ON_NUMBER = """
-do $$
-begin
-    if exists (
-        select from information_schema.columns where table_schema = 'raw'
-        and table_name = 'dialog_appeals' and column_name = 'number'
-    ) then
-        return;
-    end if;
-    alter table raw.dialog_appeals add column number text;
-    update raw.dialog_appeals set number = regexp_replace(payload ->> 'number', '^№\\s*', '');
-    alter table raw.dialog_appeals alter column number set not null,
-        alter column question_id drop not null,
-        drop constraint dialog_appeals_pkey,
-        add primary key (number, content_hash);
-end
-$$
-"""
-
-DIALOG_DDL = (
-    "create table if not exists raw.dialog_appeals (load_id uuid not null, observed_at "
-    "timestamptz not null, source_url text not null, content_hash text not null, number text "
-    "not null, question_id bigint, blog_id bigint not null, payload jsonb not null, primary key "
-    "(number, blog_id, observed_at, content_hash))",
-    # A warehouse from before the registration number was the key (keyed on question_id, which
-    # every landed row then had): every payload carries its number, so no observation is lost.
-    _KEY_ON_NUMBER,
-    # …and from before raw kept a history per key, on the blog seen on too
-    history_key_ddl("raw.dialog_appeals", ["number", "blog_id"]),
-    # dbt's incremental staging picks the appeals observed since its last build
-    "create index if not exists dialog_appeals_observed_at on raw.dialog_appeals (observed_at)",
-    # The texts of each observed content, masked (see masking.py): what staging reads instead
-    # of the payload's. Rewritten, not appended to, when the masking rules change.
-    "create table if not exists raw.dialog_masked_texts (number text not null, content_hash "
-    "text not null, masking_version integer not null, appeal_text text, answer_text text, "
-    "masked_at timestamptz not null, primary key (number, content_hash))",
-    # …and staging re-derives the appeals masked again since its last build
-    "create index if not exists dialog_masked_texts_masked_at on raw.dialog_masked_texts "
-    "(masked_at)",
-    "create table if not exists raw.dialog_blogs (load_id uuid not null, observed_at "
-    "timestamptz not null, source_file text not null, content_hash text not null, blog_id "
-    "bigint not null, payload jsonb not null, primary key (blog_id, observed_at, content_hash))",
-    history_key_ddl("raw.dialog_blogs", ["blog_id"]),
-    "create table if not exists raw.dialog_rejects (load_id uuid not null, observed_at "
-    "timestamptz not null, source_url text not null, reason text not null, fragment text, "
-    "content_hash text not null, primary key (content_hash, reason))",
-    # One row per finished walk over a blog (see WalkRecord); not read by dbt.
-    "create table if not exists raw.dialog_walks (load_id uuid not null, blog_id bigint not "
-    "null, walked_at timestamptz not null, full_refresh boolean not null, pages_fetched integer "
-    "not null, requests integer not null, stop_reason text not null, failed_pages jsonb not "
-    "null, lowest_id bigint, reach_id bigint, lowest_on date, reach_on date, primary key "
-    "(load_id, blog_id))",
-    # Where a blog's first crawl had got to, committed with each batch: a killed crawl of a
-    # large blog resumes there instead of from page 1. Gone once the blog's walk is recorded.
-    "create table if not exists raw.dialog_walk_progress (blog_id bigint primary key, load_id "
-    "uuid not null, resume_page integer not null, updated_at timestamptz not null)",
-    # walks recorded before positions were dates (lowest_id, reach_id: question ids) migrate
-    "alter table raw.dialog_walks add column if not exists lowest_on date",
-    "alter table raw.dialog_walks add column if not exists reach_on date",
-)
-
-APPEAL_COLUMNS = (
-    "load_id",
-    "observed_at",
-    "source_url",
-    "content_hash",
-    "number",
-    "question_id",
-    "blog_id",
-    "payload",
-)
-BLOG_COLUMNS = ("load_id", "observed_at", "source_file", "content_hash", "blog_id", "payload")
-MASKED_COLUMNS = (
-    "number",
-    "content_hash",
-    "masking_version",
-    "appeal_text",
-    "answer_text",
-    "masked_at",
-)
-REJECT_COLUMNS = ("load_id", "observed_at", "source_url", "reason", "fragment", "content_hash")
-WALK_COLUMNS = (
-    "load_id",
-    "blog_id",
-    "walked_at",
-    "full_refresh",
-    "pages_fetched",
-    "requests",
-    "stop_reason",
-    "failed_pages",
-    "lowest_id",
-    "reach_id",
-    "lowest_on",
-    "reach_on",
-)
+#: what the landing benchmark writes too
+APPEAL_COLUMNS = APPEALS.column_names
 
 
 @dataclass(frozen=True)
@@ -190,7 +97,7 @@ class WalkState:
 
 def ensure_raw_schema(conn: psycopg.Connection) -> None:
     """Create the raw schema, the ledger and the dialog tables, if missing (idempotent)."""
-    run_ddl(conn, LEDGER_DDL + DIALOG_DDL)
+    ensure_raw_tables(conn, RAW_TABLES)
 
 
 def now() -> dt.datetime:
@@ -227,7 +134,7 @@ def land_blogs(
         raw_row(load_id, observed_at, source_file, {"blog_id": str(b), UNLISTED: True}, b)
         for (b,) in listed_before
     ]
-    return insert_new_rows(conn, "raw.dialog_blogs", BLOG_COLUMNS, rows)
+    return insert_new_rows(conn, BLOGS.qualified, BLOGS.column_names, rows)
 
 
 def land_registry_rejects(
@@ -242,7 +149,7 @@ def land_registry_rejects(
     for blog, reason in refused:
         fragment = raw_row(load_id, observed_at, "", blog.as_payload())[-1].decode()
         rows.append((load_id, observed_at, source_file, reason, fragment, sha256_hex(fragment)))
-    return insert_new_rows(conn, "raw.dialog_rejects", REJECT_COLUMNS, rows)
+    return insert_new_rows(conn, REJECTS.qualified, REJECTS.column_names, rows)
 
 
 def land_pages(
@@ -265,23 +172,23 @@ def land_pages(
         for reject in observed.page.rejects
     ]
     with conn.transaction():
-        added_appeals = insert_new_rows(conn, "raw.dialog_appeals", APPEAL_COLUMNS, appeals())
+        added_appeals = insert_new_rows(conn, APPEALS.qualified, APPEAL_COLUMNS, appeals())
         masked_at = now()
         insert_new_rows(
             conn,
-            "raw.dialog_masked_texts",
-            MASKED_COLUMNS,
+            MASKED_TEXTS.qualified,
+            MASKED_TEXTS.column_names,
             (
                 masked_row(number, digest, card, masked_at)
                 for (number, digest), card in contents.items()
             ),
         )
-        added_rejects = insert_new_rows(conn, "raw.dialog_rejects", REJECT_COLUMNS, rejects)
+        added_rejects = insert_new_rows(conn, REJECTS.qualified, REJECTS.column_names, rejects)
     return Landed(appeals=added_appeals, rejects=added_rejects)
 
 
 def masked_row(number: str, digest: str, payload: dict, masked_at: dt.datetime) -> tuple:
-    """raw.dialog_masked_texts' row (MASKED_COLUMNS) of one observed content."""
+    """raw.dialog_masked_texts' row (MASKED_TEXTS' columns) of one observed content."""
     return (number, digest, MASKING_VERSION, *masked_texts(payload), masked_at)
 
 
@@ -315,8 +222,8 @@ def mask_landed(
             with conn.transaction():
                 upsert_rows(
                     conn,
-                    "raw.dialog_masked_texts",
-                    MASKED_COLUMNS,
+                    MASKED_TEXTS.qualified,
+                    MASKED_TEXTS.column_names,
                     (masked_row(n, digest, payload, masked_at) for n, digest, payload in rows),
                 )
             done += len(rows)
@@ -352,8 +259,8 @@ def land_walk(
     with conn.transaction():
         landed = land_pages(conn, load_id, pages)
         conn.execute(
-            f"insert into raw.dialog_walks ({', '.join(WALK_COLUMNS)}) "
-            f"values ({', '.join(['%s'] * len(WALK_COLUMNS))}) on conflict do nothing",
+            f"insert into {WALKS.qualified} ({', '.join(WALKS.column_names)}) "
+            f"values ({', '.join(['%s'] * len(WALKS.columns))}) on conflict do nothing",
             (
                 load_id,
                 walk.blog_id,

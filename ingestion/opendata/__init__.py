@@ -5,7 +5,8 @@ watched datasets, landed in raw.
 - ``parse``: answers → values, errors in disguise recognised (pure);
 - ``client``: the polite, key-hiding, reconciling client;
 - ``watch``: the watch list file;
-- ``load``: the raw tables and how rows land in them;
+- ``tables``: the raw tables, declared once;
+- ``load``: how rows land in them;
 - ``land``: ``land_opendata``, the one call that does it all and keeps the ledger.
 """
 

@@ -2,7 +2,7 @@
 
 Append-only, like every raw table: a row is (natural key, content hash), so landing the same
 observation again adds nothing and a changed one adds a row. No URL stored here carries the
-API key. The dbt staging models build on exactly the DDL below.
+API key. The tables are declared in tables.py.
 """
 
 from __future__ import annotations
@@ -15,38 +15,11 @@ from typing import Any
 
 import psycopg
 
-from ingestion.common.ledger import LEDGER_DDL, run_ddl
-from ingestion.common.raw import history_key_ddl, insert_new_rows, raw_row
+from ingestion.common.raw import ensure_raw_tables, insert_new_rows, raw_row
 from ingestion.opendata import api
+from ingestion.opendata.tables import DATASETS, MAPPINGS, PASSPORTS, RAW_TABLES, RECORDS
 
 SOURCE = "opendata"
-
-OPENDATA_DDL = (
-    "create table if not exists raw.opendata_datasets (load_id uuid not null, observed_at "
-    "timestamptz not null, source_url text not null, content_hash text not null, api_uri text "
-    "not null, payload jsonb not null, primary key (api_uri, content_hash))",
-    "create table if not exists raw.opendata_mappings (load_id uuid not null, observed_at "
-    "timestamptz not null, source_url text not null, content_hash text not null, api_uri text "
-    "not null, payload jsonb not null, primary key (api_uri, content_hash))",
-    "create table if not exists raw.opendata_passports (load_id uuid not null, observed_at "
-    "timestamptz not null, source_url text not null, content_hash text not null, api_uri text "
-    "not null, version text not null, payload jsonb not null, primary key (api_uri, version, "
-    "content_hash))",
-    "create table if not exists raw.opendata_records (load_id uuid not null, observed_at "
-    "timestamptz not null, source_url text not null, content_hash text not null, api_uri text "
-    "not null, version text not null, record_key text not null, payload jsonb not null, "
-    "primary key (api_uri, version, record_key, content_hash))",
-    # a history per key: a value that changes back lands again (see insert_new_rows)
-    history_key_ddl("raw.opendata_datasets", ["api_uri"]),
-    history_key_ddl("raw.opendata_mappings", ["api_uri"]),
-    history_key_ddl("raw.opendata_passports", ["api_uri", "version"]),
-    history_key_ddl("raw.opendata_records", ["api_uri", "version", "record_key"]),
-)
-
-DATASET_COLUMNS = ("load_id", "observed_at", "source_url", "content_hash", "api_uri", "payload")
-MAPPING_COLUMNS = DATASET_COLUMNS
-PASSPORT_COLUMNS = (*DATASET_COLUMNS[:5], "version", "payload")
-RECORD_COLUMNS = (*DATASET_COLUMNS[:5], "version", "record_key", "payload")
 
 
 @dataclass(frozen=True)
@@ -60,7 +33,7 @@ class Observed:
 
 def ensure_raw_schema(conn: psycopg.Connection) -> None:
     """Create the raw schema, the ledger and the open-data tables, if missing (idempotent)."""
-    run_ddl(conn, LEDGER_DDL + OPENDATA_DDL)
+    ensure_raw_tables(conn, RAW_TABLES)
 
 
 def now() -> dt.datetime:
@@ -70,7 +43,7 @@ def now() -> dt.datetime:
 def land_datasets(conn: psycopg.Connection, load_id: uuid.UUID, entries: Iterable[Observed]) -> int:
     """Catalogue entries as read (responsible contacts included: raw keeps what was seen)."""
     rows = [_row(load_id, e, e.payload[api.DATASET_KEY]) for e in entries]
-    return insert_new_rows(conn, "raw.opendata_datasets", DATASET_COLUMNS, rows)
+    return insert_new_rows(conn, DATASETS.qualified, DATASETS.column_names, rows)
 
 
 def land_mappings(
@@ -78,7 +51,7 @@ def land_mappings(
 ) -> int:
     """(apiUri, its mapping) pairs; the payload is ``{"mappings": {version: {properties}}}``."""
     rows = [_row(load_id, e, uri) for uri, e in entries]
-    return insert_new_rows(conn, "raw.opendata_mappings", MAPPING_COLUMNS, rows)
+    return insert_new_rows(conn, MAPPINGS.qualified, MAPPINGS.column_names, rows)
 
 
 def land_passports(
@@ -86,7 +59,7 @@ def land_passports(
 ) -> int:
     """(apiUri, version, passport) triples."""
     rows = [_row(load_id, e, uri, version) for uri, version, e in entries]
-    return insert_new_rows(conn, "raw.opendata_passports", PASSPORT_COLUMNS, rows)
+    return insert_new_rows(conn, PASSPORTS.qualified, PASSPORTS.column_names, rows)
 
 
 def land_records(
@@ -103,7 +76,7 @@ def land_records(
         raw_row(load_id, observed_at, url, record, api_uri, version, str(record[key]))
         for record in records
     ]
-    return insert_new_rows(conn, "raw.opendata_records", RECORD_COLUMNS, rows)
+    return insert_new_rows(conn, RECORDS.qualified, RECORDS.column_names, rows)
 
 
 def catalogue_state(conn: psycopg.Connection) -> dict[str, str | None]:
