@@ -33,7 +33,8 @@ from sandbox.dialog import render
 from sandbox.dialog.scenario import REGISTRY_FILE, build_scenario
 from tyndau.publish import publish_marts
 from tyndau.settings import PROJECT_DIR
-from tyndau.warehouse import ensure_raw_tables, url_parts
+from tyndau.warehouse.raw import ensure_raw_tables
+from tyndau.warehouse.url import url_parts
 
 DBT_PROJECT = PROJECT_DIR / "dbt_project"
 FIRST_DAY = "2015-01-01"

@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 
 from tyndau.settings import PROJECT_DIR, ConfigError, Settings
-from tyndau.warehouse import url_parts
+from tyndau.warehouse.url import url_parts
 
 WAREHOUSE_CONN_ID = "tyndau_warehouse"
 OPENDATA_CONN_ID = "tyndau_opendata"  # http: host = base URL, password = API key

@@ -13,7 +13,7 @@ import psycopg
 from psycopg import sql
 
 from tyndau.settings import DEFAULT_READER_STATEMENT_TIMEOUT
-from tyndau.warehouse import READER_ROLE, ensure_reader_role
+from tyndau.warehouse.roles import READER_ROLE, ensure_reader_role
 
 CANDIDATE_SCHEMA = "marts_candidate"
 PUBLISHED_SCHEMA = "marts"

@@ -4,7 +4,8 @@ import psycopg
 import pytest
 
 from tyndau.publish import publish_marts
-from tyndau.warehouse import READER_ROLE, make_url, url_parts, with_database
+from tyndau.warehouse.roles import READER_ROLE
+from tyndau.warehouse.url import make_url, url_parts, with_database
 
 
 def _reader_url(url: str) -> str:

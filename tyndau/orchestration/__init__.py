@@ -17,7 +17,7 @@ from airflow.sdk import Asset, BaseHook, Variable
 from ingestion.common.secrets import register_secret
 from tyndau.airflow_env import WAREHOUSE_CONN_ID
 from tyndau.settings import DBT_PROJECT_DIR
-from tyndau.warehouse import make_url
+from tyndau.warehouse.url import make_url
 
 log = logging.getLogger(__name__)
 
@@ -44,7 +44,7 @@ def http_config():
 
 def prepare_raw() -> None:
     """Every source's raw tables exist before dbt reads them, landed or not."""
-    from tyndau.warehouse import ensure_raw_tables
+    from tyndau.warehouse.raw import ensure_raw_tables
 
     ensure_raw_tables(warehouse_url())
 
