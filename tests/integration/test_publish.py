@@ -44,17 +44,6 @@ def test_publish_swaps_candidate_in_and_the_replaced_marts_become_the_candidate(
         assert reader.execute("select generation from marts.t").fetchone() == (1,)
 
 
-def test_publish_drops_the_marts_earlier_versions_kept(fresh_database):
-    with psycopg.connect(fresh_database) as conn:
-        conn.execute("create schema marts_previous; create table marts_previous.t (x int)")
-        conn.execute("create schema marts_candidate; create table marts_candidate.t (x int)")
-    publish_marts(fresh_database, "r")
-    with psycopg.connect(fresh_database) as conn:
-        assert not conn.execute(
-            "select 1 from pg_namespace where nspname = 'marts_previous'"
-        ).fetchone()
-
-
 def test_nothing_to_publish_is_an_error(fresh_database):
     with pytest.raises(RuntimeError, match="nothing to publish"):
         publish_marts(fresh_database)
