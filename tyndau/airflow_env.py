@@ -12,7 +12,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tyndau.settings import PROJECT_DIR, ConfigError, Settings
+from tyndau.settings import DAGS_DIR, ConfigError, Settings
 from tyndau.warehouse.url import url_parts
 
 WAREHOUSE_CONN_ID = "tyndau_warehouse"
@@ -40,7 +40,7 @@ def airflow_environment(settings: Settings, warehouse_url: str) -> dict[str, str
     }
     env = {
         "AIRFLOW_HOME": str(home),
-        "AIRFLOW__CORE__DAGS_FOLDER": str(PROJECT_DIR / "dags"),
+        "AIRFLOW__CORE__DAGS_FOLDER": str(DAGS_DIR),
         "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
         "AIRFLOW__CORE__UNIT_TEST_MODE": "False",
         "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": (

@@ -42,7 +42,13 @@ from ingestion.dialog.load import (
     record_walk_progress,
     walk_states,
 )
-from ingestion.dialog.registry import Blog, read_registry, refuse_unknown_regions
+from ingestion.dialog.registry import (
+    REGIONS_SEED,
+    Blog,
+    known_region_katos,
+    read_registry,
+    refuse_unknown_regions,
+)
 
 log = logging.getLogger(__name__)
 
@@ -153,6 +159,7 @@ def land_dialog(
     http_config: HttpConfig | None = None,
     progress: Callable[[Progress], None] | None = None,
     max_reject_share: float = DEFAULT_MAX_REJECT_SHARE,
+    regions_seed: Path = REGIONS_SEED,
 ) -> LoadReport:
     """Crawl every blog of the registry at ``base_url`` and land what is seen in ``raw``.
 
@@ -193,7 +200,9 @@ def land_dialog(
         session = PoliteSession((http_config or HttpConfig()).at_least(min_delay))
         http_figures = lambda: _record_http(report, session)  # noqa: E731
         with recorded_load(conn, report, before_finish=http_figures), session:
-            blogs, refused = refuse_unknown_regions(read_registry(blogs_file))
+            blogs, refused = refuse_unknown_regions(
+                read_registry(blogs_file), known_region_katos(regions_seed)
+            )
             report.registry_rejects = [reason for _, reason in refused]
             for reason in report.registry_rejects:
                 log.error("dialog registry: %s; the blog is not crawled", reason)

@@ -8,6 +8,7 @@ from pathlib import Path
 from airflow.sdk import Asset, Variable
 
 from tyndau.orchestration import http_config, warehouse_url
+from tyndau.settings import REGIONS_SEED
 
 log = logging.getLogger(__name__)
 
@@ -30,6 +31,7 @@ def land_appeals(full_refresh: bool = False) -> dict:
         max_reject_share=float(Variable.get("dialog_max_reject_share", default="0.02")),
         full_refresh=full_refresh,
         http_config=http_config(),
+        regions_seed=REGIONS_SEED,
     )
     for url, reason in report.failed_pages:
         log.warning("page set aside: %s (%s)", url, reason)
