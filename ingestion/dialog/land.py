@@ -173,6 +173,9 @@ def land_dialog(
     What each blog's walk did (pages, requests, why it stopped, failed pages, what it owes the
     next walk) goes to ``report.per_blog``, the ledger row's ``stats`` and ``raw.dialog_walks``.
 
+    A registry row whose KATO no region of ``regions_seed`` names is refused (the dbt seed, as a
+    checkout has it unless the caller names the installed one).
+
     Pages that stay broken after retries are listed in ``failed_pages`` and do not fail the
     run; the next run picks them up. What fails the run, after everything else has landed
     (:class:`LandingCheckFailed`): a blog whose first page (or a page before the pager's
