@@ -17,9 +17,9 @@ COPY requirements.lock ./
 RUN pip install uv==0.13.9 \
     && uv pip install --system --require-hashes -r requirements.lock
 
-# the project itself, installed in place: tyndau finds dags/, dbt_project/ and expectations/
-# beside its package (tyndau.settings.PROJECT_DIR)
-COPY --chown=tyndau pyproject.toml README.md ./
+# the project itself, installed in place: tyndau finds dags/, dbt_project/ and registries/
+# beside its package, as in a checkout (tyndau.settings.PROJECT_DIR)
+COPY --chown=tyndau pyproject.toml setup.py README.md LICENSE ./
 COPY --chown=tyndau tyndau ./tyndau
 COPY --chown=tyndau ingestion ./ingestion
 COPY --chown=tyndau sandbox ./sandbox

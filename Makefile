@@ -14,8 +14,9 @@ $(BIN)/uv:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
 
-# The environment is rebuilt whenever the lock file changes.
-$(VENV)/.synced: requirements.lock pyproject.toml | $(BIN)/uv
+# The environment is rebuilt whenever the lock file changes (and the editable install whenever
+# its metadata may: the version is tyndau/__init__.py's).
+$(VENV)/.synced: requirements.lock pyproject.toml setup.py tyndau/__init__.py | $(BIN)/uv
 	$(BIN)/uv pip sync --quiet --python $(BIN)/python requirements.lock
 	$(BIN)/uv pip install --quiet --python $(BIN)/python --no-deps -e .
 	touch $@

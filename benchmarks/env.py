@@ -14,7 +14,8 @@ from pathlib import Path
 import psycopg
 from psycopg import sql
 
-from tyndau.warehouse import start_embedded, stop_embedded, with_database
+from tyndau.warehouse.embedded import start_embedded, stop_embedded
+from tyndau.warehouse.url import with_database
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_STATE_DIR = ROOT / ".tyndau" / "bench"

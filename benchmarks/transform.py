@@ -32,10 +32,10 @@ from ingestion.dialog.registry import read_registry
 from sandbox.dialog import render
 from sandbox.dialog.scenario import REGISTRY_FILE, build_scenario
 from tyndau.publish import publish_marts
-from tyndau.settings import PROJECT_DIR
-from tyndau.warehouse import ensure_raw_tables, url_parts
+from tyndau.settings import DBT_PROJECT_DIR
+from tyndau.warehouse.raw import ensure_raw_tables
+from tyndau.warehouse.url import url_parts
 
-DBT_PROJECT = PROJECT_DIR / "dbt_project"
 FIRST_DAY = "2015-01-01"
 SPAN_DAYS = 2190  # six years of appeals
 FIRST_QUESTION_ID = 10_000_000
@@ -288,9 +288,9 @@ class DbtRunner:
         args = [
             command,
             "--project-dir",
-            str(DBT_PROJECT),
+            str(DBT_PROJECT_DIR),
             "--profiles-dir",
-            str(DBT_PROJECT),
+            str(DBT_PROJECT_DIR),
             "--target-path",
             str(self.target_dir / "target"),
             "--quiet",

@@ -6,7 +6,10 @@ the sandbox or the ``tyndau`` application shell, so DAGs, the CLI and tests can 
 
 from importlib.metadata import PackageNotFoundError, version
 
+# tyndau.__version__ is the one version string (ingestion may not import tyndau): the installed
+# distribution's metadata carries it (pyproject.toml's dynamic version)
+
 try:
     __version__ = version("tyndau")
-except PackageNotFoundError:  # running from a source checkout that is not pip-installed
-    __version__ = "0.1.0"
+except PackageNotFoundError:  # a source tree never installed: no metadata to read it from
+    __version__ = "0+unknown"

@@ -13,7 +13,8 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from tyndau.warehouse import start_embedded, stop_embedded, with_database
+from tyndau.warehouse.embedded import start_embedded, stop_embedded
+from tyndau.warehouse.url import with_database
 
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
 os.environ.setdefault("DO_NOT_TRACK", "1")
@@ -52,7 +53,8 @@ def dbt_build(tmp_path, monkeypatch):
 
     from ingestion.dialog.load import mask_landed
     from tyndau.settings import PROJECT_DIR
-    from tyndau.warehouse import dbt_profile_env, ensure_raw_tables
+    from tyndau.warehouse.raw import ensure_raw_tables
+    from tyndau.warehouse.url import dbt_profile_env
 
     project = PROJECT_DIR / "dbt_project"
 

@@ -13,14 +13,14 @@ import sys
 from pathlib import Path
 
 from tyndau.settings import (
-    PROJECT_DIR,
+    DAGS_DIR,
     ConfigError,
     Connection,
     Settings,
     Variable,
     carrier,
 )
-from tyndau.warehouse import url_parts
+from tyndau.warehouse.url import url_parts
 
 WAREHOUSE_CONN_ID = "tyndau_warehouse"
 
@@ -44,7 +44,7 @@ def airflow_environment(settings: Settings, warehouse_url: str) -> dict[str, str
     }
     env = {
         "AIRFLOW_HOME": str(home),
-        "AIRFLOW__CORE__DAGS_FOLDER": str(PROJECT_DIR / "dags"),
+        "AIRFLOW__CORE__DAGS_FOLDER": str(DAGS_DIR),
         "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
         "AIRFLOW__CORE__UNIT_TEST_MODE": "False",
         "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": (

@@ -18,9 +18,11 @@ import sys
 from datetime import date
 from pathlib import Path
 
+from tyndau.settings import DBT_PROJECT_DIR
+
 FIRST_YEAR = 2015
 LAST_YEAR = 2030
-SEED_PATH = Path(__file__).resolve().parents[1] / "dbt_project" / "seeds" / "kz_work_calendar.csv"
+SEED_PATH = DBT_PROJECT_DIR / "seeds" / "kz_work_calendar.csv"
 
 
 def calendar_rows(first_year: int = FIRST_YEAR, last_year: int = LAST_YEAR) -> list[tuple]:

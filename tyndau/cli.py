@@ -69,7 +69,7 @@ def run(full_refresh: bool) -> None:
     publishes what the others landed. Exits non-zero, naming each failed step and why.
     """
     from tyndau.pipeline import PipelineError, run_pipeline
-    from tyndau.warehouse import resolve_url
+    from tyndau.warehouse.embedded import resolve_url
 
     settings = load_settings()
     try:
@@ -101,7 +101,7 @@ def warehouse() -> None:
 @warehouse.command("start")
 def warehouse_start() -> None:
     """Start the embedded Postgres (initialising it on first use) and print its URL."""
-    from tyndau.warehouse import start_embedded
+    from tyndau.warehouse.embedded import start_embedded
 
     click.echo(start_embedded(load_settings().embedded_pgdata))
 
@@ -109,7 +109,7 @@ def warehouse_start() -> None:
 @warehouse.command("stop")
 def warehouse_stop() -> None:
     """Stop the embedded Postgres."""
-    from tyndau.warehouse import stop_embedded
+    from tyndau.warehouse.embedded import stop_embedded
 
     stopped = stop_embedded(load_settings().embedded_pgdata)
     click.echo("stopped" if stopped else "not running")
@@ -134,7 +134,7 @@ def warehouse_remask(everything: bool) -> None:
 
     from ingestion.dialog.load import ensure_raw_schema, mask_landed
     from ingestion.dialog.masking import MASKING_VERSION
-    from tyndau.warehouse import resolve_url
+    from tyndau.warehouse.embedded import resolve_url
 
     with psycopg.connect(resolve_url(load_settings()), autocommit=True) as conn:
         ensure_raw_schema(conn)
@@ -149,7 +149,7 @@ def warehouse_remask(everything: bool) -> None:
 @warehouse.command("url")
 def warehouse_url() -> None:
     """Print the warehouse URL for psql and psycopg: WAREHOUSE_URL, else the embedded one."""
-    from tyndau.warehouse import embedded_url_if_running
+    from tyndau.warehouse.embedded import embedded_url_if_running
 
     settings = load_settings()
     url = settings.warehouse_url or embedded_url_if_running(settings.embedded_pgdata)
@@ -189,7 +189,8 @@ def airflow(port: int, host: str, component: str | None) -> None:
         start_airflow,
         wait_until_healthy,
     )
-    from tyndau.warehouse import redact, resolve_url
+    from tyndau.warehouse.embedded import resolve_url
+    from tyndau.warehouse.url import redact
 
     settings = load_settings()
     if component:
@@ -242,7 +243,7 @@ def demo() -> None:
     from tyndau.demo import stand_ins
     from tyndau.headlines import complaints, dialog, opendata
     from tyndau.pipeline import PipelineError, run_pipeline
-    from tyndau.warehouse import resolve_url
+    from tyndau.warehouse.embedded import resolve_url
 
     settings = load_settings()
     url = resolve_url(settings)
@@ -304,7 +305,7 @@ def export(marts: tuple[str, ...], fmt: str, output: Path | None) -> None:
     import datetime as dt
 
     from tyndau.export import ExportError, export_marts
-    from tyndau.warehouse import resolve_url
+    from tyndau.warehouse.embedded import resolve_url
 
     settings = load_settings()
     stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
@@ -340,7 +341,7 @@ def report(output: Path | None, screenshot: Path | None) -> None:
     built (`tyndau demo` or `tyndau run`).
     """
     from tyndau.report import ReportError, write_report
-    from tyndau.warehouse import resolve_url
+    from tyndau.warehouse.embedded import resolve_url
 
     settings = load_settings()
     output = output or settings.state_dir / "report.html"
@@ -379,7 +380,7 @@ def docs(port: int, no_serve: bool) -> None:
     expectations/gx/uncommitted (GX); one local server serves them with an index page.
     """
     from tyndau.docs import DocsError, build_docs, docs_server, server_url
-    from tyndau.warehouse import resolve_url
+    from tyndau.warehouse.embedded import resolve_url
 
     settings = load_settings()
     try:

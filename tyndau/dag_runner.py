@@ -89,7 +89,7 @@ def _asset_names(condition) -> list[str]:
 def _raw_holds_data(dag) -> bool:
     """Whether a table the DAG is scheduled on (an Asset names its raw table) holds a row."""
     from tyndau.orchestration import warehouse_url
-    from tyndau.warehouse import raw_holds_data
+    from tyndau.warehouse.raw import raw_holds_data
 
     return raw_holds_data(warehouse_url(), _asset_names(dag.timetable.asset_condition))
 

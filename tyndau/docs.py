@@ -12,7 +12,7 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 from tyndau.settings import DBT_PROJECT_DIR, Settings
-from tyndau.warehouse import dbt_profile_env
+from tyndau.warehouse.url import dbt_profile_env
 
 # URL prefixes of the two sites on the docs server
 DBT_PREFIX = "/dbt/"
@@ -84,7 +84,7 @@ def build_data_docs(warehouse_url: str) -> Path:
 
 
 def build_docs(settings: Settings, warehouse_url: str) -> DocsSites:
-    from tyndau.warehouse import redact
+    from tyndau.warehouse.url import redact
 
     root = settings.state_dir / "docs"
     sites = DocsSites(

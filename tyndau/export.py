@@ -19,7 +19,7 @@ from pathlib import Path
 import psycopg
 from psycopg import sql
 
-from tyndau.warehouse import READER_ROLE
+from tyndau.warehouse.roles import READER_ROLE
 
 FORMATS = ("csv", "xlsx", "parquet")
 SCHEMA = "marts"

@@ -13,13 +13,11 @@ import psycopg
 from psycopg import sql
 
 from tyndau.settings import DEFAULT_READER_STATEMENT_TIMEOUT
-from tyndau.warehouse import READER_ROLE, ensure_reader_role
+from tyndau.warehouse.roles import READER_ROLE, ensure_reader_role
 
 CANDIDATE_SCHEMA = "marts_candidate"
 PUBLISHED_SCHEMA = "marts"
 SWAP_SCHEMA = "marts_swap"
-# where earlier versions kept the replaced marts (the candidate holds them now)
-LEGACY_PREVIOUS_SCHEMA = "marts_previous"
 
 
 def _schema_exists(conn: psycopg.Connection, name: str) -> bool:
@@ -45,9 +43,6 @@ def publish_marts(
         if not _schema_exists(conn, CANDIDATE_SCHEMA):
             raise RuntimeError(f"nothing to publish: schema {CANDIDATE_SCHEMA} does not exist")
         ensure_reader_role(conn, reader_password, reader_statement_timeout)
-        conn.execute(
-            sql.SQL("drop schema if exists {} cascade").format(ident(LEGACY_PREVIOUS_SCHEMA))
-        )
         previous = _schema_exists(conn, PUBLISHED_SCHEMA)
         if previous:
             rename(PUBLISHED_SCHEMA, SWAP_SCHEMA)

@@ -30,12 +30,24 @@ from ingestion.dialog.land import DEFAULT_MAX_REJECT_SHARE
 #: how long one query of the analysts' role may run (Postgres's statement_timeout syntax)
 DEFAULT_READER_STATEMENT_TIMEOUT = "60s"
 
-PROJECT_DIR = Path(__file__).resolve().parent.parent
+_PACKAGE_DIR = Path(__file__).resolve().parent
+#: the checkout's folders the runtime reads, as an installed wheel carries them (setup.py)
+_BUNDLED_PROJECT_DIR = _PACKAGE_DIR / "_project"
+#: an installed wheel, not a checkout: its project files live inside the package
+INSTALLED = _BUNDLED_PROJECT_DIR.is_dir()
+#: where dbt_project/, dags/ and registries/ are: the checkout's root, or the wheel's copies
+PROJECT_DIR = _BUNDLED_PROJECT_DIR if INSTALLED else _PACKAGE_DIR.parent
 DBT_PROJECT_DIR = PROJECT_DIR / "dbt_project"
+DAGS_DIR = PROJECT_DIR / "dags"
 #: the sandbox scenario's registry: invented blog ids, for `tyndau demo` and the sandbox only
-SANDBOX_BLOGS_FILE = PROJECT_DIR / "sandbox" / "data" / "dialog_blogs.csv"
+#: (sandbox is tyndau's sibling package in a checkout and in site-packages alike)
+SANDBOX_BLOGS_FILE = _PACKAGE_DIR.parent / "sandbox" / "data" / "dialog_blogs.csv"
 #: a starter registry of real blogs on the live portal, to copy and extend (registries/README.md)
 LIVE_BLOGS_FILE = PROJECT_DIR / "registries" / "dialog_blogs.live.csv"
+#: the regions a registry's KATO must name: the dbt seed, wherever the dbt project is
+REGIONS_SEED = DBT_PROJECT_DIR / "seeds" / "regions.csv"
+#: local state without TYNDAU_STATE_DIR: beside the checkout, never inside site-packages
+DEFAULT_STATE_DIR = Path.home() / ".tyndau" if INSTALLED else PROJECT_DIR / ".tyndau"
 #: a task still running after this long is failed (and alerts): a hung source cannot hold a slot
 DEFAULT_TASK_TIMEOUT_MINUTES = 180.0
 
@@ -114,7 +126,7 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(frozen=True, validate_default=True)
 
     state_dir: Annotated[
-        Path, Field(PROJECT_DIR / ".tyndau", alias="TYNDAU_STATE_DIR"), AfterValidator(Path.resolve)
+        Path, Field(DEFAULT_STATE_DIR, alias="TYNDAU_STATE_DIR"), AfterValidator(Path.resolve)
     ]
     warehouse_url: str | None = None  # None: the embedded warehouse under state_dir
     dialog_base_url: Annotated[BaseUrl, Variable()] = None

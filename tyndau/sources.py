@@ -13,7 +13,11 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from ingestion.common.raw import RawTable
 from ingestion.common.report import LandingReport
+from ingestion.complaints import tables as complaints_tables
+from ingestion.dialog import tables as dialog_tables
+from ingestion.opendata import tables as opendata_tables
 from tyndau.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -31,6 +35,8 @@ class Source:
     land: Callable[..., LandingReport]
     asset: str  # the Asset (raw.…) a checked landing updates: the warehouse build's trigger
     checkpoint: str  # the GX checkpoint run on the landing (expectations/gx/checkpoints/)
+    #: what it lands in: created before any build (tyndau.warehouse.raw.ensure_raw_tables)
+    raw_tables: tuple[RawTable, ...]
     schedule: str
     doc: str  # the DAG's doc_md
     params: dict[str, dict] = field(default_factory=dict)  # Airflow Param keyword arguments
@@ -68,6 +74,7 @@ def _land_dialog(settings: Settings, warehouse_url: str, *, full_refresh: bool =
     when the portal gave nothing at all.
     """
     from ingestion.dialog import land_dialog
+    from tyndau.settings import REGIONS_SEED
 
     report = land_dialog(
         warehouse_url,
@@ -77,6 +84,7 @@ def _land_dialog(settings: Settings, warehouse_url: str, *, full_refresh: bool =
         max_reject_share=settings.dialog_max_reject_share,
         full_refresh=full_refresh,
         http_config=http_config(settings),
+        regions_seed=REGIONS_SEED,
     )
     for url, reason in report.failed_pages:
         log.warning("page set aside: %s (%s)", url, reason)
@@ -169,6 +177,7 @@ SOURCES: tuple[Source, ...] = (
         land=_land_dialog,
         asset="raw.dialog_appeals",
         checkpoint="dialog_raw_landing",
+        raw_tables=dialog_tables.RAW_TABLES,
         schedule="@daily",
         doc="Airflow DAG: crawl the Open Dialogue portal into raw, check the landing, announce "
         "the Asset.",
@@ -195,6 +204,7 @@ SOURCES: tuple[Source, ...] = (
         land=_land_opendata,
         asset="raw.opendata_datasets",
         checkpoint="opendata_raw_landing",
+        raw_tables=opendata_tables.RAW_TABLES,
         schedule="@daily",
         doc="""Airflow DAG: land the open-data catalogue (data.egov.kz) into raw, check the landing,
 announce the Asset.
@@ -219,6 +229,7 @@ every watched dataset's records (not only those changed since the last load)."""
         land=_land_complaints,
         asset="raw.complaints_rows",
         checkpoint="complaints_raw_landing",
+        raw_tables=complaints_tables.RAW_TABLES,
         schedule="*/30 * * * *",
         doc="Airflow DAG: land new complaint report files from the inbox, check the landing, "
         """announce it.

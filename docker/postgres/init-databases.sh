@@ -2,7 +2,7 @@
 # Runs once, when the postgres volume is first initialised: a database and an owner role each
 # for the warehouse, Airflow's metadata and Metabase's own. The analysts' read-only role
 # (tyndau_reader) is made by tyndau itself when it first publishes marts
-# (tyndau.warehouse.ensure_reader_role, with TYNDAU_READER_PASSWORD), which is why the
+# (tyndau.warehouse.roles.ensure_reader_role, with TYNDAU_READER_PASSWORD), which is why the
 # warehouse owner may create roles.
 set -euo pipefail
 

@@ -16,7 +16,6 @@ from ingestion.dialog.crawl import (
     FailedPage,
     IncrementalStop,
     UnrecognisedListing,
-    crawl_blog,
 )
 from ingestion.dialog.land import LandingCheckFailed, LoadReport, Progress, land_dialog
 from ingestion.dialog.load import ensure_raw_schema
@@ -35,7 +34,6 @@ __all__ = [
     "Progress",
     "RegistryError",
     "Reject",
-    "crawl_blog",
     "ensure_raw_schema",
     "land_dialog",
     "parse_listing",

@@ -189,7 +189,6 @@ class DialogCrawler:
     session: PoliteSession
     base_url: str
     failed_pages: list[FailedPage] = field(default_factory=list)
-    last_walk: BlogWalk | None = field(default=None, init=False)
     _language_set: bool = field(default=False, init=False)
 
     def __post_init__(self) -> None:
@@ -229,11 +228,10 @@ class DialogCrawler:
         ``stop`` (incremental mode) ends the walk after the first settled page once the walk has
         read past ``stop.reach_on``. A page that stays broken is recorded in
         ``failed_pages`` and skipped; if the pager total is not known yet (page 1), the blog
-        ends there, since its extent is unknown. ``walk`` (also ``self.last_walk``) is filled
-        in as the walk goes: its ``stop_reason`` stays "interrupted" unless the walk ends.
+        ends there, since its extent is unknown. ``walk`` is filled in as the
+        walk goes: its ``stop_reason`` stays "interrupted" unless the walk ends.
         """
         walk = walk if walk is not None else BlogWalk(blog_id)
-        self.last_walk = walk
         self.ensure_language()
         total: int | None = None
         newest: dt.date | None = None
@@ -311,20 +309,3 @@ class DialogCrawler:
             self.failed_pages.append(FailedPage(url, "incomplete page"))
             return None
         return page
-
-
-def crawl_blog(
-    session: PoliteSession,
-    base_url: str,
-    blog_id: int,
-    *,
-    stop: IncrementalStop | None = None,
-    failed_pages: list[FailedPage] | None = None,
-    walk: BlogWalk | None = None,
-    resume_at: int | None = None,
-) -> Iterator[tuple[str, ListingPage]]:
-    """One blog, on its own: ``(url, page)`` per page; failed pages go to ``failed_pages``."""
-    crawler = DialogCrawler(session, base_url)
-    if failed_pages is not None:
-        crawler.failed_pages = failed_pages
-    yield from crawler.crawl_blog(blog_id, stop=stop, walk=walk, resume_at=resume_at)

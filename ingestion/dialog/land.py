@@ -42,7 +42,13 @@ from ingestion.dialog.load import (
     record_walk_progress,
     walk_states,
 )
-from ingestion.dialog.registry import Blog, read_registry, refuse_unknown_regions
+from ingestion.dialog.registry import (
+    REGIONS_SEED,
+    Blog,
+    known_region_katos,
+    read_registry,
+    refuse_unknown_regions,
+)
 
 log = logging.getLogger(__name__)
 
@@ -165,6 +171,7 @@ def land_dialog(
     http_config: HttpConfig | None = None,
     progress: Callable[[Progress], None] | None = None,
     max_reject_share: float = DEFAULT_MAX_REJECT_SHARE,
+    regions_seed: Path = REGIONS_SEED,
 ) -> LoadReport:
     """Crawl every blog of the registry at ``base_url`` and land what is seen in ``raw``.
 
@@ -177,6 +184,9 @@ def land_dialog(
 
     What each blog's walk did (pages, requests, why it stopped, failed pages, what it owes the
     next walk) goes to ``report.per_blog``, the ledger row's ``stats`` and ``raw.dialog_walks``.
+
+    A registry row whose KATO no region of ``regions_seed`` names is refused (the dbt seed, as a
+    checkout has it unless the caller names the installed one).
 
     Pages that stay broken after retries are listed in ``failed_pages`` and do not fail the
     run; the next run picks them up. What fails the run, after everything else has landed
@@ -205,7 +215,9 @@ def land_dialog(
         session = PoliteSession((http_config or HttpConfig()).at_least(min_delay))
         http_figures = lambda: _record_http(report, session)  # noqa: E731
         with recorded_load(conn, report, before_finish=http_figures), session:
-            blogs, refused = refuse_unknown_regions(read_registry(blogs_file))
+            blogs, refused = refuse_unknown_regions(
+                read_registry(blogs_file), known_region_katos(regions_seed)
+            )
             report.registry_rejects = [reason for _, reason in refused]
             for reason in report.registry_rejects:
                 log.error("dialog registry: %s; the blog is not crawled", reason)

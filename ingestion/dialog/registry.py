@@ -15,7 +15,8 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-#: The regions a registry's KATO must name: the same seed dbt tests region_kato against.
+#: The regions a registry's KATO must name: the same seed dbt tests region_kato against, as a
+#: checkout has it (an installed tyndau passes its own copy: tyndau.settings.REGIONS_SEED).
 REGIONS_SEED = Path(__file__).resolve().parents[2] / "dbt_project" / "seeds" / "regions.csv"
 COLUMNS = ("blog_id", "gov_body_code", "gov_body_name_ru", "body_type", "region_kato")
 #: columns a registry may carry for its readers; the pipeline ignores them

@@ -14,7 +14,8 @@ from click.testing import CliRunner
 
 from tyndau.cli import main
 from tyndau.export import DICTIONARY, export_marts
-from tyndau.warehouse import READER_ROLE, make_url, url_parts
+from tyndau.warehouse.roles import READER_ROLE
+from tyndau.warehouse.url import make_url, url_parts
 
 
 def _as_reader(settings, url: str) -> dict[str, tuple[list[str], list[tuple]]]:

@@ -16,7 +16,7 @@ from ingestion.common.http import HttpConfig
 from ingestion.dialog import land_dialog
 from sandbox.dialog.scenario import REGISTRY_FILE, build_scenario
 from sandbox.dialog.server import DialogSandbox, Fault, Knobs
-from tyndau.warehouse import with_database
+from tyndau.warehouse.url import with_database
 
 BLOGS = {100071, 100033, 100010, 32792}  # a big akimat, two small ones, a ministry
 HOSTILE = Knobs(

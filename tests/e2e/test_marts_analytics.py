@@ -19,7 +19,8 @@ import psycopg
 import pytest
 from psycopg.rows import dict_row
 
-from tyndau.warehouse import READER_ROLE, dbt_profile_env, make_url, url_parts
+from tyndau.warehouse.roles import READER_ROLE
+from tyndau.warehouse.url import dbt_profile_env, make_url, url_parts
 
 PROJECT = Path(__file__).resolve().parents[2] / "dbt_project"
 ANALYSES = sorted((PROJECT / "analyses").glob("*.sql"))

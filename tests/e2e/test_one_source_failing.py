@@ -26,7 +26,7 @@ from sandbox.complaints import write_reports, yearly_rows
 from sandbox.opendata.scenario import build_scenario as opendata_scenario
 from sandbox.opendata.server import SANDBOX_API_KEY, OpendataSandbox
 from tyndau.settings import LIVE_BLOGS_FILE
-from tyndau.warehouse import with_database
+from tyndau.warehouse.url import with_database
 
 SEED = 41  # complaint reports of their own, unlike any other test's
 #: a report without the column «Нарушения сроков», for a year no good file covers

@@ -18,7 +18,8 @@ import pytest
 from sandbox.dialog.scenario import build_scenario, personal_data
 from tyndau.headlines import complaints, opendata
 from tyndau.pipeline import PipelineError, run_pipeline
-from tyndau.warehouse import READER_ROLE, make_url, url_parts
+from tyndau.warehouse.roles import READER_ROLE
+from tyndau.warehouse.url import make_url, url_parts
 
 CALIBRATION = Path(__file__).parent.parent / "fixtures" / "calibration_akimat_ranking.csv"
 

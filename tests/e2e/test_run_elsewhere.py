@@ -30,7 +30,7 @@ from sandbox.opendata import WATCH_FILE as OPENDATA_WATCH_FILE
 from sandbox.opendata.scenario import build_scenario as opendata_scenario
 from sandbox.opendata.server import OpendataSandbox
 from tyndau.settings import LIVE_BLOGS_FILE
-from tyndau.warehouse import with_database
+from tyndau.warehouse.url import with_database
 
 PICKED = {  # blog_id → (code, name in our registry, region)
     100075: ("ALA", "Акимат мегаполиса Алматы", "75"),

@@ -127,7 +127,7 @@ def test_the_tiny_benchmark_writes_every_figure(tmp_path):
 def test_generated_history_spans_six_years_whatever_the_chunks(fresh_database):
     """The scale data is generated in chunks (progress lines); each chunk continues the dates."""
     from benchmarks import transform
-    from tyndau.warehouse import ensure_raw_tables
+    from tyndau.warehouse.raw import ensure_raw_tables
 
     ensure_raw_tables(fresh_database)
     with psycopg.connect(fresh_database, autocommit=True) as conn:

@@ -19,7 +19,8 @@ from sandbox.complaints import write_reports
 from tyndau.headlines.complaints import headline
 from tyndau.publish import publish_marts
 from tyndau.settings import PROJECT_DIR
-from tyndau.warehouse import dbt_profile_env, ensure_raw_tables, with_database
+from tyndau.warehouse.raw import ensure_raw_tables
+from tyndau.warehouse.url import dbt_profile_env, with_database
 
 CALIBRATION_REGIONS = PROJECT_DIR / "tests" / "fixtures" / "calibration_akimat_ranking.csv"
 COMPLAINTS_MARTS = ["complaints_scorecard", "complaints_national", "complaints_topics"]

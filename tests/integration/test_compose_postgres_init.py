@@ -14,7 +14,8 @@ import pytest
 
 from tyndau.publish import publish_marts
 from tyndau.settings import PROJECT_DIR
-from tyndau.warehouse import READER_ROLE, make_url, url_parts
+from tyndau.warehouse.roles import READER_ROLE
+from tyndau.warehouse.url import make_url, url_parts
 
 SCRIPT = PROJECT_DIR / "docker" / "postgres" / "init-databases.sh"
 PASSWORDS = {

@@ -23,7 +23,7 @@ from dbt.cli.main import dbtRunner  # noqa: E402
 from psycopg.types.json import Jsonb  # noqa: E402
 
 from ingestion.dialog.load import mask_landed  # noqa: E402
-from tyndau.warehouse import ensure_raw_tables  # noqa: E402
+from tyndau.warehouse.raw import ensure_raw_tables  # noqa: E402
 
 PROJECT_DIR = Path(__file__).resolve().parents[2] / "dbt_project"
 DBNAME = "tyndau_test"

@@ -8,6 +8,7 @@ import psycopg
 
 from ingestion.common.http import HttpConfig
 from ingestion.dialog import land_dialog
+from ingestion.dialog.registry import REGIONS_SEED
 from sandbox.dialog import render
 from sandbox.dialog.markup import EVIDENCED, markup_named
 from sandbox.dialog.render import served_records
@@ -117,6 +118,20 @@ def test_a_registry_row_with_an_unknown_region_is_a_reject_and_staging_follows_t
             "order by observed_at desc limit 1"
         ).fetchone()[0]
         assert payload["region_kato"] == "33"
+
+
+def test_the_regions_are_those_of_the_seed_the_caller_names(fresh_database, tmp_path):
+    """An installed tyndau has no checkout's dbt_project/ beside ingestion: it names its own
+    copy of the seed (tyndau.settings.REGIONS_SEED)."""
+    registry = write_registry(tmp_path / "blogs.csv", (*BLOGS, 100033))
+    seed = tmp_path / "regions.csv"
+    lines = REGIONS_SEED.read_text(encoding="utf-8").splitlines(keepends=True)
+    seed.write_text("".join(line for line in lines if not line.startswith("33,")))
+    with DialogSandbox(build_scenario()) as portal:
+        report = land_dialog(
+            fresh_database, portal.base_url, registry, http_config=FAST, regions_seed=seed
+        )
+    assert [r.split(":")[0] for r in report.registry_rejects] == ["registry row of blog 100033"]
 
 
 def test_hidden_copies_of_the_cards_never_land_and_the_counts_reconcile(fresh_database, tmp_path):

@@ -6,7 +6,7 @@ import subprocess
 import psycopg
 import pytest
 
-from tyndau.warehouse import embedded_url_if_running, start_embedded, stop_embedded
+from tyndau.warehouse.embedded import embedded_url_if_running, start_embedded, stop_embedded
 
 
 def test_start_url_stop(tmp_path):

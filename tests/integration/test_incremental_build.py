@@ -17,7 +17,7 @@ from psycopg.types.json import Jsonb
 from expectations.gate import MARTS_GATE, URL_VARIABLE, gx_context
 from ingestion.common.raw import content_hash
 from tyndau.publish import publish_marts
-from tyndau.warehouse import ensure_raw_tables
+from tyndau.warehouse.raw import ensure_raw_tables
 
 DAY_0 = datetime(2021, 3, 1, 18, 0, tzinfo=UTC)
 DAY_1 = DAY_0 + timedelta(days=30)

@@ -30,7 +30,8 @@ from sandbox.opendata import (
 )
 from sandbox.opendata import server as sandbox_server
 from tyndau.settings import PROJECT_DIR
-from tyndau.warehouse import dbt_profile_env, ensure_raw_tables, with_database
+from tyndau.warehouse.raw import ensure_raw_tables
+from tyndau.warehouse.url import dbt_profile_env, with_database
 
 KEY = "integration-Key-0f-the-sandbox"
 FAST = HttpConfig(backoff_factor=0.0, backoff_jitter=0.0, max_attempts=8)

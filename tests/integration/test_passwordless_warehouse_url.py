@@ -12,7 +12,7 @@ import pytest
 
 from tyndau.airflow_env import airflow_environment
 from tyndau.settings import DBT_PROJECT_DIR, load_settings
-from tyndau.warehouse import dbt_profile_env, make_url, url_parts
+from tyndau.warehouse.url import dbt_profile_env, make_url, url_parts
 
 ROLE, PASSWORD, DATABASE = "tyndau_pw", "pw-Secret-1", "tyndau_pw"
 

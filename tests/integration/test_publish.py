@@ -4,7 +4,8 @@ import psycopg
 import pytest
 
 from tyndau.publish import publish_marts
-from tyndau.warehouse import READER_ROLE, make_url, url_parts, with_database
+from tyndau.warehouse.roles import READER_ROLE
+from tyndau.warehouse.url import make_url, url_parts, with_database
 
 
 def _reader_url(url: str) -> str:
@@ -41,17 +42,6 @@ def test_publish_swaps_candidate_in_and_the_replaced_marts_become_the_candidate(
     publish_marts(url, "r")
     with psycopg.connect(_reader_url(url)) as reader:
         assert reader.execute("select generation from marts.t").fetchone() == (1,)
-
-
-def test_publish_drops_the_marts_earlier_versions_kept(fresh_database):
-    with psycopg.connect(fresh_database) as conn:
-        conn.execute("create schema marts_previous; create table marts_previous.t (x int)")
-        conn.execute("create schema marts_candidate; create table marts_candidate.t (x int)")
-    publish_marts(fresh_database, "r")
-    with psycopg.connect(fresh_database) as conn:
-        assert not conn.execute(
-            "select 1 from pg_namespace where nspname = 'marts_previous'"
-        ).fetchone()
 
 
 def test_nothing_to_publish_is_an_error(fresh_database):

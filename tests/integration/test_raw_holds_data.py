@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import psycopg
 
-from tyndau.warehouse import ensure_raw_tables, raw_holds_data
+from tyndau.warehouse.raw import ensure_raw_tables, raw_holds_data
 
 TABLES = ["raw.dialog_appeals", "raw.opendata_datasets", "raw.complaints_rows"]
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import psycopg
 
-from tyndau.warehouse import ensure_raw_tables
+from tyndau.warehouse.raw import ensure_raw_tables
 
 SNAPSHOT = Path(__file__).parent.parent / "fixtures" / "raw_layout.json"
 

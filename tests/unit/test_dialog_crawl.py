@@ -14,7 +14,6 @@ from ingestion.dialog.crawl import (
     FailedPage,
     IncrementalStop,
     UnrecognisedListing,
-    crawl_blog,
 )
 from ingestion.dialog.load import TO_THE_END
 
@@ -100,7 +99,7 @@ def test_a_page_before_the_pagers_last_without_cards_is_an_error_not_the_end():
     answers = blog_pages(7, [[30, 29], [28]], total=5)
     answers[url(7, 3)] = page([], 5)
     walk = BlogWalk(7)
-    pages = crawl_blog(ScriptedSession(answers), BASE, 7, walk=walk)
+    pages = DialogCrawler(ScriptedSession(answers), BASE).crawl_blog(7, walk=walk)
     assert crawled_urls([next(pages), next(pages)]) == [url(7, 1), url(7, 2)]
     with pytest.raises(UnrecognisedListing, match=r"page=3: no appeal card found on page 3"):
         next(pages)
@@ -112,54 +111,55 @@ def test_a_first_page_without_cards_is_an_error_naming_what_was_looked_for(total
     markup = '<div class="row"><ul class="question-meta"><li>754733</li></ul></div>'
     session = ScriptedSession({url(7, 1): page([markup], total)})
     with pytest.raises(UnrecognisedListing) as raised:
-        list(crawl_blog(session, BASE, 7))
+        list(DialogCrawler(session, BASE).crawl_blog(7))
     assert raised.value.url == url(7, 1) and "ul.blog-info" in str(raised.value)
     assert "i.fa-pencil" in str(raised.value) and url(7, 2) not in session.requested
 
 
 def test_an_empty_page_past_a_pagerless_listing_ends_the_blog():
     answers = {url(7, 1): page([card(30, DAY)], None), url(7, 2): page([], None)}
-    pages = list(crawl_blog(ScriptedSession(answers), BASE, 7))
+    pages = list(DialogCrawler(ScriptedSession(answers), BASE).crawl_blog(7))
     assert crawled_urls(pages) == [url(7, 1), url(7, 2)] and pages[-1][1].is_empty
 
 
 def test_a_total_that_grows_during_the_crawl_is_followed():
     answers = blog_pages(7, [[31, 30], [29, 28], [27, 26]], total=2)
     answers[url(7, 2)] = answers[url(7, 2)].replace("totalPages: 2", "totalPages: 3")
-    assert len(list(crawl_blog(ScriptedSession(answers), BASE, 7))) == 3
+    assert len(list(DialogCrawler(ScriptedSession(answers), BASE).crawl_blog(7))) == 3
 
 
 def test_a_broken_page_is_recorded_and_skipped():
     answers = blog_pages(7, [[30, 29], [28, 27], [26]])
     answers[url(7, 2)] = FetchError(url(7, 2), "HTTP 503, after 5 attempts", status=503)
-    failed: list[FailedPage] = []
-    pages = list(crawl_blog(ScriptedSession(answers), BASE, 7, failed_pages=failed))
+    crawler = DialogCrawler(ScriptedSession(answers), BASE)
+    pages = list(crawler.crawl_blog(7))
     assert crawled_urls(pages) == [url(7, 1), url(7, 3)]
-    assert failed == [FailedPage(url(7, 2), "HTTP 503, after 5 attempts")]
+    assert crawler.failed_pages == [FailedPage(url(7, 2), "HTTP 503, after 5 attempts")]
 
 
 def test_a_truncated_page_is_a_failed_page_never_half_landed():
     answers = blog_pages(7, [[30, 29], [28, 27]])
     answers[url(7, 2)] = page([card(28, DAY), card(27, DAY)], 2, truncated=True)
-    failed: list[FailedPage] = []
-    pages = list(crawl_blog(ScriptedSession(answers), BASE, 7, failed_pages=failed))
+    crawler = DialogCrawler(ScriptedSession(answers), BASE)
+    pages = list(crawler.crawl_blog(7))
     assert crawled_urls(pages) == [url(7, 1)]
+    failed = crawler.failed_pages
     assert failed[0].url == url(7, 2) and "validation" in failed[0].reason
 
 
 def test_a_broken_first_page_ends_the_blog():
     answers = {url(7, 1): FetchError(url(7, 1), "HTTP 500, after 5 attempts", status=500)}
     session = ScriptedSession(answers)
-    failed: list[FailedPage] = []
-    assert list(crawl_blog(session, BASE, 7, failed_pages=failed)) == []
-    assert [f.url for f in failed] == [url(7, 1)]
+    crawler = DialogCrawler(session, BASE)
+    assert list(crawler.crawl_blog(7)) == []
+    assert [f.url for f in crawler.failed_pages] == [url(7, 1)]
     assert url(7, 2) not in session.requested
 
 
 def test_a_server_ignoring_the_page_number_does_not_loop_forever():
     same = page([card(30, DAY), card(29, DAY)], None)
     session = ScriptedSession({url(7, n): same for n in range(1, 50)})
-    pages = list(crawl_blog(session, BASE, 7))
+    pages = list(DialogCrawler(session, BASE).crawl_blog(7))
     assert len(pages) == 1 and len(session.requested) == 3  # the repeat read, not yielded
 
 
@@ -194,7 +194,7 @@ def day_of(question_id: int, newest: int = 100) -> dt.date:
 
 def test_incremental_stops_at_the_first_page_of_known_settled_appeals():
     stop = IncrementalStop(lookup(known(range(1, 96))), lookback_days=30)
-    pages = list(crawl_blog(ScriptedSession(ten_pages(7)), BASE, 7, stop=stop))
+    pages = list(DialogCrawler(ScriptedSession(ten_pages(7)), BASE).crawl_blog(7, stop=stop))
     # page 1: new ids; pages 2-4: not older than 30 days before the newest (id 70 is exactly
     # 30 days older); page 5 (ids 60..51) is the first settled one
     assert len(pages) == 5
@@ -203,12 +203,13 @@ def test_incremental_stops_at_the_first_page_of_known_settled_appeals():
 def test_incremental_goes_on_while_a_page_holds_an_unknown_appeal():
     ids = set(range(1, 96)) - {52}  # an older appeal never seen before (page drift)
     stop = IncrementalStop(lookup(known(ids)), lookback_days=30)
-    assert len(list(crawl_blog(ScriptedSession(ten_pages(7)), BASE, 7, stop=stop))) == 6
+    crawler = DialogCrawler(ScriptedSession(ten_pages(7)), BASE)
+    assert len(list(crawler.crawl_blog(7, stop=stop))) == 6
 
 
 def test_incremental_with_nothing_known_is_a_full_crawl():
     stop = IncrementalStop(lookup({}), lookback_days=30)
-    pages = list(crawl_blog(ScriptedSession(ten_pages(7)), BASE, 7, stop=stop))
+    pages = list(DialogCrawler(ScriptedSession(ten_pages(7)), BASE).crawl_blog(7, stop=stop))
     # the pager's last page is full: one more look, an empty page, ends it
     assert len(pages) == 11 and pages[-1][1].is_empty
 
@@ -218,21 +219,22 @@ def test_a_page_with_rejects_is_never_settled():
     bad = card(0, DAY).replace("/blogs/all-questions/0", "/nowhere/")
     answers[url(7, 5)] = answers[url(7, 5)].replace("<script>", bad + "<script>")
     stop = IncrementalStop(lookup(known(range(1, 96))), lookback_days=30)
-    assert len(list(crawl_blog(ScriptedSession(answers), BASE, 7, stop=stop))) == 6
+    assert len(list(DialogCrawler(ScriptedSession(answers), BASE).crawl_blog(7, stop=stop))) == 6
 
 
 def test_a_page_with_an_old_pending_appeal_is_never_settled():
     answers = ten_pages(7)
     answers[url(7, 5)] = answers[url(7, 5)].replace(REJECTED, "находится на рассмотрении у ГО", 1)
     stop = IncrementalStop(lookup(known(range(1, 96))), lookback_days=30)
-    assert len(list(crawl_blog(ScriptedSession(answers), BASE, 7, stop=stop))) == 6
+    assert len(list(DialogCrawler(ScriptedSession(answers), BASE).crawl_blog(7, stop=stop))) == 6
 
 
 def test_a_page_showing_a_change_is_never_settled():
     # 55 was pending when last landed and is rejected now: pages further down may hold more
     states = {**known(range(1, 96)), "55": ("pending", None, 0)}
     stop = IncrementalStop(lookup(states), lookback_days=30)
-    assert len(list(crawl_blog(ScriptedSession(ten_pages(7)), BASE, 7, stop=stop))) == 6
+    crawler = DialogCrawler(ScriptedSession(ten_pages(7)), BASE)
+    assert len(list(crawler.crawl_blog(7, stop=stop))) == 6
 
 
 # -- what a walk reports, and what it leaves owed to the next one --------------------------------
@@ -240,7 +242,8 @@ def test_a_page_showing_a_change_is_never_settled():
 
 def walk_of(answers, stop=None, blog_id=7):
     walk = BlogWalk(blog_id)
-    pages = list(crawl_blog(ScriptedSession(answers), BASE, blog_id, stop=stop, walk=walk))
+    crawler = DialogCrawler(ScriptedSession(answers), BASE)
+    pages = list(crawler.crawl_blog(blog_id, stop=stop, walk=walk))
     return walk, pages
 
 
@@ -277,7 +280,8 @@ def test_a_walk_says_why_it_stopped():
 
 def test_a_walk_interrupted_by_its_caller_says_so():
     walk = BlogWalk(7)
-    pages = crawl_blog(ScriptedSession(blog_pages(7, [[30], [29], [28]])), BASE, 7, walk=walk)
+    crawler = DialogCrawler(ScriptedSession(blog_pages(7, [[30], [29], [28]])), BASE)
+    pages = crawler.crawl_blog(7, walk=walk)
     next(pages)
     pages.close()
     assert walk.stop_reason == "interrupted" and walk.pages_fetched == 1
@@ -361,7 +365,7 @@ def test_past_the_end_neither_stops_early_nor_loops_nor_counts_twice(past_end):
     answers[url(7, 4)] = page([], 3) if past_end == "empty" else answers[url(7, 3)]
     session = ScriptedSession(answers)
     walk = BlogWalk(7)
-    pages = list(crawl_blog(session, BASE, 7, walk=walk))
+    pages = list(DialogCrawler(session, BASE).crawl_blog(7, walk=walk))
     numbers = [c["number"] for _, p in pages for c in p.cards]
     assert len(numbers) == len(set(numbers)) == 30
     assert session.requested.count(url(7, 4)) == 1 and url(7, 5) not in session.requested
@@ -371,12 +375,13 @@ def test_past_the_end_neither_stops_early_nor_loops_nor_counts_twice(past_end):
 def test_a_short_last_page_ends_the_listing_without_a_look_further():
     answers = blog_pages(7, [list(range(30, 20, -1)), [20, 19]])
     session = ScriptedSession(answers)
-    assert len(list(crawl_blog(session, BASE, 7))) == 2 and url(7, 3) not in session.requested
+    assert len(list(DialogCrawler(session, BASE).crawl_blog(7))) == 2
+    assert url(7, 3) not in session.requested
 
 
 def test_a_resumed_first_crawl_reads_page_1_then_goes_on_where_it_was_killed():
     session = ScriptedSession(ten_pages(7))
     walk = BlogWalk(7)
-    pages = list(crawl_blog(session, BASE, 7, walk=walk, resume_at=6))
+    pages = list(DialogCrawler(session, BASE).crawl_blog(7, walk=walk, resume_at=6))
     assert crawled_urls(pages)[:3] == [url(7, 1), url(7, 6), url(7, 7)]
     assert walk.resumed_at == 6 and walk.reached_end and walk.stop_reason == "end of listing"

@@ -1,11 +1,11 @@
 """Every markup variant of the sandbox, crawled over real HTTP: the records are the appeals.
 
 For each variant in ``sandbox.dialog.markup.VARIANTS`` a real ``DialogSandbox`` serves a small
-scenario and ``crawl_blog`` walks three blogs through a ``PoliteSession``: Almaty city's akimat
-(pending, rejected, follow-ups, second answers; a short last page), the Ministry of Finance (a
-full last page: the crawler looks one page past the pager) and the Ministry for Emergencies
-(one page). The records must be the scenario's appeals exactly as the variant shows them, each
-once, none rejected. The broken variants must fail loudly.
+scenario and ``DialogCrawler.crawl_blog`` walks three blogs through a ``PoliteSession``:
+Almaty city's akimat (pending, rejected, follow-ups, second answers; a short last page), the
+Ministry of Finance (a full last page: the crawler looks one page past the pager) and the
+Ministry for Emergencies (one page). The records must be the scenario's appeals exactly as
+the variant shows them, each once, none rejected. The broken variants must fail loudly.
 
 Saved pages (tests/fixtures/dialog/variants/<slug>.html, one per variant) must still parse
 exactly like the page the sandbox serves now, so that a sandbox change altering a shape is
@@ -23,7 +23,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 from ingestion.common.http import HttpConfig, PoliteSession
-from ingestion.dialog.crawl import BlogWalk, UnrecognisedListing, crawl_blog
+from ingestion.dialog.crawl import BlogWalk, DialogCrawler, UnrecognisedListing
 from ingestion.dialog.parse import RECORD_KEYS, ListingPage, parse_listing
 from sandbox.dialog import Appeal, Blog, DialogSandbox, Knobs, Scenario, build_scenario
 from sandbox.dialog.markup import BROKEN_VARIANTS, VARIANTS, Markup, teaser
@@ -116,7 +116,8 @@ def expected_records(scenario: Scenario, blog_id: int, markup: Markup, appeals=N
 def crawl(base_url: str, blog_id: int) -> tuple[list[ListingPage], BlogWalk]:
     walk = BlogWalk(blog_id)
     with PoliteSession(HTTP) as session:
-        pages = [page for _, page in crawl_blog(session, base_url, blog_id, walk=walk)]
+        crawler = DialogCrawler(session, base_url)
+        pages = [page for _, page in crawler.crawl_blog(blog_id, walk=walk)]
     return pages, walk
 
 

@@ -6,7 +6,7 @@ from click.testing import CliRunner
 
 from tyndau.cli import main
 from tyndau.settings import LIVE_BLOGS_FILE, ConfigError, load_settings
-from tyndau.warehouse import make_url, redact, url_parts, with_database
+from tyndau.warehouse.url import make_url, redact, url_parts, with_database
 
 
 def test_defaults_point_at_the_embedded_warehouse_and_no_registry():

@@ -32,7 +32,7 @@ from tyndau.settings import (
     load_settings,
 )
 from tyndau.sources import SOURCES, Source
-from tyndau.warehouse import make_url
+from tyndau.warehouse.url import make_url
 
 log = logging.getLogger(__name__)
 
@@ -90,7 +90,7 @@ def _carried(field: str) -> str | None:
 
 def prepare_raw() -> None:
     """Every source's raw tables exist before dbt reads them, landed or not."""
-    from tyndau.warehouse import ensure_raw_tables
+    from tyndau.warehouse.raw import ensure_raw_tables
 
     ensure_raw_tables(warehouse_url())
 

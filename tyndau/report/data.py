@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import psycopg
 from psycopg.rows import dict_row
 
-from tyndau.warehouse import redact
+from tyndau.warehouse.url import redact
 
 RANKING_QUERY = """
 select region_kato, akimat_name_ru, region_name_ru,
