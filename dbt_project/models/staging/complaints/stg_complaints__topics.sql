@@ -1,7 +1,7 @@
--- One row per period, state body and topic: the topic breakdown of the topic report that
--- arrived in the inbox last for that period and body, taken whole (a corrected breakdown may
--- drop or rename topics, so topics of an earlier file never mix in). Builds empty until the
--- first load.
+-- One row per period, state body and topic: the topic breakdown of the topic report in force
+-- for that period and body (stg_complaints__files_in_force), taken whole (a corrected
+-- breakdown may drop or rename topics, so topics of an earlier file never mix in). Builds
+-- empty until the first load.
 
 with
 
@@ -12,15 +12,22 @@ landed_topics as (
 
 ),
 
-{{ complaints_files_in_force('landed_topics') }},
+files_in_force as (
+
+    select *
+    from {{ ref('stg_complaints__files_in_force') }}
+    where report_kind = 'topics'
+
+),
 
 renamed as (
 
     select
         landed_topics.period,
-        cast(left(landed_topics.period, 4) as integer) as period_year,
-        cast(nullif(substr(landed_topics.period, 6, 2), '') as integer) as period_month,
-        case when length(landed_topics.period) = 4 then 'year' else 'month' end as period_kind,
+        files_in_force.period_year,
+        files_in_force.period_month,
+        files_in_force.period_kind,
+        files_in_force.counts_in_year,
         landed_topics.gov_body_code,
         landed_topics.topic,
         cast(landed_topics.payload ->> 'justified_complaints' as integer) as justified_complaints,
