@@ -6,45 +6,32 @@ with
 
 landed_rows as (
 
-    select *
-    from {{ source('complaints', 'rows') }}
-
-),
-
-files_in_force as (
-
-    select *
-    from {{ ref('stg_complaints__files_in_force') }}
-    where report_kind = 'figures'
+    {{ complaints_rows_in_force(source('complaints', 'rows'), 'figures') }}
 
 ),
 
 renamed as (
 
     select
-        landed_rows.period,
-        files_in_force.period_year,
-        files_in_force.period_month,
-        files_in_force.period_kind,
-        files_in_force.counts_in_year,
-        landed_rows.gov_body_code,
+        period,
+        period_year,
+        period_month,
+        period_kind,
+        counts_in_year,
+        gov_body_code,
         {{ payload_text('gov_body_name_ru') }} as gov_body_name_ru,
-        landed_rows.payload ->> 'body_level' as body_level,
+        payload ->> 'body_level' as body_level,
         {{ payload_text('region_kato') }} as region_kato,
         -- renamed: no column of the dbt layers may look like personal data (an applicant)
-        landed_rows.applicant_type as complainant_type,
+        applicant_type as complainant_type,
         {%- for column in complaints_count_columns() %}
-        cast(landed_rows.payload ->> '{{ column }}' as integer) as {{ column }},
+        cast(payload ->> '{{ column }}' as integer) as {{ column }},
         {%- endfor %}
-        landed_rows.source_file,
-        landed_rows.file_hash,
-        landed_rows.observed_at,
-        landed_rows.load_id
+        source_file,
+        file_hash,
+        observed_at,
+        load_id
     from landed_rows
-    inner join files_in_force
-        on landed_rows.period = files_in_force.period
-        and landed_rows.gov_body_code = files_in_force.gov_body_code
-        and landed_rows.file_hash = files_in_force.file_hash
 
 )
 
