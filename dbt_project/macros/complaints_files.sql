@@ -1,46 +1,19 @@
 {#-
-    CTEs `arrivals`, `slices` and `files_in_force`: per period and state body, the report file
-    that arrived in the inbox last (raw.complaints_arrivals), whose rows are then taken whole:
-    a correction replaces an earlier file's figures, and dropping the earlier file again puts
-    it back in force. `landed` is a CTE of raw rows with period, gov_body_code, file_hash and
-    observed_at. ingestion/complaints/load.py (_IN_FORCE) applies the same rule at landing.
+    The rows of `landed` (a raw complaints table: rows or topics) that
+    stg_complaints__files_in_force puts in force for `report_kind`, with the period's year, month,
+    kind and whether it counts in the year beside them.
 -#}
-{% macro complaints_files_in_force(landed) -%}
-arrivals as (
-
+{% macro complaints_rows_in_force(landed, report_kind) -%}
     select
-        file_hash,
-        max(arrived_at) as arrived_at
-    from {{ source('complaints', 'arrivals') }} as arrived
-    group by file_hash
-
-),
-
-slices as (
-
-    select distinct
-        period,
-        gov_body_code,
-        file_hash,
-        observed_at
-    from {{ landed }}
-
-),
-
-files_in_force as (
-
-    select distinct on (slices.period, slices.gov_body_code)
-        slices.period,
-        slices.gov_body_code,
-        slices.file_hash
-    from slices
-    left join arrivals on slices.file_hash = arrivals.file_hash
-    -- a file landed before arrivals were recorded arrived when it landed; ties go by hash
-    order by
-        slices.period,
-        slices.gov_body_code,
-        coalesce(arrivals.arrived_at, slices.observed_at) desc,
-        slices.file_hash
-
-)
+        landed.*,
+        files_in_force.period_year,
+        files_in_force.period_month,
+        files_in_force.period_kind,
+        files_in_force.counts_in_year
+    from {{ landed }} as landed
+    inner join {{ ref('stg_complaints__files_in_force') }} as files_in_force
+        on landed.period = files_in_force.period
+        and landed.gov_body_code = files_in_force.gov_body_code
+        and landed.file_hash = files_in_force.file_hash
+    where files_in_force.report_kind = '{{ report_kind }}'
 {%- endmacro %}

@@ -56,7 +56,7 @@ def in_force(url: str) -> dict[tuple, tuple]:
 
 
 def build_staging(dbt_build, url: str) -> None:
-    selected = ["regions", "stg_complaints__report_rows", "stg_complaints__topics"]
+    selected = ["regions", "+stg_complaints__report_rows", "+stg_complaints__topics"]
     dbt_build(url, "--select", *selected, "--indirect-selection", "cautious")
 
 

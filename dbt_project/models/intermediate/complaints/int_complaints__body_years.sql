@@ -1,45 +1,25 @@
 -- One row per state body and year, its figures rolled up from the reports in force.
 --
 -- The rule against double counting: a yearly report is authoritative. When a body has figures
--- for a year as a whole, its monthly figures of that year are ignored (they are typically
--- preliminary or partial); without them, the months it reported are added up (months_reported
--- says how many). Applicant types are pivoted into from_individuals / from_legal_entities.
+-- for a year as a whole, its monthly figures of that year are ignored; without them, the months
+-- it reported are added up (months_reported says how many). Staging marks which periods count
+-- (counts_in_year, from stg_complaints__files_in_force). Applicant types are pivoted into
+-- from_individuals / from_legal_entities.
 -- Totals rows are skipped at ingestion; a row that still reads like one (a body code or name
 -- starting with Итого or Всего) is dropped here too, so totals are never summed.
 
 with
 
-figures as (
+in_force as (
 
     select * from {{ ref('stg_complaints__report_rows') }}
     -- explicit letter cases: the warehouse may run under the C locale, where ~* ignores Cyrillic
     where
-        not (
+        counts_in_year
+        and not (
             coalesce(gov_body_code, '') ~ '^ *([Ии][Тт][Оо][Гг][Оо]|[Вв][Сс][Ее][Гг][Оо])'
             or coalesce(gov_body_name_ru, '') ~ '^ *([Ии][Тт][Оо][Гг][Оо]|[Вв][Сс][Ее][Гг][Оо])'
         )
-
-),
-
-yearly_reported as (
-
-    select distinct
-        period_year,
-        gov_body_code
-    from figures
-    where period_kind = 'year'
-
-),
-
-in_force as (
-
-    select figures.*
-    from figures
-    left join yearly_reported
-        on figures.period_year = yearly_reported.period_year
-        and figures.gov_body_code = yearly_reported.gov_body_code
-    where figures.period_kind = 'year'
-        or yearly_reported.gov_body_code is null
 
 ),
 

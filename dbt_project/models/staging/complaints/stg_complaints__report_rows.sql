@@ -1,28 +1,12 @@
--- One row per period, state body and applicant type: per period and body, the rows of the
--- report file that arrived in the inbox last, taken whole (ingestion/complaints/load.py,
--- _IN_FORCE, says the same). A correction thus replaces an earlier file's figures, and an
--- applicant type it lacks no longer counts; dropping the earlier file again puts it back in
--- force. Raw keeps every file.
+-- One row per period, state body and applicant type: the rows of the figures report in force
+-- for that period and body (stg_complaints__files_in_force says which file that is, and
+-- whether the period counts in the year), typed.
 
 with
 
 landed_rows as (
 
-    select *
-    from {{ source('complaints', 'rows') }}
-
-),
-
-{{ complaints_files_in_force('landed_rows') }},
-
-latest as (
-
-    select landed_rows.*
-    from landed_rows
-    inner join files_in_force
-        on landed_rows.period = files_in_force.period
-        and landed_rows.gov_body_code = files_in_force.gov_body_code
-        and landed_rows.file_hash = files_in_force.file_hash
+    {{ complaints_rows_in_force(source('complaints', 'rows'), 'figures') }}
 
 ),
 
@@ -30,9 +14,10 @@ renamed as (
 
     select
         period,
-        cast(left(period, 4) as integer) as period_year,
-        cast(nullif(substr(period, 6, 2), '') as integer) as period_month,
-        case when length(period) = 4 then 'year' else 'month' end as period_kind,
+        period_year,
+        period_month,
+        period_kind,
+        counts_in_year,
         gov_body_code,
         {{ payload_text('gov_body_name_ru') }} as gov_body_name_ru,
         payload ->> 'body_level' as body_level,
@@ -46,7 +31,7 @@ renamed as (
         file_hash,
         observed_at,
         load_id
-    from latest
+    from landed_rows
 
 )
 

@@ -1,38 +1,32 @@
--- One row per period, state body and topic: the topic breakdown of the topic report that
--- arrived in the inbox last for that period and body, taken whole (a corrected breakdown may
--- drop or rename topics, so topics of an earlier file never mix in). Builds empty until the
--- first load.
+-- One row per period, state body and topic: the topic breakdown of the topic report in force
+-- for that period and body (stg_complaints__files_in_force), taken whole (a corrected
+-- breakdown may drop or rename topics, so topics of an earlier file never mix in). Builds
+-- empty until the first load.
 
 with
 
 landed_topics as (
 
-    select *
-    from {{ source('complaints', 'topics') }}
+    {{ complaints_rows_in_force(source('complaints', 'topics'), 'topics') }}
 
 ),
-
-{{ complaints_files_in_force('landed_topics') }},
 
 renamed as (
 
     select
-        landed_topics.period,
-        cast(left(landed_topics.period, 4) as integer) as period_year,
-        cast(nullif(substr(landed_topics.period, 6, 2), '') as integer) as period_month,
-        case when length(landed_topics.period) = 4 then 'year' else 'month' end as period_kind,
-        landed_topics.gov_body_code,
-        landed_topics.topic,
-        cast(landed_topics.payload ->> 'justified_complaints' as integer) as justified_complaints,
-        landed_topics.source_file,
-        landed_topics.file_hash,
-        landed_topics.observed_at,
-        landed_topics.load_id
+        period,
+        period_year,
+        period_month,
+        period_kind,
+        counts_in_year,
+        gov_body_code,
+        topic,
+        cast(payload ->> 'justified_complaints' as integer) as justified_complaints,
+        source_file,
+        file_hash,
+        observed_at,
+        load_id
     from landed_topics
-    inner join files_in_force
-        on landed_topics.period = files_in_force.period
-        and landed_topics.gov_body_code = files_in_force.gov_body_code
-        and landed_topics.file_hash = files_in_force.file_hash
 
 )
 
