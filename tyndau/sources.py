@@ -18,7 +18,7 @@ from ingestion.common.report import LandingReport
 from ingestion.complaints import tables as complaints_tables
 from ingestion.dialog import tables as dialog_tables
 from ingestion.opendata import tables as opendata_tables
-from tyndau.settings import Settings
+from tyndau.settings import REGIONS_SEED, Settings
 
 log = logging.getLogger(__name__)
 
@@ -74,7 +74,6 @@ def _land_dialog(settings: Settings, warehouse_url: str, *, full_refresh: bool =
     when the portal gave nothing at all.
     """
     from ingestion.dialog import land_dialog
-    from tyndau.settings import REGIONS_SEED
 
     report = land_dialog(
         warehouse_url,

@@ -159,12 +159,12 @@ def _icons(li) -> set[str]:
 
 @dataclass
 class _CardParts:
-    """What one pass over a card's elements finds."""
+    """What a card holds, itself included, as ``_scan`` finds it."""
 
-    hrefs: list[str] = field(default_factory=list)  # of readmore links
-    onclicks: list[str] = field(default_factory=list)
-    blocks: list = field(default_factory=list)  # answer blocks inside the card
-    heading: object = None  # the applicant's heading
+    hrefs: list[str]  # of readmore links
+    onclicks: list[str]
+    blocks: list  # answer blocks inside the card
+    heading: object  # the applicant's heading, None without one
 
 
 def _scan(card) -> _CardParts:
