@@ -27,6 +27,7 @@ COPY --chown=tyndau registries ./registries
 COPY --chown=tyndau expectations ./expectations
 COPY --chown=tyndau dags ./dags
 COPY --chown=tyndau dbt_project ./dbt_project
+COPY --chown=tyndau bi ./bi
 RUN uv pip install --system --no-deps -e . \
     && mkdir -p /opt/tyndau/state /opt/tyndau/inbox \
     && chown -R tyndau /opt/tyndau

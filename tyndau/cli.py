@@ -531,5 +531,68 @@ def probe_opendata_command(
     sys.exit(code)
 
 
+@main.group()
+def metabase() -> None:
+    """Metabase on the compose stack: the marts' dashboards, provisioned (docs/metabase.md)."""
+
+
+@metabase.command("provision")
+@click.option(
+    "--dashboards",
+    "folder",
+    type=click.Path(file_okay=False, exists=True, path_type=Path),
+    help="The folder of dashboard JSON files (default: bi/metabase/dashboards).",
+)
+@click.option(
+    "--manifest",
+    type=click.Path(dir_okay=False, exists=True, path_type=Path),
+    help="dbt's manifest.json to take the descriptions from (default: `dbt parse` of the "
+    "project, marts_schema marts).",
+)
+@click.option(
+    "--no-descriptions", is_flag=True, help="Skip pushing the column descriptions from dbt."
+)
+@click.option(
+    "--sync-timeout",
+    type=click.IntRange(0),
+    default=30,
+    show_default=True,
+    help="Seconds to wait for Metabase's sync to show every mart before pushing descriptions.",
+)
+def metabase_provision(
+    folder: Path | None, manifest: Path | None, no_descriptions: bool, sync_timeout: int
+) -> None:
+    """Set up Metabase (METABASE_URL) with the marts' dashboards, idempotently by name.
+
+    On a fresh Metabase: the admin METABASE_ADMIN_EMAIL / METABASE_ADMIN_PASSWORD, from its
+    setup token; afterwards it logs in as that admin. Then the warehouse (WAREHOUSE_URL's host
+    and database) as the analysts' role tyndau_reader (TYNDAU_READER_PASSWORD; the role made if
+    no publish has made it yet), a collection "tyndau" with the native-SQL cards and dashboards
+    of bi/metabase/dashboards/*.json, and the marts' column descriptions from dbt
+    (dbt-metabase). A second run updates what the first created and duplicates nothing. The
+    compose stack runs it as the one-shot service metabase-provision.
+    """
+    from tyndau.metabase import DASHBOARDS_DIR, MetabaseError, load_dashboards, provision
+
+    settings = load_settings()
+    try:
+        outcome = provision(
+            settings,
+            load_dashboards(folder or DASHBOARDS_DIR),
+            manifest=manifest,
+            descriptions=not no_descriptions,
+            sync_timeout=sync_timeout,
+        )
+    except (ConfigError, MetabaseError) as error:
+        _fail(str(error))
+    for verb, done in (("created", outcome.created), ("updated", outcome.updated)):
+        for kind, names in done.items():
+            click.echo(f"{verb} {len(names)} {kind}(s): {', '.join(names)}")
+    if outcome.descriptions:
+        click.echo(outcome.descriptions)
+    for name, url in outcome.dashboard_urls.items():
+        click.echo(f"dashboard {name!r}: {url}")
+
+
 if __name__ == "__main__":
     main()

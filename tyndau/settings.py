@@ -169,6 +169,11 @@ class Settings(BaseSettings):
     airflow_metadata_url: Annotated[
         str | None, Field(alias="AIRFLOW__DATABASE__SQL_ALCHEMY_CONN")
     ] = None
+    # Metabase's API, for `tyndau metabase provision` (the compose stack: http://metabase:3000)
+    metabase_url: BaseUrl = None
+    # the admin that provisioning creates on a fresh Metabase, and logs in as ever after
+    metabase_admin_email: str | None = None
+    metabase_admin_password: str | None = None  # a secret: never logged
     # a larger HTTP response body fails the request
     http_max_body_mb: Annotated[Positive, Variable()] = MAX_BODY_MB
     task_timeout_minutes: Positive = DEFAULT_TASK_TIMEOUT_MINUTES  # a task running longer fails
@@ -268,6 +273,7 @@ def load_settings(env: Mapping[str, Any] | None = None) -> Settings:
         settings.opendata_api_key,
         settings.reader_password,
         settings.airflow_password,
+        settings.metabase_admin_password,
         *(_url_password(url) for url in (settings.warehouse_url, settings.alert_smtp_url)),
     )
     return settings
