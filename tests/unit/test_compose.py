@@ -28,7 +28,7 @@ ENV_EXAMPLE = dict(
     for line in (PROJECT_DIR / ".env.example").read_text().splitlines()
     if line.strip() and not line.startswith("#")
 )
-ONE_SHOT = {"airflow-init"}
+ONE_SHOT = {"airflow-init", "metabase-provision"}
 TYNDAU_SERVICES = [name for name, s in SERVICES.items() if "build" in s]
 AIRFLOW_SERVICES = [name for name in SERVICES if name.startswith("airflow-")]
 
@@ -62,6 +62,7 @@ def test_every_service_the_stack_needs_is_there():
         "airflow-triggerer",
         "airflow-worker",
         "metabase",
+        "metabase-provision",
         "sandbox",
     } <= set(SERVICES)
     assert set(AIRFLOW_SERVICES) <= set(TYNDAU_SERVICES)
@@ -99,7 +100,11 @@ def test_airflow_services_get_a_runnable_tyndau_configuration():
     # every name tyndau.settings reads: one per declared setting
     read = {env_name(field) for field in Settings.model_fields}
     assert {"WAREHOUSE_URL", "HTTP_MAX_BODY_MB"} <= read
-    assert read - set(env) - set(dockerfile_env) == set()
+    # all of them, but Metabase's: those are metabase-provision's alone
+    metabase_only = {name for name in read if name.startswith("METABASE_")}
+    assert metabase_only == {"METABASE_URL", "METABASE_ADMIN_EMAIL", "METABASE_ADMIN_PASSWORD"}
+    assert read - set(env) - set(dockerfile_env) == metabase_only
+    assert not metabase_only & set(env)  # the Metabase admin's password stays out of Airflow
     assert settings.warehouse_url.startswith("postgresql://tyndau:")
     assert "@postgres:5432/tyndau" in settings.warehouse_url
     assert "@postgres:5432/airflow" in settings.airflow_metadata_url
@@ -215,3 +220,25 @@ def test_each_tyndau_service_runs_a_real_command(service):
             [str(Path(sys.executable).parent / "tyndau"), *command, "--help"], capture_output=True
         )
         assert done.returncode == 0, done.stderr
+
+
+def test_metabase_is_provisioned_once_it_is_healthy():
+    """The one-shot metabase-provision waits for Metabase's /api/health, and gets a runnable
+    provisioning configuration: Metabase by its service name, the warehouse as the Airflow
+    containers reach it, the reader's password they use."""
+    from tyndau.metabase import METABASE_VERSION, require
+
+    assert SERVICES["metabase"]["image"] == f"metabase/metabase:{METABASE_VERSION}"
+    assert "/api/health" in " ".join(SERVICES["metabase"]["healthcheck"]["test"])
+    provision = SERVICES["metabase-provision"]
+    assert provision["depends_on"]["metabase"]["condition"] == "service_healthy"
+    assert provision["restart"] == "no"
+    assert provision["command"] == ["metabase", "provision"]
+    env = _environment("metabase-provision")
+    settings = load_settings(env)
+    require(settings)  # raises naming what is missing
+    port = SERVICES["metabase"]["ports"][0].rsplit(":", 1)[-1]
+    assert settings.metabase_url == f"http://metabase:{port}"
+    airflow = _environment("airflow-scheduler")
+    for name in ("WAREHOUSE_URL", "TYNDAU_READER_PASSWORD", "READER_STATEMENT_TIMEOUT"):
+        assert env[name] == airflow[name], name
