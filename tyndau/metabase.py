@@ -116,7 +116,7 @@ def _card(spec: dict) -> Card:
     )
     if card.display not in DISPLAYS:
         raise ValueError(f"card {card.name!r}: display {card.display!r} is none of {DISPLAYS}")
-    if not (0 <= card.col and card.size_x > 0 and card.col + card.size_x <= GRID_WIDTH):
+    if not (card.col >= 0 and card.size_x > 0 and card.col + card.size_x <= GRID_WIDTH):
         raise ValueError(f"card {card.name!r} does not fit the {GRID_WIDTH}-column grid")
     if f"{MARTS_SCHEMA}." not in card.sql:
         raise ValueError(f"card {card.name!r}: its SQL reads no {MARTS_SCHEMA}.* table")
@@ -154,7 +154,9 @@ class Api:
                 method, self.url + path, json=body, params=params or None, timeout=TIMEOUT
             )
         except requests.RequestException as error:
-            raise MetabaseError(f"{method} {path}: Metabase at {self.url} unreachable ({error})")
+            raise MetabaseError(
+                f"{method} {path}: Metabase at {self.url} unreachable ({error})"
+            ) from None
         if answer.status_code == 401:
             raise MetabaseError(
                 f"{method} {path}: Metabase refused the login (401): check METABASE_ADMIN_EMAIL "
@@ -256,7 +258,10 @@ def log_in(api: Api, settings: Settings, outcome: Outcome) -> None:
         session = api.call(
             "POST",
             "/api/session",
-            {"username": settings.metabase_admin_email, "password": settings.metabase_admin_password},
+            {
+                "username": settings.metabase_admin_email,
+                "password": settings.metabase_admin_password,
+            },
         )
         api.login(session["id"])
         return

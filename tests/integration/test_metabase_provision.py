@@ -23,13 +23,13 @@ import uuid
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 
+import dbtmetabase._models
 import psycopg
 import pytest
 import yaml
 from click.testing import CliRunner
 from psycopg import sql
 
-import dbtmetabase._models
 from tyndau.cli import main as cli
 from tyndau.metabase import (
     COLLECTION_NAME,
@@ -134,7 +134,9 @@ class StandIn:
 
     # --- one method per exchange ---
     def on_get_api_session_properties(self, key, _id, _q, _b):
-        return self.answer(key, **{"setup-token": self.setup_token, "has-user-setup": bool(self.users)})
+        return self.answer(
+            key, **{"setup-token": self.setup_token, "has-user-setup": bool(self.users)}
+        )
 
     def on_post_api_setup(self, key, _id, _q, body):
         if self.users:
@@ -255,7 +257,9 @@ class StandIn:
 
     def on_post_api_card(self, key, _id, _q, body):
         self._database(body["dataset_query"]["database"])
-        card = self.answer(key, id=next(self.ids), database_id=body["dataset_query"]["database"], **body)
+        card = self.answer(
+            key, id=next(self.ids), database_id=body["dataset_query"]["database"], **body
+        )
         self.cards[card["id"]] = card
         return card
 
@@ -301,8 +305,15 @@ def serve(standin: StandIn) -> ThreadingHTTPServer:
             with standin.lock:
                 standin.requests.append((self.command, url.path, body))
                 try:
-                    status, answer = 200, standin.handle(
-                        self.command, url.path, query, body, self.headers.get("X-Metabase-Session")
+                    status, answer = (
+                        200,
+                        standin.handle(
+                            self.command,
+                            url.path,
+                            query,
+                            body,
+                            self.headers.get("X-Metabase-Session"),
+                        ),
                     )
                 except Refused as refused:
                     status, answer = refused.status, refused.body
@@ -490,7 +501,10 @@ def test_each_card_runs_on_the_marts_as_the_reader(warehouse):
     """The committed SQL names only what the marts' contracts have, and the reader may read it."""
     parts = url_parts(warehouse)
     with psycopg.connect(
-        host=parts["host"], port=parts["port"], dbname=parts["dbname"], user="tyndau_reader",
+        host=parts["host"],
+        port=parts["port"],
+        dbname=parts["dbname"],
+        user="tyndau_reader",
         password=READER_PASSWORD,
     ) as conn:
         for dashboard in load_dashboards():
