@@ -46,16 +46,16 @@ class DocsSites:
         return {DBT_PREFIX: self.dbt, DATA_DOCS_PREFIX: self.data_docs}
 
 
-def build_dbt_docs(warehouse_url: str, target: Path) -> Path:
-    """`dbt docs generate` of the published marts (`marts_schema: marts`) into ``target``."""
+def dbt_on_published_marts(command: list[str], warehouse_url: str, target: Path) -> None:
+    """A dbt command (`docs generate`, `parse`) of the project as published (`marts_schema:
+    marts`), its artefacts (manifest.json, …) into ``target``; a failure is a DocsError."""
     from dbt.cli.main import dbtRunner
 
     os.environ.update(dbt_profile_env(warehouse_url))  # profiles.yml's env_var()s, in-process
     result = dbtRunner().invoke(
         [
             "--quiet",
-            "docs",
-            "generate",
+            *command,
             "--project-dir",
             str(DBT_PROJECT_DIR),
             "--profiles-dir",
@@ -69,7 +69,13 @@ def build_dbt_docs(warehouse_url: str, target: Path) -> Path:
         ]
     )
     if not result.success:
-        raise DocsError(f"dbt docs generate failed: {result.exception or 'see the log above'}")
+        why = result.exception or "see the log above"
+        raise DocsError(f"dbt {' '.join(command)} failed: {why}")
+
+
+def build_dbt_docs(warehouse_url: str, target: Path) -> Path:
+    """`dbt docs generate` of the published marts into ``target``."""
+    dbt_on_published_marts(["docs", "generate"], warehouse_url, target)
     return target
 
 

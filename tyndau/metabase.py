@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -33,7 +32,8 @@ from requests.adapters import HTTPAdapter
 from urllib3.util.retry import Retry
 
 from ingestion.common.secrets import RedactedError, redact
-from tyndau.settings import DBT_PROJECT_DIR, PROJECT_DIR, Settings
+from tyndau.publish import PUBLISHED_SCHEMA as MARTS_SCHEMA
+from tyndau.settings import PROJECT_DIR, Settings
 
 log = logging.getLogger(__name__)
 
@@ -42,7 +42,6 @@ METABASE_VERSION = "v0.52.5"
 DASHBOARDS_DIR = PROJECT_DIR / "bi" / "metabase" / "dashboards"
 DATABASE_NAME = "tyndau warehouse"
 COLLECTION_NAME = "tyndau"
-MARTS_SCHEMA = "marts"
 GRID_WIDTH = 24  # columns of a Metabase dashboard's grid (since v0.46)
 DISPLAYS = frozenset({"table", "bar", "row", "line", "scalar", "scatter", "combo", "area", "pie"})
 TIMEOUT = 60  # seconds per request: sync_schema and a card's save run a query against Postgres
@@ -435,30 +434,13 @@ def ensure_dashboard(
 def dbt_manifest(settings: Settings) -> Path:
     """dbt's manifest of the published marts (`dbt parse`, `marts_schema: marts`): models,
     columns and their descriptions, as dbt-metabase reads them. Parsing connects to nothing."""
-    from dbt.cli.main import dbtRunner
-
-    from tyndau.warehouse.url import dbt_profile_env
+    from tyndau.docs import DocsError, dbt_on_published_marts
 
     target = settings.state_dir / "metabase" / "dbt"
-    os.environ.update(dbt_profile_env(settings.warehouse_url))  # profiles.yml's env_var()s
-    result = dbtRunner().invoke(
-        [
-            "--quiet",
-            "parse",
-            "--project-dir",
-            str(DBT_PROJECT_DIR),
-            "--profiles-dir",
-            str(DBT_PROJECT_DIR),
-            "--target-path",
-            str(target),
-            "--log-path",
-            str(target / "logs"),
-            "--vars",
-            f"{{marts_schema: {MARTS_SCHEMA}}}",
-        ]
-    )
-    if not result.success:
-        raise MetabaseError(f"dbt parse failed: {result.exception or 'see the log above'}")
+    try:
+        dbt_on_published_marts(["parse"], settings.warehouse_url, target)
+    except DocsError as error:
+        raise MetabaseError(str(error)) from None
     return target / "manifest.json"
 
 

@@ -410,8 +410,8 @@ def no_sync_pause(monkeypatch):
     monkeypatch.setattr(dbtmetabase._models, "_SYNC_PERIOD", 0)
 
 
-def _settings(metabase, warehouse, tmp_path, **overrides):
-    env = {
+def _env(metabase, warehouse, tmp_path) -> dict[str, str]:
+    return {
         "TYNDAU_STATE_DIR": str(tmp_path / "state"),
         "WAREHOUSE_URL": warehouse,
         "TYNDAU_READER_PASSWORD": READER_PASSWORD,
@@ -419,7 +419,10 @@ def _settings(metabase, warehouse, tmp_path, **overrides):
         "METABASE_ADMIN_EMAIL": ADMIN["email"],
         "METABASE_ADMIN_PASSWORD": ADMIN["password"],
     }
-    return load_settings(env | overrides)
+
+
+def _settings(metabase, warehouse, tmp_path):
+    return load_settings(_env(metabase, warehouse, tmp_path))
 
 
 def _posts(requests, path: str) -> int:
@@ -553,14 +556,7 @@ def test_a_metabase_error_quoting_the_reader_password_is_redacted(
 
 
 def test_the_cli_provisions_and_prints_the_dashboards(metabase, warehouse, tmp_path, monkeypatch):
-    for name, value in {
-        "TYNDAU_STATE_DIR": str(tmp_path / "state"),
-        "WAREHOUSE_URL": warehouse,
-        "TYNDAU_READER_PASSWORD": READER_PASSWORD,
-        "METABASE_URL": metabase.url,
-        "METABASE_ADMIN_EMAIL": ADMIN["email"],
-        "METABASE_ADMIN_PASSWORD": ADMIN["password"],
-    }.items():
+    for name, value in _env(metabase, warehouse, tmp_path).items():
         monkeypatch.setenv(name, value)
     done = CliRunner().invoke(cli, ["metabase", "provision", "--no-descriptions"])
     assert done.exit_code == 0, done.output
