@@ -33,7 +33,7 @@ from urllib3.util.retry import Retry
 
 from ingestion.common.secrets import RedactedError, redact
 from tyndau.publish import PUBLISHED_SCHEMA as MARTS_SCHEMA
-from tyndau.settings import PROJECT_DIR, Settings
+from tyndau.settings import PROJECT_DIR, Settings, env_name
 
 log = logging.getLogger(__name__)
 
@@ -201,17 +201,14 @@ class Outcome:
 
 
 def require(settings: Settings) -> None:
-    missing = [
-        name
-        for name, value in (
-            ("METABASE_URL", settings.metabase_url),
-            ("METABASE_ADMIN_EMAIL", settings.metabase_admin_email),
-            ("METABASE_ADMIN_PASSWORD", settings.metabase_admin_password),
-            ("TYNDAU_READER_PASSWORD", settings.reader_password),
-            ("WAREHOUSE_URL", settings.warehouse_url),
-        )
-        if not value
-    ]
+    needed = (
+        "metabase_url",
+        "metabase_admin_email",
+        "metabase_admin_password",
+        "reader_password",
+        "warehouse_url",  # the embedded warehouse listens on a socket Metabase cannot reach
+    )
+    missing = [env_name(name) for name in needed if not getattr(settings, name)]
     if missing:
         raise MetabaseError(f"tyndau metabase provision needs {', '.join(missing)} set")
 
@@ -372,7 +369,7 @@ def ensure_card(
         api.call("PUT", f"/api/card/{card_id}", body)
     else:
         card_id = api.call("POST", "/api/card", body)["id"]
-    outcome.note("card", card.name, created=not items.get(("card", card.name)))
+    outcome.note("card", card.name, created=("card", card.name) not in items)
     return card_id
 
 

@@ -579,3 +579,21 @@ def test_the_exposures_name_the_provisioned_dashboards():
         read = {m for c in dashboard.cards for m in re.findall(r"marts\.(\w+)", c.sql)}
         assert {re.fullmatch(r"ref\('(\w+)'\)", d)[1] for d in exposure["depends_on"]} == read
     assert FIXTURE["metabase_version"] == METABASE_VERSION
+
+
+@pytest.mark.parametrize(
+    ("change", "error"),
+    [
+        (lambda d: d["cards"].append(dict(d["cards"][0])), "named twice"),
+        (lambda d: d["cards"][0].update(col=20, size_x=8), "24-column grid"),
+        (lambda d: d["cards"][0].update(sql="select 1"), "reads no marts"),
+        (lambda d: d["cards"][0].update(display="sparkles"), "display 'sparkles'"),
+        (lambda d: d.pop("cards"), "not a dashboard"),
+    ],
+)
+def test_a_bad_dashboard_file_is_a_clear_error(tmp_path, change, error):
+    spec = json.loads(load_dashboards()[0].source.read_text())
+    change(spec)
+    (tmp_path / "bad.json").write_text(json.dumps(spec))
+    with pytest.raises(MetabaseError, match=f"bad.json: .*{error}"):
+        load_dashboards(tmp_path)
