@@ -1,5 +1,5 @@
 """The wheel stands alone: besides the packages it carries the checkout's folders that the
-runtime reads (the dbt project, the DAGs, the blog registries) as tyndau/_project/, where
+runtime reads (the dbt project, the DAGs, the blog registries, the BI assets) as tyndau/_project/, where
 tyndau.settings.PROJECT_DIR looks when there is no checkout. The rest is in pyproject.toml."""
 
 import shutil
@@ -8,7 +8,7 @@ from pathlib import Path
 from setuptools import setup
 from setuptools.command.build_py import build_py
 
-BUNDLED = ("dbt_project", "dags", "registries")
+BUNDLED = ("dbt_project", "dags", "registries", "bi")
 # what dbt, Python and editors leave in those folders (.gitignore)
 LEFT_BEHIND = shutil.ignore_patterns("target", "logs", "dbt_packages", "__pycache__", ".*")
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import os
-import secrets
 import signal
 import subprocess
 import sys
@@ -20,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from tyndau.airflow_env import airflow_environment, migrate_metadata
-from tyndau.settings import ConfigError, Settings
+from tyndau.settings import ConfigError, Settings, kept_secret
 
 COMPONENTS = ("api-server", "scheduler", "dag-processor", "triggerer")
 ADMIN = "admin"
@@ -35,14 +34,7 @@ class AirflowUIError(RuntimeError):
 
 def admin_password(settings: Settings) -> str:
     """TYNDAU_AIRFLOW_PASSWORD, else one generated on first use and kept (mode 600)."""
-    if settings.airflow_password:
-        return settings.airflow_password
-    kept = settings.airflow_home / "admin.password"
-    if not kept.exists():
-        kept.parent.mkdir(parents=True, exist_ok=True)
-        kept.touch(mode=0o600)
-        kept.write_text(secrets.token_urlsafe(12))
-    return kept.read_text().strip()
+    return settings.airflow_password or kept_secret(settings.airflow_home / "admin.password")
 
 
 #: `tyndau airflow --component NAME`: one component in the foreground (a container's command)
