@@ -1,6 +1,7 @@
 """The wheel stands alone: besides the packages it carries the checkout's folders that the
-runtime reads (the dbt project, the DAGs, the blog registries, the BI assets) as tyndau/_project/, where
-tyndau.settings.PROJECT_DIR looks when there is no checkout. The rest is in pyproject.toml."""
+runtime reads (the dbt project, the DAGs, the blog registries, the BI assets) as
+tyndau/_project/, where tyndau.settings.PROJECT_DIR looks when there is no checkout. The rest
+is in pyproject.toml."""
 
 import shutil
 from pathlib import Path
