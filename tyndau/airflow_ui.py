@@ -14,11 +14,11 @@ import signal
 import subprocess
 import sys
 import time
-import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from tyndau.airflow_env import airflow_environment, migrate_metadata
+from tyndau.serving import wait_for_answer
 from tyndau.settings import ConfigError, Settings, kept_secret
 
 COMPONENTS = ("api-server", "scheduler", "dag-processor", "triggerer")
@@ -147,17 +147,14 @@ def start_airflow(
 
 def wait_until_healthy(running: AirflowProcesses, port: int, timeout: float = 180) -> None:
     """Wait for the API server to answer its health check; fail if a component dies."""
-    deadline = time.monotonic() + timeout
-    health = f"http://127.0.0.1:{port}/api/v2/monitor/health"
-    while time.monotonic() < deadline:
+
+    def check_alive() -> None:
         if dead := running.exited():
             name, code = next(iter(dead.items()))
             raise AirflowUIError(f"airflow {name} exited {code} (see {running.logs}/{name}.log)")
-        try:
-            with urllib.request.urlopen(health, timeout=5) as response:
-                if response.status == 200:
-                    return
-        except OSError:
-            pass
-        time.sleep(1)
-    raise AirflowUIError(f"the API server did not answer in {timeout:.0f} s (see {running.logs})")
+
+    health = f"http://127.0.0.1:{port}/api/v2/monitor/health"
+    if not wait_for_answer(health, check_alive, timeout):
+        raise AirflowUIError(
+            f"the API server did not answer in {timeout:.0f} s (see {running.logs})"
+        )

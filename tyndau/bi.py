@@ -16,13 +16,12 @@ import shutil
 import signal
 import subprocess
 import sys
-import time
-import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
 import psycopg
 
+from tyndau.serving import wait_for_answer
 from tyndau.settings import DEFAULT_STATE_DIR, PROJECT_DIR, Settings, kept_secret
 from tyndau.warehouse.roles import READER_ROLE
 from tyndau.warehouse.url import make_url, url_parts
@@ -183,15 +182,9 @@ def start_server(
 
 
 def wait_until_healthy(server: SupersetServer, port: int, timeout: float = 180) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
+    def check_alive() -> None:
         if server.proc.poll() is not None:
             raise BIError(f"Superset exited {server.proc.returncode} (see {server.log})")
-        try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}/health", timeout=5) as answer:
-                if answer.status == 200:
-                    return
-        except OSError:
-            pass
-        time.sleep(1)
-    raise BIError(f"Superset did not answer in {timeout:.0f} s (see {server.log})")
+
+    if not wait_for_answer(f"http://127.0.0.1:{port}/health", check_alive, timeout):
+        raise BIError(f"Superset did not answer in {timeout:.0f} s (see {server.log})")
