@@ -245,8 +245,8 @@ def airflow(port: int, host: str, component: str | None) -> None:
 def bi(port: int, host: str) -> None:
     """Serve the dashboards in Apache Superset until Ctrl-C (docs/bi.md).
 
-    Builds Superset's own environment from bi/requirements.lock on first use (in .tyndau/
-    bi-venv), migrates its metadata (SQLite under <state dir>/superset/), registers the
+    Builds Superset's own environment from bi/requirements.lock on first use (into
+    .tyndau/bi-venv), migrates its metadata (SQLite under <state dir>/superset/), registers the
     warehouse (WAREHOUSE_URL, unset: the embedded one) as tyndau_reader, which sees `marts`
     only and logs in with TYNDAU_READER_PASSWORD, and imports the dashboards of bi/superset/,
     updating them in place. Log in as `admin` with TYNDAU_BI_PASSWORD (unset: a password
