@@ -6,7 +6,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 UV_VERSION := 0.13.9
 
-.PHONY: demo test lint lock clean help browser bench bench-full
+.PHONY: demo test lint lock clean help browser bench bench-full bi bi-lock
 help:  ## this list
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
 
@@ -23,6 +23,14 @@ $(VENV)/.synced: requirements.lock pyproject.toml setup.py tyndau/__init__.py | 
 
 demo: $(VENV)/.synced  ## set up and run the demo: sandbox portal → Airflow → dbt → GX → ranking
 	$(BIN)/tyndau demo
+
+# Superset has an environment of its own (.tyndau/bi-venv, from bi/requirements.lock): `tyndau bi`
+# builds it on first use and after a change of the lock file.
+bi: $(VENV)/.synced  ## serve the dashboards in Apache Superset (docs/bi.md; needs TYNDAU_READER_PASSWORD)
+	$(BIN)/tyndau bi
+
+bi-lock:  ## re-resolve bi/requirements.lock from bi/requirements.in
+	$(BIN)/uv pip compile bi/requirements.in --python-version 3.11 --generate-hashes -o bi/requirements.lock
 
 # Browser tests (the report, the Airflow UI) drive Debian's Chromium through Playwright.
 CHROMIUM ?= $(shell command -v chromium || echo /usr/bin/chromium)

@@ -114,6 +114,7 @@ DEMO_READERS = frozenset(
     f"tests/e2e/{name}.py"
     for name in (
         "test_alerts",
+        "test_bi",
         "test_docs",
         "test_export",
         "test_marts_analytics",

@@ -10,17 +10,16 @@ from __future__ import annotations
 
 import json
 import os
-import secrets
 import signal
 import subprocess
 import sys
 import time
-import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from tyndau.airflow_env import airflow_environment, migrate_metadata
-from tyndau.settings import ConfigError, Settings
+from tyndau.serving import wait_for_answer
+from tyndau.settings import ConfigError, Settings, kept_secret
 
 COMPONENTS = ("api-server", "scheduler", "dag-processor", "triggerer")
 ADMIN = "admin"
@@ -35,14 +34,7 @@ class AirflowUIError(RuntimeError):
 
 def admin_password(settings: Settings) -> str:
     """TYNDAU_AIRFLOW_PASSWORD, else one generated on first use and kept (mode 600)."""
-    if settings.airflow_password:
-        return settings.airflow_password
-    kept = settings.airflow_home / "admin.password"
-    if not kept.exists():
-        kept.parent.mkdir(parents=True, exist_ok=True)
-        kept.touch(mode=0o600)
-        kept.write_text(secrets.token_urlsafe(12))
-    return kept.read_text().strip()
+    return settings.airflow_password or kept_secret(settings.airflow_home / "admin.password")
 
 
 #: `tyndau airflow --component NAME`: one component in the foreground (a container's command)
@@ -155,17 +147,14 @@ def start_airflow(
 
 def wait_until_healthy(running: AirflowProcesses, port: int, timeout: float = 180) -> None:
     """Wait for the API server to answer its health check; fail if a component dies."""
-    deadline = time.monotonic() + timeout
-    health = f"http://127.0.0.1:{port}/api/v2/monitor/health"
-    while time.monotonic() < deadline:
+
+    def check_alive() -> None:
         if dead := running.exited():
             name, code = next(iter(dead.items()))
             raise AirflowUIError(f"airflow {name} exited {code} (see {running.logs}/{name}.log)")
-        try:
-            with urllib.request.urlopen(health, timeout=5) as response:
-                if response.status == 200:
-                    return
-        except OSError:
-            pass
-        time.sleep(1)
-    raise AirflowUIError(f"the API server did not answer in {timeout:.0f} s (see {running.logs})")
+
+    health = f"http://127.0.0.1:{port}/api/v2/monitor/health"
+    if not wait_for_answer(health, check_alive, timeout):
+        raise AirflowUIError(
+            f"the API server did not answer in {timeout:.0f} s (see {running.logs})"
+        )

@@ -22,6 +22,7 @@ Where to look next:
   tyndau report             the marts as one HTML page of charts
   tyndau docs               the dbt docs (lineage) and GX Data Docs, served locally
   tyndau airflow            the Airflow UI on this warehouse
+  tyndau bi                 the dashboards in Apache Superset (TYNDAU_READER_PASSWORD set)
   docs/ (from README.md)    configuration, operations, the data model, the real portals
 """
 
@@ -230,6 +231,72 @@ def airflow(port: int, host: str, component: str | None) -> None:
     finally:
         running.stop()
     click.echo("Airflow stopped.")
+    sys.exit(1 if failed else 0)
+
+
+@main.command()
+@click.option("--port", default=8088, show_default=True, help="Port of Superset's web server.")
+@click.option(
+    "--host",
+    default="127.0.0.1",
+    show_default=True,
+    help="Address to listen on (0.0.0.0: reachable from other machines).",
+)
+def bi(port: int, host: str) -> None:
+    """Serve the dashboards in Apache Superset until Ctrl-C (docs/bi.md).
+
+    Builds Superset's own environment from bi/requirements.lock on first use (into
+    .tyndau/bi-venv), migrates its metadata (SQLite under <state dir>/superset/), registers the
+    warehouse (WAREHOUSE_URL, unset: the embedded one) as tyndau_reader, which sees `marts`
+    only and logs in with TYNDAU_READER_PASSWORD, and imports the dashboards of bi/superset/,
+    updating them in place. Log in as `admin` with TYNDAU_BI_PASSWORD (unset: a password
+    generated once and printed here). Logs: <state dir>/superset/logs/.
+    """
+    from tyndau.bi import (
+        ADMIN,
+        BIError,
+        admin_password,
+        provision,
+        reader_uri,
+        start_server,
+        superset_python,
+        wait_until_healthy,
+    )
+    from tyndau.warehouse.embedded import resolve_url
+    from tyndau.warehouse.url import redact
+
+    settings = load_settings()
+    _interruptible()
+    try:
+        uri = reader_uri(settings, resolve_url(settings))
+        python = superset_python(progress=click.echo)
+        click.echo("importing the dashboards into Superset …")
+        held = provision(settings, python, uri)
+        server = start_server(settings, python, port=port, host=host)
+    except (ConfigError, BIError) as error:
+        _fail(str(error))
+    except KeyboardInterrupt:
+        _fail("interrupted while starting Superset")
+    failed = False
+    try:
+        wait_until_healthy(server, port)
+        click.echo(f"Superset:    {server.url}")
+        click.echo(f"Log in as:   {ADMIN} / {admin_password(settings)}")
+        click.echo(f"Warehouse:   {redact(uri)}")
+        for title, slug in sorted(held["dashboards"].items()):
+            click.echo(f"Dashboard:   {server.url}/superset/dashboard/{slug}/  {title}")
+        click.echo(f"Logs:        {server.log.parent}/")
+        click.echo("Ctrl-C stops Superset.")
+        server.proc.wait()
+        raise BIError(f"Superset exited {server.proc.returncode} (see {server.log})")
+    except KeyboardInterrupt:
+        click.echo("\nstopping Superset …")
+    except BIError as error:
+        click.secho(f"tyndau: {error}", fg="red", err=True)
+        failed = True
+    finally:
+        server.stop()
+    click.echo("Superset stopped.")
     sys.exit(1 if failed else 0)
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 import os
 import re
+import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -164,6 +165,8 @@ class Settings(BaseSettings):
     airflow_base_url: BaseUrl = None  # the Airflow UI as alerts link to it (log links)
     # the `admin` login of `tyndau airflow` (unset: generated)
     airflow_password: Annotated[str | None, Field(alias="TYNDAU_AIRFLOW_PASSWORD")] = None
+    # the `admin` login of `tyndau bi`, Superset (unset: generated)
+    bi_password: Annotated[str | None, Field(alias="TYNDAU_BI_PASSWORD")] = None
     # Airflow's own database (unset: SQLite under state_dir); a deployment
     # (docker-compose.yml) sets Airflow's own variable to its Postgres
     airflow_metadata_url: Annotated[
@@ -243,6 +246,16 @@ class Settings(BaseSettings):
             raise ConfigError(f"COMPLAINTS_INBOX {self.complaints_inbox} is not a folder")
 
 
+def kept_secret(path: Path, nbytes: int = 12) -> str:
+    """A secret generated on first use and kept in `path` (mode 600): a login's password, a
+    server's signing key."""
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.touch(mode=0o600)
+        path.write_text(secrets.token_urlsafe(nbytes))
+    return path.read_text().strip()
+
+
 def env_name(field: str) -> str:
     """The environment variable of a setting."""
     return Settings.model_fields[field].alias or field.upper()
@@ -274,6 +287,7 @@ def load_settings(env: Mapping[str, Any] | None = None) -> Settings:
         settings.reader_password,
         settings.airflow_password,
         settings.metabase_admin_password,
+        settings.bi_password,
         *(_url_password(url) for url in (settings.warehouse_url, settings.alert_smtp_url)),
     )
     return settings

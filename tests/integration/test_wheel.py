@@ -23,7 +23,7 @@ from pathlib import Path
 import tyndau
 from expectations.gate import GX_ROOT
 from ingestion.dialog.registry import known_region_katos, read_registry
-from tyndau import calendar, settings
+from tyndau import bi, calendar, settings
 from tyndau.airflow_env import airflow_environment
 
 site = Path(tyndau.__file__).parent.parent
@@ -35,6 +35,7 @@ assert list((settings.DBT_PROJECT_DIR / "models" / "marts").rglob("*.sql"))
 assert not (settings.DBT_PROJECT_DIR / "target").exists()
 assert calendar.SEED_PATH.is_file() and known_region_katos(settings.REGIONS_SEED)
 assert (settings.DAGS_DIR / "warehouse_build.py").is_file()
+assert (bi.ASSETS_DIR / "metadata.yaml").is_file() and (bi.BI_DIR / "provision.py").is_file()
 assert (GX_ROOT / "gx" / "great_expectations.yml").is_file()
 assert (GX_ROOT / "gx" / "checkpoints" / "marts_gate.json").is_file()
 assert site in GX_ROOT.parents
