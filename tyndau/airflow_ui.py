@@ -89,7 +89,9 @@ def ui_environment(
     passwords = settings.airflow_home / "simple_auth_manager_passwords.json"
     passwords.parent.mkdir(parents=True, exist_ok=True)
     passwords.touch(mode=0o600)
-    passwords.write_text(json.dumps({ADMIN: admin_password(settings)}))
+    wanted = json.dumps({ADMIN: admin_password(settings)})
+    if passwords.read_text() != wanted:  # each component of `tyndau airflow` comes here
+        passwords.write_text(wanted)
     airflow = airflow_environment(settings, warehouse_url)
     defaults = executor_environment("local", airflow["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"]) | {
         # tasks report to the API server they were started next to
@@ -110,10 +112,40 @@ def ui_environment(
     )
 
 
-def exec_component(name: str, settings: Settings, warehouse_url: str, port: int, host: str) -> None:
-    """Become one Airflow component (exec: signals reach it directly, as a container's PID 1)."""
-    env = ui_environment(settings, warehouse_url, port, host)
+#: the name `tyndau airflow --executor celery` gives each worker it starts (w1, w2, …)
+WORKER = "TYNDAU_WORKER_NAME"
+
+
+def exec_component(
+    name: str,
+    settings: Settings,
+    warehouse_url: str,
+    port: int,
+    host: str,
+    executor: str | None = None,
+    concurrency: int = WORKER_CONCURRENCY,
+) -> None:
+    """Become one Airflow component (exec: signals reach it directly, as a container's PID 1).
+    `executor` "celery": the cluster's settings from AIRFLOW__DATABASE__SQL_ALCHEMY_CONN and
+    AIRFLOW__CELERY__BROKER_URL (a component on a machine of its own); None: the environment's,
+    as the containers set them."""
+    executor_env = None
+    if executor == "celery":
+        if not settings.airflow_metadata_url:
+            raise ConfigError(
+                "--executor celery --component needs AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"
+            )
+        broker = os.environ.get("AIRFLOW__CELERY__BROKER_URL")
+        executor_env = executor_environment(
+            "celery", settings.airflow_metadata_url, broker, concurrency
+        )
+    env = ui_environment(settings, warehouse_url, port, host, executor_env)
     command = [_airflow_bin(), *COMPONENT_COMMANDS[name]]
+    if name == "celery-worker" and env.get(WORKER):
+        # one of several workers on one machine: a node name of its own, its tasks' hostname
+        # saying which ran them, and no log server (one port; the task logs are on this disk)
+        command += ["--celery-hostname", f"{env[WORKER]}@%h", "--skip-serve-logs"]
+        env["AIRFLOW__CORE__HOSTNAME_CALLABLE"] = "tyndau.airflow_ui.worker_hostname"
     os.execve(command[0], command, env)
 
 
@@ -186,7 +218,7 @@ def worker_hostname() -> str:
     they share a machine."""
     from airflow.utils.net import getfqdn
 
-    return f"{os.environ['TYNDAU_WORKER_NAME']}@{getfqdn()}"
+    return f"{os.environ[WORKER]}@{getfqdn()}"
 
 
 def _airflow_bin() -> str:
@@ -278,22 +310,15 @@ def start_airflow(
         running.url, running.env = env["AIRFLOW__API__BASE_URL"], env
         with (logs / "db-migrate.log").open("w") as log:
             migrate_metadata(settings, env, log)
+        # each process runs what its container runs in docker-compose.yml
+        component = [str(Path(sys.executable).parent / "tyndau"), "airflow", "--component"]
+        address = ["--port", str(port), "--host", host]
+        env |= {"WAREHOUSE_URL": warehouse_url}
         for name in COMPONENTS:
-            running.start(name, [_airflow_bin(), name], env)
+            running.start(name, [*component, name, *address], env)
         for n in range(1, workers + 1 if executor == "celery" else 1):
             name = f"w{n}"
-            # one machine: the task logs are on its disk, no log server (one port) per worker
-            command = [_airflow_bin(), "celery", "worker", "--celery-hostname", f"{name}@%h"]
-            command += ["--concurrency", str(concurrency), "--skip-serve-logs"]
-            running.start(
-                f"worker-{name}",
-                command,
-                env
-                | {
-                    "TYNDAU_WORKER_NAME": name,
-                    "AIRFLOW__CORE__HOSTNAME_CALLABLE": "tyndau.airflow_ui.worker_hostname",
-                },
-            )
+            running.start(f"worker-{name}", [*component, "celery-worker"], env | {WORKER: name})
     except ConfigError as exc:
         running.stop()
         raise AirflowUIError(str(exc)) from None

@@ -223,7 +223,11 @@ def airflow(
     settings = load_settings()
     if component:
         try:
-            exec_component(component, settings, resolve_url(settings), port, host)
+            # --executor celery: this component's cluster settings from the environment
+            chosen = executor if executor == "celery" else None
+            exec_component(
+                component, settings, resolve_url(settings), port, host, chosen, concurrency
+            )
         except ConfigError as error:
             _fail(str(error))
     try:
