@@ -9,12 +9,12 @@ import time
 
 import psycopg
 import pytest
-from airflow_rest import api as _api
-from airflow_rest import free_port as _free_port
-from airflow_rest import stand_in_env, tyndau_airflow
-from airflow_rest import token as login
 from playwright.sync_api import expect
 
+from benchmarks.airflow_modes import api as _api
+from benchmarks.airflow_modes import free_port as _free_port
+from benchmarks.airflow_modes import stand_in_env, tyndau_airflow
+from benchmarks.airflow_modes import token as login
 from tyndau.demo import stand_ins
 from tyndau.report.browser import chromium
 from tyndau.settings import load_settings
