@@ -44,7 +44,8 @@ class Cluster:
 
 
 @pytest.fixture(scope="module")
-def cluster(pg_server, tmp_path_factory):
+def cluster(pg_server, pipeline, tmp_path_factory):
+    """The cluster, started once the demo (the reference) has run: not beside it."""
     tmp = tmp_path_factory.mktemp("celery")
     urls = {}
     with psycopg.connect(pg_server, autocommit=True) as conn:
@@ -91,12 +92,14 @@ def test_the_four_dags_succeed_across_both_workers(cluster, ran, pipeline, marts
     assert states == dict.fromkeys([*INGEST, BUILD], "success"), cluster.output.read_text()
     with psycopg.connect(cluster.metadata) as conn:
         hosts = conn.execute(
+            # the scheduler itself marks an EmptyOperator done: no worker runs it
             "select split_part(hostname, '@', 1), count(*) from task_instance"
-            " where state = 'success' group by 1"
+            " where state = 'success' and operator <> 'EmptyOperator' group by 1"
         ).fetchall()
         dbt_tasks = conn.execute(
             "select start_date, end_date from task_instance where dag_id = %s"
             " and task_id like 'dbt.%%' and task_id <> 'dbt.dbt_producer_watcher'"
+            " and operator <> 'EmptyOperator'"
             " order by start_date",
             [BUILD],
         ).fetchall()
