@@ -30,6 +30,8 @@ from tyndau.settings import load_settings
 from tyndau.warehouse.url import with_database
 
 PASSWORD = "celery-test-password"
+# the demo (the reference), then the landings and a build of ~90 tasks on a loaded 2-core machine
+pytestmark = pytest.mark.timeout(3600)
 WORKERS = ["w1", "w2"]
 
 
