@@ -119,6 +119,13 @@ def run_the_four(base: str, auth: str) -> tuple[dict[str, str], float]:
     done; ({dag_id: state}, seconds from the first run's start to the build's end)."""
     from datetime import datetime
 
+    deadline = time.monotonic() + 300  # the DAG processor's first parse (Cosmos runs `dbt ls`)
+    while sorted(d["dag_id"] for d in api(base, "/api/v2/dags", auth)["dags"]) != sorted(
+        [*INGEST, BUILD]
+    ):
+        if time.monotonic() > deadline:
+            raise RuntimeError("the four DAGs were not parsed in 300 s")
+        time.sleep(3)
     for dag_id in [*INGEST, BUILD]:
         api(base, f"/api/v2/dags/{dag_id}", auth, "PATCH", {"is_paused": False})
 
