@@ -6,7 +6,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 UV_VERSION := 0.13.9
 
-.PHONY: demo test lint lock clean help browser bench bench-full bi bi-lock
+.PHONY: demo test lint lock clean help browser redis bench bench-full bi bi-lock
 help:  ## this list
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
 
@@ -39,7 +39,12 @@ browser:  ## install Debian's chromium when it is missing (for the browser tests
 	@command -v $(CHROMIUM) >/dev/null || { $(SUDO) apt-get update -qq && \
 		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends chromium; }
 
-test: $(VENV)/.synced browser  ## run the whole test suite (real Postgres, dbt, GX, Airflow)
+# `tyndau airflow --executor celery` starts Debian's redis-server as its broker.
+redis:  ## install Debian's redis-server when it is missing (for the Celery mode and its test)
+	@command -v redis-server >/dev/null || { $(SUDO) apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends redis-server; }
+
+test: $(VENV)/.synced browser redis  ## run the whole test suite (real Postgres, dbt, GX, Airflow)
 	$(BIN)/python -m pytest
 
 # Benchmarks run on their own embedded Postgres under $(BENCH_STATE); dlt, the landing's peer,

@@ -113,6 +113,7 @@ def marts_fingerprint() -> Callable[..., dict[str, str]]:
 DEMO_READERS = frozenset(
     f"tests/e2e/{name}.py"
     for name in (
+        "test_airflow_celery",
         "test_alerts",
         "test_bi",
         "test_docs",

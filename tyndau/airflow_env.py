@@ -47,7 +47,7 @@ def airflow_environment(settings: Settings, warehouse_url: str) -> dict[str, str
         "AIRFLOW__CORE__DAGS_FOLDER": str(DAGS_DIR),
         "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
         "AIRFLOW__CORE__UNIT_TEST_MODE": "False",
-        "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": (
+        **metadata_environment(
             settings.airflow_metadata_url
             or f"sqlite:///{home / 'airflow.db'}?timeout={SQLITE_BUSY_TIMEOUT}"
         ),
@@ -78,6 +78,53 @@ def airflow_environment(settings: Settings, warehouse_url: str) -> dict[str, str
             "?from_email=tyndau%40example.org"
         )
     return env | carried_settings(settings)
+
+
+#: tasks at once on one machine's LocalExecutor with Postgres metadata (SQLite: one, its one
+#: writer); the Celery cluster's scheduler sends out up to CLUSTER_PARALLELISM, each worker runs
+#: its concurrency
+LOCAL_PARALLELISM = 4
+CLUSTER_PARALLELISM = 32
+WORKER_CONCURRENCY = 4
+EXECUTORS = {"local": "LocalExecutor", "celery": "CeleryExecutor"}
+
+
+def metadata_environment(url: str) -> dict[str, str]:
+    """Airflow's metadata database: SQLite as given; Postgres through psycopg 3 (installed;
+    Airflow would take psycopg2 for `postgresql://` and asyncpg, not installed, for its async
+    engine), for both engines."""
+    scheme, rest = url.split("://", 1)
+    if scheme.split("+")[0] not in ("postgresql", "postgres"):
+        return {"AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": url}
+    url = f"postgresql+psycopg://{rest}"
+    return {
+        "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": url,
+        "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN_ASYNC": url,
+    }
+
+
+def executor_environment(
+    executor: str,
+    metadata_url: str,
+    broker_url: str | None = None,
+    worker_concurrency: int | str = WORKER_CONCURRENCY,
+) -> dict[str, str]:
+    """The executor's settings, the one definition of them: `tyndau airflow` (either executor)
+    starts with these, and docker-compose.yml's environment is this function's output with the
+    containers' hosts (tests/unit/test_compose.py checks it)."""
+    env = metadata_environment(metadata_url) | {"AIRFLOW__CORE__EXECUTOR": EXECUTORS[executor]}
+    if executor == "local":
+        sqlite = metadata_url.startswith("sqlite")
+        return env | {"AIRFLOW__CORE__PARALLELISM": "1" if sqlite else str(LOCAL_PARALLELISM)}
+    if not broker_url or metadata_url.startswith("sqlite"):
+        raise ConfigError("the CeleryExecutor needs a broker (Redis) and Postgres metadata")
+    return env | {
+        "AIRFLOW__CORE__PARALLELISM": str(CLUSTER_PARALLELISM),
+        "AIRFLOW__CELERY__BROKER_URL": broker_url,
+        # the task states Celery reports, in Airflow's own database
+        "AIRFLOW__CELERY__RESULT_BACKEND": "db+" + env["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"],
+        "AIRFLOW__CELERY__WORKER_CONCURRENCY": str(worker_concurrency),
+    }
 
 
 def carried_settings(settings: Settings) -> dict[str, str]:

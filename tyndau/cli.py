@@ -10,6 +10,7 @@ from pathlib import Path
 import click
 
 from tyndau import __version__
+from tyndau.airflow_env import WORKER_CONCURRENCY
 from tyndau.airflow_ui import COMPONENT_COMMANDS
 from tyndau.export import FORMATS
 from tyndau.settings import ConfigError, load_settings
@@ -172,8 +173,35 @@ def warehouse_url() -> None:
     type=click.Choice(list(COMPONENT_COMMANDS)),
     help="Run only this component, in the foreground (how docker-compose.yml runs each one).",
 )
-def airflow(port: int, host: str, component: str | None) -> None:
+@click.option(
+    "--executor",
+    type=click.Choice(["local", "celery"]),
+    default="local",
+    show_default=True,
+    help="local: tasks run beside the scheduler; celery: on Celery workers, through Redis "
+    "(AIRFLOW__CELERY__BROKER_URL, else a redis-server of its own), with Postgres metadata.",
+)
+@click.option(
+    "--workers",
+    type=click.IntRange(0),
+    default=2,
+    show_default=True,
+    help="Celery workers to start here (0: only the other components; workers elsewhere).",
+)
+@click.option(
+    "--concurrency",
+    type=click.IntRange(1),
+    default=WORKER_CONCURRENCY,
+    show_default=True,
+    help="Tasks each Celery worker runs at once.",
+)
+def airflow(
+    port: int, host: str, component: str | None, executor: str, workers: int, concurrency: int
+) -> None:
     """Start Airflow with its UI (API server, scheduler, DAG processor, triggerer) until Ctrl-C.
+
+    With `--executor celery`: Redis, Postgres metadata and N Celery workers too, the topology of
+    docker-compose.yml as processes of this machine (docs/operations.md, "Scaling out").
 
     Same configuration as `tyndau run`: the DAGs of every source configured, their connections
     built from the environment, WAREHOUSE_URL or the embedded warehouse. Log in as `admin` with
@@ -196,7 +224,11 @@ def airflow(port: int, host: str, component: str | None) -> None:
     settings = load_settings()
     if component:
         try:
-            exec_component(component, settings, resolve_url(settings), port, host)
+            # --executor celery: this component's cluster settings from the environment
+            chosen = executor if executor == "celery" else None
+            exec_component(
+                component, settings, resolve_url(settings), port, host, chosen, concurrency
+            )
         except ConfigError as error:
             _fail(str(error))
     try:
@@ -206,7 +238,9 @@ def airflow(port: int, host: str, component: str | None) -> None:
     _interruptible()  # the components are stopped in order, whatever stops us
     try:
         url = resolve_url(settings)
-        running = start_airflow(settings, url, port=port, host=host)
+        running = start_airflow(
+            settings, url, port, host, executor=executor, workers=workers, concurrency=concurrency
+        )
     except (ConfigError, AirflowUIError) as error:
         _fail(str(error))
     except KeyboardInterrupt:
@@ -218,11 +252,30 @@ def airflow(port: int, host: str, component: str | None) -> None:
         click.echo(f"Log in as:   {ADMIN} / {admin_password(settings)}")
         click.echo(f"Warehouse:   {redact(url)}")
         click.echo(f"Logs:        {running.logs}/")
+        click.echo(f"Executor:    {running.describe()}")
         click.echo("Ctrl-C stops Airflow.")
-        while not (dead := running.exited()):
+        reported: set[str] = set()
+        while True:
+            dead = running.exited()
+            # a lost worker is reported and its tasks go to the others (Airflow retries them);
+            # any other component lost, or the last worker, stops everything
+            for name in sorted(set(dead) - reported):
+                if name.startswith("worker-"):
+                    click.secho(
+                        f"tyndau: {name} exited {dead[name]} (see {running.logs}/{name}.log)",
+                        fg="red",
+                        err=True,
+                    )
+                    reported.add(name)
+            fatal = {n: c for n, c in dead.items() if not n.startswith("worker-")}
+            if not fatal and running.workers() and set(running.workers()) <= set(dead):
+                fatal = {n: dead[n] for n in running.workers()}
+            if fatal:
+                name, code = next(iter(fatal.items()))
+                raise AirflowUIError(
+                    f"airflow {name} exited {code} (see {running.logs}/{name}.log)"
+                )
             time.sleep(1)
-        name, code = next(iter(dead.items()))
-        raise AirflowUIError(f"airflow {name} exited {code} (see {running.logs}/{name}.log)")
     except KeyboardInterrupt:
         click.echo("\nstopping Airflow …")
     except AirflowUIError as error:

@@ -18,6 +18,11 @@ from tyndau.warehouse.roles import READER_ROLE, ensure_reader_role
 CANDIDATE_SCHEMA = "marts_candidate"
 PUBLISHED_SCHEMA = "marts"
 SWAP_SCHEMA = "marts_swap"
+#: the advisory lock a publish holds until it commits. warehouse_build's max_active_runs=1 keeps
+#: one build at a time under one Airflow (however many schedulers and workers); this keeps two
+#: publishes apart whatever runs them (a `tyndau run` beside a cluster's build): the second
+#: waits, then sees the first's swap done
+PUBLISH_LOCK = 7_468_331  # any constant of ours
 
 
 def _schema_exists(conn: psycopg.Connection, name: str) -> bool:
@@ -40,6 +45,7 @@ def publish_marts(
         conn.execute(sql.SQL("alter schema {} rename to {}").format(ident(old), ident(new)))
 
     with psycopg.connect(warehouse_url) as conn:
+        conn.execute("select pg_advisory_xact_lock(%s)", [PUBLISH_LOCK])
         if not _schema_exists(conn, CANDIDATE_SCHEMA):
             raise RuntimeError(f"nothing to publish: schema {CANDIDATE_SCHEMA} does not exist")
         ensure_reader_role(conn, reader_password, reader_statement_timeout)

@@ -5,20 +5,16 @@ then the build its Asset starts, with one `dbt build` and a task per model."""
 from __future__ import annotations
 
 import json
-import os
-import signal
-import socket
-import subprocess
-import sys
 import time
-import urllib.error
-import urllib.request
-from pathlib import Path
 
 import psycopg
 import pytest
 from playwright.sync_api import expect
 
+from benchmarks.airflow_modes import api as _api
+from benchmarks.airflow_modes import free_port as _free_port
+from benchmarks.airflow_modes import stand_in_env, tyndau_airflow
+from benchmarks.airflow_modes import token as login
 from tyndau.demo import stand_ins
 from tyndau.report.browser import chromium
 from tyndau.settings import load_settings
@@ -27,77 +23,16 @@ DAGS = ["complaints_ingest", "dialog_ingest", "opendata_ingest", "warehouse_buil
 PASSWORD = "ui-test-password"
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _api(base: str, path: str, token: str, method: str = "GET", body: dict | None = None):
-    request = urllib.request.Request(
-        base + path,
-        method=method,
-        data=None if body is None else json.dumps(body).encode(),
-        headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
-    )
-    # SQLite's one writer: on this shared machine every component has been seen to stall for
-    # ~60 s at once (the API's write waits out its busy timeout, then answers 500). Ask again,
-    # as a user would; a request that keeps failing still fails the test.
-    for attempt in range(3):
-        try:
-            with urllib.request.urlopen(request, timeout=90) as response:
-                return json.load(response)
-        except (urllib.error.HTTPError, TimeoutError) as exc:
-            if attempt == 2 or (isinstance(exc, urllib.error.HTTPError) and exc.code < 500):
-                raise
-            time.sleep(5)
-
-
-def _token(base: str) -> str:
-    body = json.dumps({"username": "admin", "password": PASSWORD}).encode()
-    request = urllib.request.Request(
-        base + "/auth/token", data=body, headers={"Content-Type": "application/json"}
-    )
-    with urllib.request.urlopen(request, timeout=30) as response:
-        return json.load(response)["access_token"]
-
-
 @pytest.fixture
 def airflow_ui(fresh_database, tmp_path):
     """`tyndau airflow` on a free port, fed by the demo's stand-ins; yields (base URL, output)."""
     state = tmp_path / "state"
     port = _free_port()
     with stand_ins(load_settings({"TYNDAU_STATE_DIR": str(state)})) as demo:
-        env = os.environ | {
-            "TYNDAU_STATE_DIR": str(state),
-            "WAREHOUSE_URL": fresh_database,
-            "DIALOG_BASE_URL": demo.dialog_base_url,
-            "OPENDATA_BASE_URL": demo.opendata_base_url,
-            "OPENDATA_API_KEY": demo.opendata_api_key,
-            "OPENDATA_WATCH_FILE": str(demo.opendata_watch_file),
-            "COMPLAINTS_INBOX": str(demo.complaints_inbox),
-            "TYNDAU_AIRFLOW_PASSWORD": PASSWORD,
-        }
+        env = stand_in_env(demo, state, fresh_database, PASSWORD)
         output = tmp_path / "tyndau-airflow.out"
-        with output.open("w") as out:
-            proc = subprocess.Popen(
-                [str(Path(sys.executable).parent / "tyndau"), "airflow", "--port", str(port)],
-                env=env,
-                stdout=out,
-                stderr=subprocess.STDOUT,
-            )
-        try:
-            deadline = time.monotonic() + 240
-            while "Ctrl-C stops Airflow" not in output.read_text():
-                assert proc.poll() is None, output.read_text()
-                assert time.monotonic() < deadline, output.read_text()
-                time.sleep(1)
+        with tyndau_airflow(["--port", str(port)], env, output):
             yield f"http://localhost:{port}", output
-        finally:
-            proc.send_signal(signal.SIGINT)  # what Ctrl-C sends
-            proc.wait(timeout=90)
-        assert "Airflow stopped." in output.read_text()
-        assert proc.returncode == 0
         for name in ("api-server", "scheduler", "dag-processor", "triggerer"):
             assert (state / "logs" / "airflow" / f"{name}.log").stat().st_size > 0
 
@@ -109,7 +44,7 @@ def test_login_see_dags_trigger_and_succeed(airflow_ui, fresh_database):
     assert f"Log in as:   admin / {PASSWORD}" in printed
 
     # every DAG parsed, none failed to import (the DAG processor may need a moment)
-    token = _token(base)
+    token = login(base, PASSWORD)
     deadline = time.monotonic() + 180
     while time.monotonic() < deadline:
         listed = sorted(d["dag_id"] for d in _api(base, "/api/v2/dags", token)["dags"])

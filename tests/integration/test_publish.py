@@ -44,6 +44,29 @@ def test_publish_swaps_candidate_in_and_the_replaced_marts_become_the_candidate(
         assert reader.execute("select generation from marts.t").fetchone() == (1,)
 
 
+def test_a_publish_waits_for_one_under_way(fresh_database):
+    """Two publishes never swap at once: the second waits for the first's commit."""
+    import threading
+
+    from tyndau.publish import PUBLISH_LOCK
+
+    url = fresh_database
+    with psycopg.connect(url) as conn:
+        conn.execute("create schema marts_candidate; create table marts_candidate.t (x int)")
+    done = threading.Event()
+    with psycopg.connect(url) as other:  # a publish under way, holding the lock
+        other.execute("select pg_advisory_xact_lock(%s)", [PUBLISH_LOCK])
+        second = threading.Thread(target=lambda: (publish_marts(url, "r"), done.set()))
+        second.start()
+        assert not done.wait(3)
+        with psycopg.connect(url) as conn:
+            assert not conn.execute("select 1 from pg_namespace where nspname = 'marts'").fetchone()
+    second.join(30)
+    assert done.is_set()
+    with psycopg.connect(url) as conn:
+        assert conn.execute("select 1 from pg_namespace where nspname = 'marts'").fetchone()
+
+
 def test_nothing_to_publish_is_an_error(fresh_database):
     with pytest.raises(RuntimeError, match="nothing to publish"):
         publish_marts(fresh_database)

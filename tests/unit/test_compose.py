@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tyndau.airflow_env import airflow_environment
+from tyndau.airflow_env import airflow_environment, executor_environment
 from tyndau.airflow_ui import COMPONENT_COMMANDS
 from tyndau.cli import main as cli
 from tyndau.settings import PROJECT_DIR, SANDBOX_BLOGS_FILE, Settings, env_name, load_settings
@@ -182,12 +182,42 @@ def test_dockerfile_copies_what_exists_and_installs_the_lock():
 
 
 def test_the_lock_has_what_the_celery_executor_needs():
-    """CeleryExecutor (the workers) comes with Airflow's celery provider."""
+    """CeleryExecutor (the workers) comes with Airflow's celery provider, and the installed
+    celery is one whose database result backend the provider can import (celery 5.7's is not)."""
     assert {
         s["environment"]["AIRFLOW__CORE__EXECUTOR"] for s in map(SERVICES.get, AIRFLOW_SERVICES)
     } == {"CeleryExecutor"}
     lock = (PROJECT_DIR / "requirements.lock").read_text()
     assert re.search(r"^apache-airflow-providers-celery==", lock, re.M)
+    done = subprocess.run(
+        [sys.executable, "-c", "import airflow.providers.celery.executors.celery_executor_utils"],
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode == 0, done.stderr
+
+
+@pytest.mark.parametrize("service", AIRFLOW_SERVICES)
+def test_the_executor_settings_are_the_distributed_modes(service):
+    """Each Airflow container's executor settings are tyndau.airflow_env's one definition of
+    them, the one `tyndau airflow --executor celery` starts (tests/e2e/test_airflow_celery.py),
+    with the stack's hosts: Postgres `postgres`, Redis `redis`."""
+    env = _environment(service)
+    metadata = env["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"]
+    assert metadata.startswith("postgresql+psycopg://airflow:")
+    assert metadata.endswith("@postgres:5432/airflow")
+    redis = SERVICES["redis"]
+    assert redis["image"].startswith("redis:")
+    expected = executor_environment(
+        "celery", metadata, "redis://redis:6379/0", ENV_EXAMPLE["AIRFLOW_WORKER_CONCURRENCY"]
+    )
+    assert {key: env.get(key) for key in expected} == expected
+    # and what tyndau builds on top of the containers' environment (tyndau.airflow_ui's
+    # ui_environment: theirs, then this) does not undo it
+    built = airflow_environment(load_settings(env), env["WAREHOUSE_URL"])
+    assert {k: v for k, v in built.items() if k in expected} == {
+        k: v for k, v in expected.items() if k in built
+    }
 
 
 def _tyndau_commands() -> set[str]:
