@@ -153,8 +153,11 @@ def _is_visible(element) -> bool:
     return True
 
 
-def _icons(li) -> set[str]:
-    return {name for value in _ICON_CLASSES(li) for name in value.split() if name in sel.INFO_ICONS}
+def _icons(li) -> dict[str, None]:
+    # in the order they stand (a dict, not a set): which duplicate a reject names is stable
+    return dict.fromkeys(
+        name for value in _ICON_CLASSES(li) for name in value.split() if name in sel.INFO_ICONS
+    )
 
 
 @dataclass
