@@ -14,6 +14,7 @@ pass silently as a first-or-last pick.
 from __future__ import annotations
 
 import datetime as dt
+import os
 import re
 import threading
 from dataclasses import dataclass, field
@@ -137,14 +138,17 @@ def _is_visible(element) -> bool:
     return True
 
 
-def _icons(li) -> dict[str, None]:
-    # in the order they stand (a dict, not a set): which duplicate a reject names is stable
-    return dict.fromkeys(
-        name
-        for i in li.iter("i")
-        for name in (i.get("class") or "").split()
-        if name in sel.INFO_ICONS
-    )
+_ICON_PREFIX = os.path.commonprefix(sel.INFO_ICONS)
+
+
+def _icons(li) -> list[str]:
+    # in the order they stand, each once (not a set): which duplicate a reject names is stable
+    icons: list[str] = []
+    for i in li.iter("i"):
+        value = i.get("class")
+        if value and _ICON_PREFIX in value:  # what every icon's class holds: rules out the rest
+            icons.extend(n for n in value.split() if n in sel.INFO_ICONS and n not in icons)
+    return icons
 
 
 @dataclass
@@ -157,20 +161,24 @@ class _Page:
 
 
 def _walk(root) -> _Page:
-    page = _Page([], [], [])
+    info_lists, blocks = [], []
+    info_class, block_class = sel.INFO_LIST_CLASS, sel.ANSWER_BLOCK_CLASS
     for element in root.iter(etree.Element):
         value = element.get("class")
-        if value:
-            if element.tag == "ul" and _has_class(value, sel.INFO_LIST_CLASS):
-                page.info_lists.append(element)
-            if _has_class(value, sel.ANSWER_BLOCK_CLASS):
-                page.blocks.append(element)
-        if element.tag == "script":
-            # its text nodes: the text and the tails of anything inside
-            page.scripts.extend(
-                t for t in (element.text, *(c.tail for c in element)) if t is not None
-            )
-    return page
+        # the plain substring tests first: cheap, and they rule out nearly every element
+        if value and (info_class in value or block_class in value):
+            if element.tag == "ul" and _has_class(value, info_class):
+                info_lists.append(element)
+            if _has_class(value, block_class):
+                blocks.append(element)
+    # a script's text nodes: its text and the tails of anything inside
+    scripts = [
+        text
+        for script in root.iter("script")
+        for text in (script.text, *(child.tail for child in script))
+        if text is not None
+    ]
+    return _Page(info_lists, blocks, scripts)
 
 
 @dataclass
@@ -225,9 +233,7 @@ def parse_listing(
     root = etree.fromstring(html.replace("\x00", "\ufffd") or "<html></html>", _html_parser())
     if root is None:  # nothing but whitespace or comments
         root = etree.fromstring("<html></html>", _html_parser())
-    page = ListingPage(
-        source_url=source_url, total_pages=None, complete=is_complete_page(html)
-    )
+    page = ListingPage(source_url=source_url, total_pages=None, complete=is_complete_page(html))
     found = _walk(root)
     page.total_pages = _total_pages(found.scripts)
     cards = _cards(found.info_lists)
@@ -505,22 +511,32 @@ def _status(blocks, sentences: list[str], variants: dict[str, str]) -> dict:
 _INFO = sel.ANSWER_INFO_CLASS
 
 
-def _answer_parts(block) -> list:
-    """The paragraphs, answer-infos and ratings inside the block, in document order."""
-    return [
-        element
-        for element in block.iter(etree.Element)
-        if element is not block
-        and (
-            element.tag == sel.PARAGRAPH_TAG
-            or _has_class(value := element.get("class"), sel.ANSWER_INFO_CLASS)
-            or _has_class(value, sel.ANSWER_RATING_CLASS)
-        )
-    ]
+_PART_KINDS = (sel.ANSWER_INFO_CLASS, sel.ANSWER_RATING_CLASS)
+
+
+def _answer_parts(block) -> tuple[list[tuple[object, str]], list]:
+    """One walk of the block: its paragraphs, answer-infos and ratings in document order, each
+    with its kind (an answer-info, a rating, else a paragraph), and its h4 headings."""
+    parts: list[tuple[object, str]] = []
+    headings = []
+    for element in block.iter(etree.Element):
+        if element is block:
+            continue
+        tag = element.tag
+        value = element.get("class")
+        if tag == "h4":
+            headings.append(element)
+        if tag == sel.PARAGRAPH_TAG or (
+            value and any(_has_class(value, kind) for kind in _PART_KINDS)
+        ):
+            classes = value.split() if value else ()
+            kind = next((k for k in _PART_KINDS if k in classes), sel.PARAGRAPH_TAG)
+            parts.append((element, kind))
+    return parts, headings
 
 
 def _answer_infos(block) -> list:
-    return [e for e in _answer_parts(block) if sel.ANSWER_INFO_CLASS in _classes(e)]
+    return [e for e, kind in _answer_parts(block)[0] if kind == sel.ANSWER_INFO_CLASS]
 
 
 def _in_answer_info(block) -> bool:
@@ -533,26 +549,25 @@ def _in_answer_info(block) -> bool:
 def _answers(block) -> list[dict]:
     """The answers of one block, in order. Each answer's paragraphs stand before its
     answer-info ([seen]) or, in the older layout, after it; a rating follows its answer."""
-    parts = _answer_parts(block)
-    infos = [e for e in parts if sel.ANSWER_INFO_CLASS in _classes(e)]
+    parts, headings = _answer_parts(block)
+    infos = [e for e, kind in parts if kind == sel.ANSWER_INFO_CLASS]
     if not infos:
         return []
-    info_first = parts[0] is infos[0]
+    info_first = parts[0][0] is infos[0]
     # a paragraph inside an answer-info is part of that line, not an answer's text
     in_info = _in_answer_info(block)
     nested = {p for info in infos for p in info.iterdescendants(sel.PARAGRAPH_TAG)}
     answers: list[dict] = []
     paragraphs: list[str] = []
-    for part in parts:
-        classes = _classes(part)
-        if sel.ANSWER_INFO_CLASS in classes:
+    for part, kind in parts:
+        if kind == sel.ANSWER_INFO_CLASS:
             if info_first and answers:
                 answers[-1]["text"] = PARAGRAPH_SEPARATOR.join(paragraphs) or None
                 paragraphs = []
             answers.append(_answer(part, paragraphs if not info_first else []))
             if not info_first:
                 paragraphs = []
-        elif sel.ANSWER_RATING_CLASS in classes:
+        elif kind == sel.ANSWER_RATING_CLASS:
             if not answers or answers[-1]["rating"] is not None:
                 raise CardError("conflicting markup: a rating without its own answer")
             answers[-1]["rating"] = _rating(part)
@@ -562,7 +577,7 @@ def _answers(block) -> list[dict]:
         answers[-1]["text"] = PARAGRAPH_SEPARATOR.join(paragraphs) or None
     elif paragraphs:
         raise CardError("conflicting markup: answer paragraphs after the last answer-info")
-    stated = _stated_count(block)
+    stated = _stated_count(headings)
     if stated is not None and stated != len(answers):
         raise CardError(f"the answer block says {stated} answers, {len(answers)} found")
     return answers
@@ -583,10 +598,9 @@ def _answer(info, paragraphs: list[str]) -> dict:
     }
 
 
-def _stated_count(block) -> int | None:
-    """«Ответы (2)»: the count the block's heading states, if it states one."""
+def _stated_count(headings: list) -> int | None:
+    """«Ответы (2)»: the count the block's h4 headings state, if they state one."""
     # every text node under an h4 once: an h4 inside another is read with the outer one
-    headings = [h for h in block.iter("h4") if h is not block]
     inner = {h for h in headings for n in h.iterancestors("h4") if n in headings}
     heading = "".join(_content(h) for h in headings if h not in inner)
     match = _ANSWER_COUNT.search(heading)
@@ -606,6 +620,8 @@ def _rating(element) -> str:
 def _text(element) -> str:
     """Text of an element exactly as written: entities decoded, tags dropped, <br> → newline,
     comments left out."""
+    if not len(element):  # nearly every paragraph: no child
+        return (element.text or "") if isinstance(element.tag, str) else ""
     parts = [element.text or ""] if isinstance(element.tag, str) else []
     for child in element:
         if isinstance(child.tag, str):
