@@ -107,7 +107,7 @@ def is_complete_page(html: str | bytes) -> bool:
 # -- finding things ------------------------------------------------------------------------------
 # One walk of the page and one of each card, in Python over lxml's elements: lxml's iteration is
 # far cheaper than an XPath call per field, and the rules stay the same (a class is a token of
-# the class attribute, split on XPath's whitespace as a CSS selector would).
+# the class attribute split on XPath's whitespace, as the XPath rules before them read it).
 
 _XPATH_SPACE = re.compile(r"[ \t\r\n]+")
 
@@ -120,10 +120,6 @@ def _has_class(value: str | None, name: str) -> bool:
 #: all the text inside an element, as a browser shows it (comments are not text nodes)
 _content = etree.XPath("string()", smart_strings=False)
 _ANSWER_COUNT = re.compile(r"\((\d+)\)")
-
-
-def _classes(element) -> list[str]:
-    return (element.get("class") or "").split()
 
 
 def _is_visible(element) -> bool:
