@@ -14,6 +14,7 @@ pass silently as a first-or-last pick.
 from __future__ import annotations
 
 import datetime as dt
+import os
 import re
 import threading
 from dataclasses import dataclass, field
@@ -103,42 +104,22 @@ def is_complete_page(html: str | bytes) -> bool:
     return bool(pattern.search(html[-256:]))
 
 
-# -- finding things: XPath compiled once ---------------------------------------------------------
+# -- finding things ------------------------------------------------------------------------------
+# One walk of the page and one of each card, in Python over lxml's elements: lxml's iteration is
+# far cheaper than an XPath call per field, and the rules stay the same (a class is a token of
+# the class attribute split on XPath's whitespace, as the XPath rules before them read it).
+
+_XPATH_SPACE = re.compile(r"[ \t\r\n]+")
 
 
-def _has_class(name: str) -> str:
+def _has_class(value: str | None, name: str) -> bool:
     # the plain substring test first: cheap, and it rules out nearly every element
-    return (
-        f"(contains(@class, '{name}')"
-        f" and contains(concat(' ', normalize-space(@class), ' '), ' {name} '))"
-    )
+    return bool(value) and name in value and name in _XPATH_SPACE.split(value)
 
 
-_INFO_LISTS = etree.XPath(f"//ul[{_has_class(sel.INFO_LIST_CLASS)}]")
-_SCRIPTS = etree.XPath("//script/text()")
-_ANSWER_BLOCKS = etree.XPath(f"//*[@class][{_has_class(sel.ANSWER_BLOCK_CLASS)}]")
-_ANSWER_PARTS_IN = etree.XPath(
-    f".//*[self::{sel.PARAGRAPH_TAG} or {_has_class(sel.ANSWER_INFO_CLASS)}"
-    f" or {_has_class(sel.ANSWER_RATING_CLASS)}]"
-)
-#: a block inside an answer-info (or one itself): its paragraphs are that line, not answers
-_IN_ANSWER_INFO = etree.XPath(f"boolean(ancestor-or-self::*[{_has_class(sel.ANSWER_INFO_CLASS)}])")
-# one card's parts, the card itself included (as a browser's closest() would)
-_READMORE_HREFS = etree.XPath(
-    f"descendant-or-self::a[@href][{_has_class(sel.READMORE_CLASS)}]/@href", smart_strings=False
-)
-_ONCLICKS = etree.XPath("descendant-or-self::*/@onclick", smart_strings=False)
-_BLOCKS_IN = etree.XPath(f"descendant-or-self::*[@class][{_has_class(sel.ANSWER_BLOCK_CLASS)}]")
-_HEADING_IN = etree.XPath(f"(descendant-or-self::{sel.APPLICANT_TAG})[1]")
-_ICON_CLASSES = etree.XPath(".//i/@class", smart_strings=False)
 #: all the text inside an element, as a browser shows it (comments are not text nodes)
 _content = etree.XPath("string()", smart_strings=False)
-_ANSWER_COUNT_IN = etree.XPath(".//h4//text()")
 _ANSWER_COUNT = re.compile(r"\((\d+)\)")
-
-
-def _classes(element) -> list[str]:
-    return (element.get("class") or "").split()
 
 
 def _is_visible(element) -> bool:
@@ -153,8 +134,47 @@ def _is_visible(element) -> bool:
     return True
 
 
-def _icons(li) -> set[str]:
-    return {name for value in _ICON_CLASSES(li) for name in value.split() if name in sel.INFO_ICONS}
+_ICON_PREFIX = os.path.commonprefix(sel.INFO_ICONS)
+
+
+def _icons(li) -> list[str]:
+    # in the order they stand, each once (not a set): which duplicate a reject names is stable
+    icons: list[str] = []
+    for i in li.iter("i"):
+        value = i.get("class")
+        if value and _ICON_PREFIX in value:  # what every icon's class holds: rules out the rest
+            icons.extend(n for n in value.split() if n in sel.INFO_ICONS and n not in icons)
+    return icons
+
+
+@dataclass
+class _Page:
+    """What one walk of the page finds."""
+
+    info_lists: list  # every ul.blog-info, in document order
+    blocks: list  # every answer block, in document order
+    scripts: list[str]  # the text of every script
+
+
+def _walk(root) -> _Page:
+    info_lists, blocks = [], []
+    info_class, block_class = sel.INFO_LIST_CLASS, sel.ANSWER_BLOCK_CLASS
+    for element in root.iter(etree.Element):
+        value = element.get("class")
+        # the plain substring tests first: cheap, and they rule out nearly every element
+        if value and (info_class in value or block_class in value):
+            if element.tag == "ul" and _has_class(value, info_class):
+                info_lists.append(element)
+            if _has_class(value, block_class):
+                blocks.append(element)
+    # a script's text nodes: its text and the tails of anything inside
+    scripts = [
+        text
+        for script in root.iter("script")
+        for text in (script.text, *(child.tail for child in script))
+        if text is not None
+    ]
+    return _Page(info_lists, blocks, scripts)
 
 
 @dataclass
@@ -167,14 +187,24 @@ class _CardParts:
     heading: object  # the applicant's heading, None without one
 
 
-def _scan(card) -> _CardParts:
-    heading = _HEADING_IN(card)
-    return _CardParts(
-        hrefs=_READMORE_HREFS(card),
-        onclicks=[onclick for onclick in _ONCLICKS(card) if onclick],
-        blocks=_BLOCKS_IN(card),
-        heading=heading[0] if heading else None,
-    )
+def _scan(card, blocks: set) -> _CardParts:
+    """One walk of the card (itself included, as a browser's closest() would)."""
+    parts = _CardParts([], [], [], None)
+    for element in card.iter(etree.Element):
+        tag = element.tag
+        onclick = element.get("onclick")
+        if onclick:
+            parts.onclicks.append(onclick)
+        if tag == sel.APPLICANT_TAG:
+            if parts.heading is None:
+                parts.heading = element
+        elif tag == "a":
+            href = element.get("href")
+            if href is not None and _has_class(element.get("class"), sel.READMORE_CLASS):
+                parts.hrefs.append(href)
+        if element in blocks:
+            parts.blocks.append(element)
+    return parts
 
 
 # -- the page -----------------------------------------------------------------------------------
@@ -199,13 +229,14 @@ def parse_listing(
     root = etree.fromstring(html.replace("\x00", "\ufffd") or "<html></html>", _html_parser())
     if root is None:  # nothing but whitespace or comments
         root = etree.fromstring("<html></html>", _html_parser())
-    page = ListingPage(
-        source_url=source_url, total_pages=_total_pages(root), complete=is_complete_page(html)
-    )
-    cards = _cards(root)
+    page = ListingPage(source_url=source_url, total_pages=None, complete=is_complete_page(html))
+    found = _walk(root)
+    page.total_pages = _total_pages(found.scripts)
+    cards = _cards(found.info_lists)
     page.card_elements = len(cards)
+    blocks = set(found.blocks)
     detached: dict[str, list] = {}  # answer blocks outside every card, by their HTML id
-    for block in _ANSWER_BLOCKS(root):
+    for block in found.blocks:
         # (lxml hands out the same proxy for a node while one is alive: the cards' are)
         in_a_card = any(node in cards for node in block.iterancestors())
         # a hidden card's answers are as hidden as it is: neither claimed nor a reject
@@ -215,7 +246,7 @@ def parse_listing(
     for card, lists in cards.items():
         variants: dict[str, str] = {}
         try:
-            record = _card(card, lists, detached, claimed, variants)
+            record = _card(card, lists, blocks, detached, claimed, variants)
             _check_bounds(record, latest_on)
         except CardError as exc:
             page.rejects.append(Reject(str(exc), _html(card)))
@@ -234,23 +265,25 @@ def parse_listing(
     return page
 
 
-def _total_pages(root) -> int | None:
-    for script in _SCRIPTS(root):
+def _total_pages(scripts: list[str]) -> int | None:
+    for script in scripts:
         match = sel.TOTAL_PAGES_PATTERN.search(script)
         if match:
             return int(match.group(1))
     return None
 
 
-def _cards(root) -> dict:
-    """Each visible card → its info lists (more than one is a conflict, judged per card)."""
+def _cards(info_lists: list) -> dict:
+    """Each visible card → its info lists, each as its items with the icons they hold (more
+    than one list is a conflict, judged per card)."""
     cards: dict = {}
-    for info in _INFO_LISTS(root):
-        if not any(_icons(li) for li in info.iterchildren("li")):
+    for info in info_lists:
+        items = [(li, icons) for li in info.iterchildren("li") if (icons := _icons(li))]
+        if not items:
             continue  # some other list styled alike: not a card
         card = info.getparent()
         if card is not None and _is_visible(info):
-            cards.setdefault(card, []).append(info)
+            cards.setdefault(card, []).append((info, items))
     return cards
 
 
@@ -261,12 +294,13 @@ def _html(element) -> str:
 # -- one card -----------------------------------------------------------------------------------
 
 
-def _card(card, lists, detached, claimed: set[str], variants: dict[str, str]) -> dict:
+def _card(card, lists, on_page: set, detached, claimed: set[str], variants: dict[str, str]):
     if len(lists) > 1:
         raise CardError(f"conflicting markup: {len(lists)} info lists in one card")
-    info = _info_items(lists[0])
+    info_list, items = lists[0]
+    info = _info_items(items)
     number, variants["number"] = _number(info.get(sel.NUMBER_ICON))
-    parts = _scan(card)
+    parts = _scan(card, on_page)
     question_id = _question_id(parts)
     blocks = parts.blocks
     variants["answers"] = "inside the card" if blocks else "none"
@@ -276,7 +310,7 @@ def _card(card, lists, detached, claimed: set[str], variants: dict[str, str]) ->
         blocks = detached[str(question_id)]
         claimed.add(str(question_id))
         variants["answers"] = "after the card"
-    own_text, status_sentences, variants["text"] = _own_text(card, lists[0], blocks, parts)
+    own_text, status_sentences, variants["text"] = _own_text(card, info_list, blocks, parts)
     record = {
         "number": number,
         "question_id": question_id,
@@ -306,11 +340,11 @@ def _check_bounds(record: dict, latest_on: dt.date) -> None:
         raise CardError("; ".join(reasons))
 
 
-def _info_items(info) -> dict[str, str]:
+def _info_items(lis: list) -> dict[str, str]:
     """The items of the info list, keyed by the icon they hold; an icon twice is a conflict."""
     items: dict[str, str] = {}
-    for li in info.iterchildren("li"):
-        for icon in _icons(li):
+    for li, icons in lis:
+        for icon in icons:
             if icon in items:
                 raise CardError(f"conflicting markup: two info items with i.{icon}")
             items[icon] = _content(li).strip()
@@ -473,33 +507,63 @@ def _status(blocks, sentences: list[str], variants: dict[str, str]) -> dict:
 _INFO = sel.ANSWER_INFO_CLASS
 
 
+_PART_KINDS = (sel.ANSWER_INFO_CLASS, sel.ANSWER_RATING_CLASS)
+
+
+def _answer_parts(block) -> tuple[list[tuple[object, str]], list]:
+    """One walk of the block: its paragraphs, answer-infos and ratings in document order, each
+    with its kind (an answer-info, a rating, else a paragraph), and its h4 headings."""
+    parts: list[tuple[object, str]] = []
+    headings = []
+    for element in block.iter(etree.Element):
+        if element is block:
+            continue
+        tag = element.tag
+        value = element.get("class")
+        if tag == "h4":
+            headings.append(element)
+        if tag == sel.PARAGRAPH_TAG or (
+            value and any(_has_class(value, kind) for kind in _PART_KINDS)
+        ):
+            classes = value.split() if value else ()
+            kind = next((k for k in _PART_KINDS if k in classes), sel.PARAGRAPH_TAG)
+            parts.append((element, kind))
+    return parts, headings
+
+
 def _answer_infos(block) -> list:
-    return [e for e in _ANSWER_PARTS_IN(block) if sel.ANSWER_INFO_CLASS in _classes(e)]
+    return [e for e, kind in _answer_parts(block)[0] if kind == sel.ANSWER_INFO_CLASS]
+
+
+def _in_answer_info(block) -> bool:
+    return any(
+        _has_class(node.get("class"), sel.ANSWER_INFO_CLASS)
+        for node in (block, *block.iterancestors())
+    )
 
 
 def _answers(block) -> list[dict]:
     """The answers of one block, in order. Each answer's paragraphs stand before its
     answer-info ([seen]) or, in the older layout, after it; a rating follows its answer."""
-    parts = _ANSWER_PARTS_IN(block)
-    infos = [e for e in parts if sel.ANSWER_INFO_CLASS in _classes(e)]
+    parts, headings = _answer_parts(block)
+    infos = [e for e, kind in parts if kind == sel.ANSWER_INFO_CLASS]
     if not infos:
         return []
-    info_first = parts[0] is infos[0]
+    info_first = parts[0][0] is infos[0]
     # a paragraph inside an answer-info is part of that line, not an answer's text
-    in_info = _IN_ANSWER_INFO(block)
+    in_info = _in_answer_info(block)
     nested = {p for info in infos for p in info.iterdescendants(sel.PARAGRAPH_TAG)}
     answers: list[dict] = []
     paragraphs: list[str] = []
-    for part in parts:
-        classes = _classes(part)
-        if sel.ANSWER_INFO_CLASS in classes:
+    for part, kind in parts:
+        if kind == sel.ANSWER_INFO_CLASS:
             if info_first and answers:
                 answers[-1]["text"] = PARAGRAPH_SEPARATOR.join(paragraphs) or None
                 paragraphs = []
             answers.append(_answer(part, paragraphs if not info_first else []))
             if not info_first:
                 paragraphs = []
-        elif sel.ANSWER_RATING_CLASS in classes:
+        elif kind == sel.ANSWER_RATING_CLASS:
             if not answers or answers[-1]["rating"] is not None:
                 raise CardError("conflicting markup: a rating without its own answer")
             answers[-1]["rating"] = _rating(part)
@@ -509,7 +573,7 @@ def _answers(block) -> list[dict]:
         answers[-1]["text"] = PARAGRAPH_SEPARATOR.join(paragraphs) or None
     elif paragraphs:
         raise CardError("conflicting markup: answer paragraphs after the last answer-info")
-    stated = _stated_count(block)
+    stated = _stated_count(headings)
     if stated is not None and stated != len(answers):
         raise CardError(f"the answer block says {stated} answers, {len(answers)} found")
     return answers
@@ -530,9 +594,11 @@ def _answer(info, paragraphs: list[str]) -> dict:
     }
 
 
-def _stated_count(block) -> int | None:
-    """«Ответы (2)»: the count the block's heading states, if it states one."""
-    heading = "".join(_ANSWER_COUNT_IN(block))
+def _stated_count(headings: list) -> int | None:
+    """«Ответы (2)»: the count the block's h4 headings state, if they state one."""
+    # every text node under an h4 once: an h4 inside another is read with the outer one
+    inner = {h for h in headings for n in h.iterancestors("h4") if n in headings}
+    heading = "".join(_content(h) for h in headings if h not in inner)
     match = _ANSWER_COUNT.search(heading)
     return int(match.group(1)) if match else None
 
@@ -550,6 +616,8 @@ def _rating(element) -> str:
 def _text(element) -> str:
     """Text of an element exactly as written: entities decoded, tags dropped, <br> → newline,
     comments left out."""
+    if not len(element):  # nearly every paragraph: no child
+        return (element.text or "") if isinstance(element.tag, str) else ""
     parts = [element.text or ""] if isinstance(element.tag, str) else []
     for child in element:
         if isinstance(child.tag, str):
