@@ -102,8 +102,8 @@ def query(url: str, sql: str, params=None) -> list[tuple]:
 
 def test_landing_reconciles_and_keeps_the_ledger(warehouse):
     url, report = warehouse
-    assert (report.catalogue_total, report.dataset_rows_inserted) == (2140, 2140)
-    assert report.passports_fetched == report.passport_rows_inserted == 2140
+    assert (report.catalogue_total, report.dataset_rows_inserted) == (2840, 2840)
+    assert report.passports_fetched == report.passport_rows_inserted == 2840
     assert not report.failed_passports and not report.failed_records
     assert report.record_rows_inserted == RECORDS
     assert {k: (v["read"], v["total"]) for k, v in report.records.items()} == {
@@ -124,7 +124,7 @@ def test_landing_reconciles_and_keeps_the_ledger(warehouse):
         " (select count(*) from raw.opendata_mappings),"
         " (select count(*) from raw.opendata_records)",
     )
-    assert counts == [(2140, 2140, 2140, RECORDS)]
+    assert counts == [(2840, 2840, 2840, RECORDS)]
 
 
 def test_the_key_is_nowhere_in_the_warehouse(warehouse):
@@ -348,7 +348,7 @@ def test_under_faults_the_landing_still_reconciles(fresh_database, scenario):
             http_config=FAST,
         )
     assert report.http["retries"] > 50 and not report.failed_passports
-    assert report.passports_fetched == 2140
+    assert report.passports_fetched == 2840
     assert report.records["mektepter_kontingenti/v1"]["read"] == 1_250
 
 
@@ -414,7 +414,7 @@ def test_implausible_dates_are_set_aside_with_their_reasons_and_the_rest_lands(
     with OpendataSandbox(scenario, knobs=knobs, api_key=KEY) as odd:
         report = land_opendata(fresh_database, odd.base_url, KEY, watch=[uri], http_config=FAST)
     after = "implausible modifiedDate 2099-01-01: after the observation day"
-    assert report.catalogue_total == 2140 and report.dataset_rows_inserted == 2139
+    assert report.catalogue_total == 2840 and report.dataset_rows_inserted == 2139
     assert [(item.api_uri, after in item.reason) for item in report.rejected_datasets] == [
         (uri, True)
     ]
@@ -494,8 +494,8 @@ def test_every_variant_lands_and_unknown_periodicities_are_counted_apart(
 ):
     url, report = variant_warehouse
     portal = variant_portal
-    assert report.catalogue_total == 2140 and report.catalogue_variant == "POST getdatasetsre"
-    assert report.passports_fetched == 2140 and not report.failed_passports
+    assert report.catalogue_total == 2840 and report.catalogue_variant == "POST getdatasetsre"
+    assert report.passports_fetched == 2840 and not report.failed_passports
     unknown = portal.unknown_periodicity_uris
     assert sorted(report.unknown_periodicity_datasets) == sorted(unknown)
     assert report.unknown_periodicities == {"ежемесячно": 15, "by request": 15}
@@ -577,7 +577,7 @@ def test_without_a_key_the_catalogue_and_named_versions_land_keyless(fresh_datab
             fresh_database, keyless.base_url, None, watch=watch[:1], http_config=FAST
         )
         asked = [r.path for r in keyless.requests if r.path.startswith("/api/")]
-    assert report.keyless and report.catalogue_total == 2140
+    assert report.keyless and report.catalogue_total == 2840
     # every passport but the one the failed load landed (zhol…/v2, read before it failed)
     assert report.passports_skipped_without_key == report.passports_needed == 2139
     assert report.passports_fetched == 0
@@ -624,8 +624,8 @@ def test_a_capped_total_count_lands_everything_and_the_ledger_counts_the_excess(
         )
     ((stats,),) = query(fresh_database, "select stats from raw.load_ledger")
     assert stats["catalogue_total"] == 2000 and stats["catalogue_beyond_total"] == 140
-    assert report.dataset_rows_inserted == 2140
+    assert report.dataset_rows_inserted == 2840
     assert query(fresh_database, "select count(distinct api_uri) from raw.opendata_datasets") == [
-        (2140,)
+        (2840,)
     ]
     assert stats["records"]["mektepter_kontingenti/v1"]["read"] == 1_250  # under the cap
