@@ -326,5 +326,6 @@ def test_scorecard_rows_of_2020_and_2021_join_all_three_sources(pipeline):
     }
     row = rows[(code, year)]
     assert {column: row[column] for column in expected} == expected
-    assert all(expected.values())  # a row of all three sources, not of zeros
+    # a row of all three sources (Kostanay's appeals of 2021 are all still pending on 19 March)
+    assert expected["appeals"] and expected["complaints_received"] and expected["datasets"]
     assert row["gov_body_name_ru"] == "Акимат Костанайской области" and row["region_kato"] == "39"
