@@ -360,7 +360,7 @@ def demo() -> None:
     Safe to run again: the sandboxes are deterministic and landing is idempotent, so the marts
     come out the same.
     """
-    from tyndau.demo import stand_ins
+    from tyndau.demo import HEADLINE_COMPLAINTS_YEAR, HEADLINE_OPENDATA_AS_OF, stand_ins
     from tyndau.headlines import complaints, dialog, opendata
     from tyndau.pipeline import PipelineError, run_pipeline
     from tyndau.warehouse.embedded import resolve_url
@@ -384,8 +384,8 @@ def demo() -> None:
     click.echo(
         dialog.format_ranking(dialog.ministry_ranking(url), "code", "ministry", "ministries")
     )
-    click.echo("\n" + opendata.headline(url))
-    click.echo("\n" + complaints.headline(url))
+    click.echo("\n" + opendata.headline(url, HEADLINE_OPENDATA_AS_OF))
+    click.echo("\n" + complaints.headline(url, HEADLINE_COMPLAINTS_YEAR))
     click.echo(WHERE_NEXT.format(url=url, log=f"{result.log_file}   the run's full Airflow log"))
     if failed:
         _fail(str(failed))

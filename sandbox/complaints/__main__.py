@@ -37,7 +37,8 @@ def build_parser(prog: str = "python -m sandbox.complaints") -> argparse.Argumen
     parser = argparse.ArgumentParser(
         prog=prog,
         description="Write the complaint-statistics report files of 2016 and 2017 (calibrated "
-        "to docs/calibration.md section 4) into an inbox folder: XLSX and CSV (UTF-8 and "
+        "to docs/calibration.md section 4) and of 2020 and 2021 (scenario values) into an "
+        "inbox folder: XLSX and CSV (UTF-8 and "
         "Windows-1251) with title and totals rows, plus a topic breakdown; and, with "
         "--variant, what else a real inbox holds (docs/reliability.md, 'Report files in the "
         "inbox'). Deterministic.",

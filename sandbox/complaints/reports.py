@@ -4,7 +4,8 @@ Every quirk of docs/sources.md section 3 appears at least once: XLSX with title 
 header, a totals row (`Итого`, `Всего`) and a note below the data; counts as numbers and as text
 with spaces or no-break spaces; `—` and empty cells for zero; a Windows-1251 CSV separated by
 `;`; a UTF-8 CSV of monthly figures; a partial monthly report of a body that also filed a
-yearly one (the yearly report is the one that counts); a topic-breakdown report.
+yearly one (the yearly report is the one that counts); a topic-breakdown report. The scenario
+years 2020 and 2021 come as one plain XLSX each, every body on one sheet.
 
 Files are written atomically (a hidden temporary name, then a rename) and byte for byte the
 same on every call: the XLSX files carry fixed timestamps. What else a real inbox holds (files
@@ -22,9 +23,11 @@ from dataclasses import astuple, dataclass
 from pathlib import Path
 
 from sandbox.complaints.scenario import (
+    CALIBRATED_YEARS,
     CENTRAL,
     COUNTS,
     LOCAL,
+    YEARS,
     FigureRow,
     TopicRow,
     monthly_rows,
@@ -67,7 +70,8 @@ Count = Callable[[int], object]  # how a file writes a count
 
 
 def write_reports(inbox: Path, seed: int = 2017, *, skip: Collection[str] = ()) -> list[Path]:
-    """Write the 2016 and 2017 reports (and the 2017 topics) into ``inbox``; returns the paths.
+    """Write the 2016, 2017, 2020 and 2021 reports (and the 2017 topics) into ``inbox``;
+    returns the paths.
     The files named in ``skip`` are left out (a variant of sandbox.complaints.variants writes
     its own instead)."""
     inbox = Path(inbox)
@@ -81,7 +85,7 @@ def write_reports(inbox: Path, seed: int = 2017, *, skip: Collection[str] = ()) 
 
 def report_files(seed: int = 2017) -> dict[str, bytes]:
     """The scenario's report files, name → bytes, in the order they are written."""
-    rows = {year: yearly_rows(year, seed) for year in (2016, 2017)}
+    rows = {year: yearly_rows(year, seed) for year in YEARS}
 
     def pick(year: int, level: str, exclude: Sequence[str] = ()) -> list[FigureRow]:
         return [r for r in rows[year] if r.body_level == level and r.gov_body_code not in exclude]
@@ -134,6 +138,16 @@ def report_files(seed: int = 2017) -> dict[str, bytes]:
             [_topic_cells(t) for t in topics],
             totals=("2017", "", "Всего", sum(t.justified_complaints for t in topics)),
         ),
+        **{
+            f"complaints_{year}.xlsx": _xlsx(
+                [f"за {year} год", "центральные государственные органы и акиматы"],
+                FIGURE_HEADER,
+                [_figure_cells(r, _number) for r in rows[year]],
+                totals=_figure_totals(str(year), "Итого", rows[year], _number),
+            )
+            for year in YEARS
+            if year not in CALIBRATED_YEARS
+        },
     }
 
 

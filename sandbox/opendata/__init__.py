@@ -1,4 +1,5 @@
-"""Open-data sandbox: a local data.egov.kz serving a calibrated, deterministic catalogue.
+"""Open-data sandbox: a local data.egov.kz serving a calibrated, deterministic catalogue (as of
+its TODAY, 2021-12-31; calibrated at SNAPSHOT, 2017-12-31).
 
     with OpendataSandbox(build_scenario(), knobs=Knobs(error_rate=0.05)) as portal:
         ...  # point the client at portal.base_url, with the key portal.api_key
@@ -13,6 +14,7 @@ from sandbox.opendata.scenario import (
     ALLOWANCE_DAYS,
     RECORD_SETS,
     SNAPSHOT,
+    TODAY,
     YEAR_BEFORE,
     Dataset,
     Scenario,
@@ -27,6 +29,7 @@ __all__ = [
     "RECORD_SETS",
     "SANDBOX_API_KEY",
     "SNAPSHOT",
+    "TODAY",
     "WATCH_FILE",
     "YEAR_BEFORE",
     "Dataset",

@@ -17,8 +17,9 @@ def build_parser(prog: str = "python -m sandbox.opendata") -> argparse.ArgumentP
     parser, serve, knobs = sandbox_parser(
         prog,
         "A local data.egov.kz (the open-data catalogue and its data API) serving a deterministic "
-        "catalogue calibrated to docs/calibration.md section 3, with knobs for the real portal's "
-        "troubles. Fault rates apply to every API answer and add up to at most 1.",
+        "catalogue (as of 2021-12-31) calibrated at 2017-12-31 to docs/calibration.md section 3, "
+        "with knobs for the real portal's troubles. Fault rates apply to every API answer and add "
+        "up to at most 1.",
         port=8766,
         seed=2017,
         answers="answers",

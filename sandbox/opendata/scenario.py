@@ -1,5 +1,5 @@
-"""The open-data scenario: the data.egov.kz catalogue as of 2017-12-31, calibrated to
-docs/calibration.md section 3.
+"""The open-data scenario: the data.egov.kz catalogue as of 2021-12-31, calibrated at 2017-12-31
+to docs/calibration.md section 3.
 
 Built from a seed, and exact where the calibration is exact:
 
@@ -11,6 +11,14 @@ Built from a seed, and exact where the calibration is exact:
 * about 60 owning bodies (central bodies and akimats of the 2017 layout) with uneven shares and
   uneven diligence, so that their freshness ranking means something.
 
+After 2017 (scenario values, docs/calibration.md section 3, "2018 to 2021"): 120, 150, 200 and 230
+datasets created in 2018, 2019, 2020 and 2021 by the bodies of the time (South Kazakhstan oblast's
+akimat gone, the Turkestan oblast's and Shymkent's in its place from 2018-06-19), each last
+modified between its creation and 2021-12-31, the more diligent bodies more recently. The
+datasets of 2017 were never modified again: the catalogue shows a dataset's latest modification
+only, so a later one would hide its calibrated state at 2017-12-31 from a warehouse that reads
+the catalogue once (as of 2021-12-31, as the demo does).
+
 A few datasets also have records behind the data API; one holds more than 10,000 of them, so
 that a client paging with deep `from` offsets loses records (the real API's deep-paging trap).
 """
@@ -21,8 +29,9 @@ import random
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
-SNAPSHOT = date(2017, 12, 31)  # the scenario's "today": the catalogue as it stood that evening
+SNAPSHOT = date(2017, 12, 31)  # the calibrated date (docs/calibration.md section 3)
 YEAR_BEFORE = date(2016, 12, 31)
+TODAY = date(2021, 12, 31)  # the scenario's "today": the catalogue as it stood that evening
 FIRST_DAY = date(2013, 3, 1)  # the first dataset of the scenario
 
 # docs/calibration.md section 3
@@ -117,6 +126,17 @@ BODIES: tuple[str, ...] = (
     "Акимат города Темиртау",
     "Акимат города Туркестана",
 )
+# Bodies that publish from 2018 on (scenario values): the regional akimats formed on 2018-06-19
+# (dim_regions) and the 2017 bodies still in place, South Kazakhstan oblast's akimat and the
+# Shymkent city akimat of then (now the city's, under its new name) gone.
+NEW_BODIES: dict[str, date] = {
+    "Акимат Туркестанской области": date(2018, 6, 19),
+    "Акимат города Шымкент": date(2018, 6, 19),
+}
+GONE_BODIES = ("Акимат Южно-Казахстанской области", "Акимат города Шымкента")
+# Datasets created in each year after 2017 (scenario values): the catalogue grows by 6-9% a year.
+LATER_DATASETS = {2018: 120, 2019: 150, 2020: 200, 2021: 230}
+NEW_BODY_MIN_DATASETS = 6  # each new body's first datasets, created in its first half-year
 SHARE_EXPONENT = 0.7  # body i (shuffled) weighs i ** -0.7: the largest ~9%, the smallest ~0.5%
 MIN_DATASETS_PER_BODY = 3
 
@@ -270,6 +290,8 @@ class Scenario:
         return sorted({d.owner for d in self.datasets})
 
     def active(self, at: date = SNAPSHOT) -> list[Dataset]:
+        # `up_to_date(at)` below judges a dataset on its latest modification: exact where no
+        # dataset of `at` was modified after it (2017-12-31 and before, and TODAY)
         """Datasets on the lists at `at`: created by then, not archived."""
         return [d for d in self.datasets if not d.archived and d.created.date() <= at]
 
@@ -304,6 +326,8 @@ def build_scenario(seed: int = 2017) -> Scenario:
         age = rng.randint(200, (SNAPSHOT - made.date()).days)
         periodicity = rng.choice(["yearly", "quarterly", "monthly"])
         datasets.append(_dataset(rng, uris, owner, made, periodicity, age, archived=True))
+    # after 2017 from a generator of its own: the calibrated catalogue stays byte for byte
+    datasets += _later_datasets(random.Random(f"{seed}-after-2017"), uris.used, diligence)
 
     datasets = _with_record_sets(rng, datasets)
     datasets.sort(key=lambda d: (d.created, d.api_uri), reverse=True)
@@ -400,9 +424,11 @@ def _dataset(
     age: int,
     *,
     archived: bool,
+    today: date = SNAPSHOT,
 ) -> Dataset:
+    """A dataset of `owner` created at `made`, last modified `age` days before `today`."""
     stem, name_ru, name_kk = rng.choice(TOPICS)
-    day = SNAPSHOT - timedelta(days=age)
+    day = today - timedelta(days=age)
     modified = _at(rng, day)
     modified = max(modified, made)  # modified the day it was created: not before it
     versions = tuple(f"v{n}" for n in range(1, rng.choices([1, 2, 3], [80, 15, 5])[0] + 1))
@@ -449,6 +475,46 @@ def _with_record_sets(rng: random.Random, datasets: list[Dataset]) -> list[Datas
             }
         )
     return [replaced.get(d.api_uri, d) for d in datasets]
+
+
+def _later_datasets(
+    rng: random.Random, used_uris: set[str], diligence: dict[str, float]
+) -> list[Dataset]:
+    """The datasets created from 2018 to 2021 (LATER_DATASETS), modified up to TODAY."""
+    uris = _ApiUris(rng)
+    uris.used |= used_uris
+    bodies = [b for b in BODIES if b not in GONE_BODIES] + list(NEW_BODIES)
+    diligence = diligence | {body: rng.uniform(0.15, 1.0) for body in NEW_BODIES}
+    weights = {body: rng.uniform(0.2, 1.0) for body in bodies}  # who publishes how much
+    datasets = []
+    for year, count in LATER_DATASETS.items():
+        first_day, last_day = date(year, 1, 1), date(year, 12, 31)
+        creations = []
+        if year == 2018:  # the new bodies' first datasets
+            creations = [
+                (body, _random_time(rng, start, start + timedelta(days=180)))
+                for body, start in NEW_BODIES.items()
+                for _ in range(NEW_BODY_MIN_DATASETS)
+            ]
+        for _ in range(count - len(creations)):
+            made = _random_time(rng, first_day, last_day)
+            candidates = [b for b in bodies if NEW_BODIES.get(b, first_day) <= made.date()]
+            owner = rng.choices(candidates, weights=[weights[b] for b in candidates])[0]
+            creations.append((owner, made))
+        for owner, made in creations:
+            periodicity = rng.choices(
+                list(PERIODICITY_WEIGHTS), weights=list(PERIODICITY_WEIGHTS.values())
+            )[0]
+            oldest = (TODAY - made.date()).days
+            allowance = ALLOWANCE_DAYS[periodicity]
+            if allowance is None or rng.random() < diligence[owner]:
+                age = rng.randint(0, min(allowance if allowance is not None else oldest, oldest))
+            else:
+                age = rng.randint(min(allowance + 1, oldest), oldest)
+            datasets.append(
+                _dataset(rng, uris, owner, made, periodicity, age, archived=False, today=TODAY)
+            )
+    return datasets
 
 
 # --- records behind the data API -------------------------------------------------------------

@@ -8,6 +8,7 @@ dbt_project/analyses compiles and runs as the analysts' role.
 
 from __future__ import annotations
 
+import csv
 import math
 from collections import Counter, defaultdict
 from datetime import date
@@ -19,6 +20,10 @@ import psycopg
 import pytest
 from psycopg.rows import dict_row
 
+from sandbox.complaints import yearly_rows
+from sandbox.dialog.scenario import build_scenario as dialog_scenario
+from sandbox.opendata import TODAY
+from sandbox.opendata import build_scenario as opendata_scenario
 from tyndau.warehouse.roles import READER_ROLE
 from tyndau.warehouse.url import dbt_profile_env, make_url, url_parts
 
@@ -263,3 +268,64 @@ def test_analyses_compile_and_run_as_the_reader(pipeline, tmp_path, monkeypatch)
         with psycopg.connect(reader) as conn:
             rows = conn.execute(sql).fetchall()
         assert rows, f"{analysis.name} returned no rows"
+
+
+def test_scorecard_rows_of_2020_and_2021_join_all_three_sources(pipeline):
+    """Docs/calibration.md, "2020 and 2021": every akimat of the time has both years with Open
+    Dialogue, complaints and open data, and one row (Kostanay, 2021) carries exactly the figures
+    computed here from the three sandboxes' scenarios (not from the marts' SQL)."""
+    _, url, _ = pipeline
+    rows = {
+        (r["gov_body_code"], r["year"]): r
+        for r in _rows(url, "select * from marts.gov_body_scorecard where year in (2020, 2021)")
+    }
+    sources = ("appeals", "complaints_received", "datasets")
+    for year in (2020, 2021):
+        # the akimats whose region existed that year (dim_regions): 17; Abai, Zhetisu and
+        # Ulytau date from June 2022 and carry Open Dialogue alone
+        of_the_time = {
+            r["gov_body_code"]
+            for r in _rows(
+                url,
+                "select distinct b.gov_body_code from marts.dim_gov_bodies b"
+                " join marts.dim_regions r on r.region_kato = b.region_kato"
+                " where b.body_type = 'akimat'"
+                f" and r.valid_from <= make_date({year}, 12, 31)",
+            )
+        }
+        assert len(of_the_time) == 17, year
+        for code in of_the_time:
+            row = rows[(code, year)]
+            assert all(row[column] for column in sources), (code, year)
+        for code in {"AKM10", "AKM33", "AKM62"}:
+            row = rows[(code, year)]
+            assert row["appeals"] and row["complaints_received"] is None, (code, year)
+
+    code, year = "AKM39", 2021
+    dialog = dialog_scenario()
+    blogs = {b.blog_id for b in dialog.blogs if b.gov_body_code == code}
+    appeals = [a for a in dialog.appeals() if a.blog_id in blogs and a.submitted_on.year == year]
+    complaints = [r for r in yearly_rows(year) if r.gov_body_code == code]
+    with (PROJECT / "seeds" / "opendata_owner_bodies.csv").open(encoding="utf-8") as seed:
+        owners = {r["owner_name_ru"] for r in csv.DictReader(seed) if r["gov_body_code"] == code}
+    catalogue = opendata_scenario()
+    assert date(year, 12, 31) == TODAY  # the year end is the catalogue's read: measured
+    datasets = [d for d in catalogue.active(TODAY) if d.owner in owners]
+    expected = {
+        "appeals": len(appeals),
+        "answered": sum(a.status == "answered" for a in appeals),
+        "rated_answers": sum(a.rating is not None for a in appeals),
+        "unsatisfied": sum(a.rating == "negative" for a in appeals),
+        "complaints_received": sum(r.received for r in complaints),
+        "deadline_violations": sum(r.deadline_violations for r in complaints),
+        "justified_complaints": sum(r.justified_complaints for r in complaints),
+        "overturned_by_higher_body": sum(r.overturned_by_higher_body for r in complaints),
+        "overturned_by_court": sum(r.overturned_by_court for r in complaints),
+        "datasets": len(datasets),
+        "datasets_up_to_date": sum(d.up_to_date(TODAY) for d in datasets),
+    }
+    row = rows[(code, year)]
+    assert {column: row[column] for column in expected} == expected
+    # a row of all three sources (Kostanay's appeals of 2021 are all still pending on 19 March)
+    assert expected["appeals"] and expected["complaints_received"] and expected["datasets"]
+    assert row["gov_body_name_ru"] == "Акимат Костанайской области" and row["region_kato"] == "39"

@@ -15,7 +15,7 @@ from dbt.cli.main import dbtRunner
 
 from expectations.gate import URL_VARIABLE, run_checkpoint
 from ingestion.complaints import land_complaints
-from sandbox.complaints import write_reports
+from sandbox.complaints import NATIONAL, write_reports
 from tyndau.headlines.complaints import headline
 from tyndau.publish import publish_marts
 from tyndau.settings import PROJECT_DIR
@@ -120,7 +120,7 @@ def query(url: str, sql: str, params=None) -> list[tuple]:
 
 def test_every_file_landed(warehouse):
     landing = warehouse["landing"]
-    assert len(landing.landed) == len(warehouse["written"]) == 7
+    assert len(landing.landed) == len(warehouse["written"]) == 9
     assert not landing.rejected and not landing.duplicates and not landing.replaced
 
 
@@ -170,11 +170,24 @@ def test_2016_and_the_change(warehouse):
         25_000,
         None,
     )
-    assert [r[0] for r in rows] == [2016, 2017]
+    assert [r[0] for r in rows] == [2016, 2017, 2020, 2021]
+    # the scenario years: their national figures, exactly; no change against a missing 2019
+    for year, row in zip((2020, 2021), rows[2:], strict=True):
+        n = NATIONAL[year]
+        assert row[1:5] == (
+            n.received,
+            n.deadline_violations,
+            n.deadline_violations_central,
+            n.deadline_violations_akimats,
+        )
+        assert row[8] == n.justified_complaints
+    assert rows[2][-1] is None and rows[3][-1] == (
+        NATIONAL[2021].deadline_violations - NATIONAL[2020].deadline_violations
+    )
 
 
 def test_headline_for_the_demo(warehouse):
-    assert headline(warehouse["url"]) == HEADLINE_2017
+    assert headline(warehouse["url"]).startswith("2021: 2.05 million complaints")  # the latest
     assert headline(warehouse["url"], 2017) == HEADLINE_2017
     assert headline(warehouse["url"], 2016).startswith("2016: 1.65 million complaints")
     assert "no figures for 2030" in headline(warehouse["url"], 2030)
@@ -193,6 +206,14 @@ def test_scorecard_rolls_up_months_and_lets_a_yearly_report_win(warehouse):
         "from marts.complaints_scorecard where year = 2017",
     )
     assert (bodies, akimats) == (27, 16)
+    for year in (2020, 2021):  # the 17 akimats of the time, Turkestan and Shymkent among them
+        assert query(
+            warehouse["url"],
+            "select count(*), count(*) filter (where region_kato in ('61', '79')),"
+            " count(*) filter (where region_name_ru is null)"
+            " from marts.complaints_scorecard where year = %s and body_level = 'local'",
+            [year],
+        ) == [(17, 2, 0)]
 
 
 def test_south_kazakhstan_joins_its_2016_region_and_maps_to_todays(warehouse):
@@ -233,10 +254,12 @@ def test_south_kazakhstan_joins_its_2016_region_and_maps_to_todays(warehouse):
         """,
     )
     assert today == [("61", "Туркестанская область"), ("79", "город Шымкент")]
-    assert not query(
+    # Turkestan and Shymkent only from 2018 (the scenario years 2020-2021), Abai never
+    assert query(
         warehouse["url"],
-        "select 1 from marts.complaints_scorecard where region_kato in ('61', '79', '10')",
-    )
+        "select distinct year from marts.complaints_scorecard"
+        " where region_kato in ('61', '79', '10') order by 1",
+    ) == [(2020,), (2021,)]
 
 
 def test_region_history(warehouse):
@@ -315,5 +338,5 @@ def test_landing_the_same_reports_again_changes_nothing(warehouse):
     before = query(url, "select count(*) from raw.complaints_rows")
     write_reports(warehouse["inbox"])  # the deterministic sandbox: the very same bytes
     again = land_complaints(url, warehouse["inbox"])
-    assert again.landed == [] and len(again.duplicates) == 7
+    assert again.landed == [] and len(again.duplicates) == 9
     assert query(url, "select count(*) from raw.complaints_rows") == before

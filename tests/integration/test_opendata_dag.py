@@ -41,7 +41,7 @@ def test_the_dag_lands_checks_and_never_logs_the_key(fresh_database, portal, tmp
     land_state, landed = run["tasks"]["land"]
     check_state, checked = run["tasks"]["check_raw_landing"]
     assert land_state == check_state == "success"
-    assert landed["datasets"] == 2140 and landed["watched_datasets"] == 3
+    assert landed["datasets"] == 2840 and landed["watched_datasets"] == 3
     assert checked["checkpoint"] == "opendata_raw_landing" and checked["evaluated"] >= 25
     with psycopg.connect(fresh_database) as conn:
         assert conn.execute("select source, status from raw.load_ledger").fetchall() == [

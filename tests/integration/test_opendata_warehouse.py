@@ -23,6 +23,7 @@ from ingestion.opendata import (
 )
 from sandbox.opendata import (
     SNAPSHOT,
+    TODAY,
     WATCH_FILE,
     Knobs,
     OpendataSandbox,
@@ -102,8 +103,8 @@ def query(url: str, sql: str, params=None) -> list[tuple]:
 
 def test_landing_reconciles_and_keeps_the_ledger(warehouse):
     url, report = warehouse
-    assert (report.catalogue_total, report.dataset_rows_inserted) == (2140, 2140)
-    assert report.passports_fetched == report.passport_rows_inserted == 2140
+    assert (report.catalogue_total, report.dataset_rows_inserted) == (2840, 2840)
+    assert report.passports_fetched == report.passport_rows_inserted == 2840
     assert not report.failed_passports and not report.failed_records
     assert report.record_rows_inserted == RECORDS
     assert {k: (v["read"], v["total"]) for k, v in report.records.items()} == {
@@ -124,7 +125,7 @@ def test_landing_reconciles_and_keeps_the_ledger(warehouse):
         " (select count(*) from raw.opendata_mappings),"
         " (select count(*) from raw.opendata_records)",
     )
-    assert counts == [(2140, 2140, 2140, RECORDS)]
+    assert counts == [(2840, 2840, 2840, RECORDS)]
 
 
 def test_the_key_is_nowhere_in_the_warehouse(warehouse):
@@ -171,7 +172,8 @@ def test_the_headline_comes_out_of_the_marts(warehouse, scenario):
     growth = query(
         url,
         "select as_of::text, datasets, datasets_year_before, growth_share"
-        " from marts_candidate.opendata_catalog_growth where as_of >= '2016-12-31' order by 1",
+        " from marts_candidate.opendata_catalog_growth"
+        " where as_of in ('2016-12-31', '2017-12-31') order by 1",
     )
     two_years_before = len(scenario.active(dt.date(2015, 12, 31)))
     assert growth == [
@@ -202,6 +204,46 @@ def test_the_headline_comes_out_of_the_marts(warehouse, scenario):
         )
     )
     assert unobserved["2017-12-31"] == 0 and unobserved["2016-12-31"] > 0
+
+
+def test_the_latest_snapshot_is_the_current_state(warehouse, scenario):
+    """The catalogue read today is judged as of today, body by body, next to the year ends up
+    to the scenario's own today (2021-12-31); each date is of one kind, and only the read's is
+    current."""
+    url, report = warehouse
+    ((read_on,),) = query(
+        url,
+        "select cast(started_at at time zone 'Asia/Almaty' as date) from raw.load_ledger"
+        " where load_id = %s",
+        [report.load_id],
+    )
+    kinds = query(
+        url,
+        "select snapshot_date, array_agg(distinct snapshot_kind), bool_and(is_current),"
+        " bool_or(is_current) from marts_candidate.opendata_freshness group by 1 order by 1",
+    )
+    year_ends = [dt.date(year, 12, 31) for year in range(2013, TODAY.year + 1)]
+    current_kind = "year_end" if (read_on.month, read_on.day) == (12, 31) else "current"
+    assert kinds == [(day, ["year_end"], False, False) for day in year_ends] + [
+        (read_on, [current_kind], True, True)
+    ]
+    for day in (read_on, TODAY):  # read in full: nothing modified after either date
+        got = {
+            name: (datasets, up_to_date, unobserved)
+            for name, datasets, up_to_date, unobserved in query(
+                url,
+                "select gov_body_name_ru, datasets, up_to_date, state_unobserved"
+                " from marts_candidate.opendata_freshness where snapshot_date = %s",
+                [day],
+            )
+        }
+        expected: dict[str, tuple[int, int, int]] = {}
+        for dataset in scenario.active(day):
+            n, fresh, _ = expected.get(dataset.owner, (0, 0, 0))
+            expected[dataset.owner] = (n + 1, fresh + dataset.up_to_date(day), 0)
+        for owner in {d.owner for d in scenario.datasets if d.archived} - set(expected):
+            expected[owner] = (0, 0, 0)  # archived datasets only
+        assert got == expected, day
 
 
 def test_freshness_ranks_run_one_to_n_on_every_date(warehouse, scenario):
@@ -292,7 +334,7 @@ def test_gx_checks_the_landing_and_the_marts(warehouse, monkeypatch):
 # --- the demo's headline ------------------------------------------------------------------------
 
 
-def test_headline_reads_the_published_marts(warehouse):
+def test_headline_reads_the_published_marts(warehouse, scenario):
     from tyndau.headlines.opendata import headline
 
     url, _ = warehouse
@@ -301,11 +343,19 @@ def test_headline_reads_the_published_marts(warehouse):
         conn.execute("create schema marts")
         for table in MARTS:
             conn.execute(f"create table marts.{table} as select * from marts_candidate.{table}")
-    lines = headline(url).splitlines()
+    lines = headline(url, SNAPSHOT).splitlines()
     assert 2 <= len(lines) <= 4
     assert lines[0] == (
         "Open data: 2,100 datasets at 2017-12-31 (1,900 a year before, +10.5%); 70.0% up to date"
     )
+    # by default the latest year end, the scenario's today
+    after = len(scenario.active(TODAY)), len(scenario.active(dt.date(2020, 12, 31)))
+    fresh = len(scenario.up_to_date(TODAY)) / after[0] * 100
+    assert headline(url).splitlines()[0] == (
+        f"Open data: {after[0]:,} datasets at 2021-12-31 ({after[1]:,} a year before, "
+        f"{(after[0] - after[1]) / after[1] * 100:+.1f}%); {fresh:.1f}% up to date"
+    )
+    assert "no figures at 2017-06-30" in headline(url, dt.date(2017, 6, 30))
 
 
 # --- failures, on databases of their own ------------------------------------------------------
@@ -348,7 +398,7 @@ def test_under_faults_the_landing_still_reconciles(fresh_database, scenario):
             http_config=FAST,
         )
     assert report.http["retries"] > 50 and not report.failed_passports
-    assert report.passports_fetched == 2140
+    assert report.passports_fetched == 2840
     assert report.records["mektepter_kontingenti/v1"]["read"] == 1_250
 
 
@@ -414,13 +464,13 @@ def test_implausible_dates_are_set_aside_with_their_reasons_and_the_rest_lands(
     with OpendataSandbox(scenario, knobs=knobs, api_key=KEY) as odd:
         report = land_opendata(fresh_database, odd.base_url, KEY, watch=[uri], http_config=FAST)
     after = "implausible modifiedDate 2099-01-01: after the observation day"
-    assert report.catalogue_total == 2140 and report.dataset_rows_inserted == 2139
+    assert report.catalogue_total == 2840 and report.dataset_rows_inserted == 2839
     assert [(item.api_uri, after in item.reason) for item in report.rejected_datasets] == [
         (uri, True)
     ]
     ((failed, reason),) = report.failed_passports
     assert failed == uri and f"/meta/{uri}/v2: {after}" in reason
-    assert report.passports_fetched == report.passport_rows_inserted == 2139
+    assert report.passports_fetched == report.passport_rows_inserted == 2839
     figures = report.records[f"{uri}/v2"]
     assert (figures["read"], figures["rows_inserted"], figures["rejected"]) == (60, 59, 1)
     last = scenario.records[(uri, "v2")][-1]
@@ -494,8 +544,8 @@ def test_every_variant_lands_and_unknown_periodicities_are_counted_apart(
 ):
     url, report = variant_warehouse
     portal = variant_portal
-    assert report.catalogue_total == 2140 and report.catalogue_variant == "POST getdatasetsre"
-    assert report.passports_fetched == 2140 and not report.failed_passports
+    assert report.catalogue_total == 2840 and report.catalogue_variant == "POST getdatasetsre"
+    assert report.passports_fetched == 2840 and not report.failed_passports
     unknown = portal.unknown_periodicity_uris
     assert sorted(report.unknown_periodicity_datasets) == sorted(unknown)
     assert report.unknown_periodicities == {"ежемесячно": 15, "by request": 15}
@@ -577,9 +627,9 @@ def test_without_a_key_the_catalogue_and_named_versions_land_keyless(fresh_datab
             fresh_database, keyless.base_url, None, watch=watch[:1], http_config=FAST
         )
         asked = [r.path for r in keyless.requests if r.path.startswith("/api/")]
-    assert report.keyless and report.catalogue_total == 2140
+    assert report.keyless and report.catalogue_total == 2840
     # every passport but the one the failed load landed (zhol…/v2, read before it failed)
-    assert report.passports_skipped_without_key == report.passports_needed == 2139
+    assert report.passports_skipped_without_key == report.passports_needed == 2839
     assert report.passports_fetched == 0
     assert report.records["zhol_zhondeu_zhumystary/v2"]["read"] == 60
     assert report.records_variant == "/api/detailed keyless"
@@ -623,9 +673,9 @@ def test_a_capped_total_count_lands_everything_and_the_ledger_counts_the_excess(
             fresh_database, capped.base_url, KEY, watch=["mektepter_kontingenti"], http_config=FAST
         )
     ((stats,),) = query(fresh_database, "select stats from raw.load_ledger")
-    assert stats["catalogue_total"] == 2000 and stats["catalogue_beyond_total"] == 140
-    assert report.dataset_rows_inserted == 2140
+    assert stats["catalogue_total"] == 2000 and stats["catalogue_beyond_total"] == 840
+    assert report.dataset_rows_inserted == 2840
     assert query(fresh_database, "select count(distinct api_uri) from raw.opendata_datasets") == [
-        (2140,)
+        (2840,)
     ]
     assert stats["records"]["mektepter_kontingenti/v1"]["read"] == 1_250  # under the cap

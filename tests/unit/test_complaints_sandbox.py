@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import csv
 import re
 import subprocess
 import sys
@@ -72,6 +73,19 @@ def test_the_regions_of_2016_2017():
     assert len(katos) == len(set(katos)) == 16  # 14 oblasts, Astana and Almaty
     assert "51" in katos  # South Kazakhstan, before it became Turkestan (61) and Shymkent (79)
     assert not {"10", "33", "61", "62", "79"} & set(katos)
+
+
+def test_the_akimats_of_2020_2021_are_those_of_the_time_under_the_blog_registry_codes():
+    akimats = {r.gov_body_code: r.region_kato for r in yearly_rows(2020) if r.region_kato}
+    assert len(akimats) == 17  # 14 oblasts, Nur-Sultan, Almaty, Shymkent
+    assert {"61", "79"} <= set(akimats.values())
+    assert not {"51", "10", "33", "62"} & set(akimats.values())  # before 2018 / from 2022
+    with (REPO / "sandbox" / "data" / "dialog_blogs.csv").open(encoding="utf-8") as blogs:
+        registry = {row["gov_body_code"]: row["region_kato"] for row in csv.DictReader(blogs)}
+    assert all(registry[code] == kato for code, kato in akimats.items())
+    assert {r.gov_body_code for r in yearly_rows(2021)} == {
+        r.gov_body_code for r in yearly_rows(2020)
+    }
 
 
 def test_apportion_is_exact_and_months_add_up():
@@ -145,7 +159,13 @@ def test_parsed_files_reproduce_the_calibration_under_the_roll_up_rule(inbox):
         )
         level = "central" if r["body_level"] == "central" else "akimats"
         t[f"deadline_violations_{level}"] += r["deadline_violations"]
-    assert {year: dict(t) for year, t in totals.items()} == CALIBRATION
+    assert {year: dict(totals[year]) for year in CALIBRATION} == CALIBRATION
+    # the scenario years 2020 and 2021: the files add up to the scenario's national figures
+    for year in (2020, 2021):
+        expected = national_totals(yearly_rows(year))
+        assert dict(totals[year]) == {name: expected[name] for name in totals[year]}, year
+        assert totals[year]["received"] == NATIONAL[year].received
+    assert set(totals) == {2016, 2017, 2020, 2021}
     assert {code for code, _ in months_used} == {"AKM75"} and len(months_used) == 12
 
 
@@ -159,7 +179,7 @@ def test_command_line_writes_the_inbox(tmp_path):
         timeout=60,
     )
     written = result.stdout.split()
-    assert len(written) == 7 and all(Path(p).is_file() for p in written)
+    assert len(written) == 9 and all(Path(p).is_file() for p in written)
 
 
 def test_the_sandbox_imports_nothing_of_the_pipeline():

@@ -108,23 +108,23 @@ def test_records_that_do_not_add_up_fail_the_read(portal, client, monkeypatch):
 def test_the_catalogue_is_read_whole_and_reconciled(client):
     seen = []
     catalogue = client.catalogue(page_size=100, progress=lambda done, total: seen.append(done))
-    assert catalogue.total == len(catalogue.datasets) == 2140
-    assert catalogue.pages == 22 and catalogue.duplicates == 0
-    assert seen[-1] == 2140
-    assert len({d["apiUri"] for d in catalogue.datasets}) == 2140
+    assert catalogue.total == len(catalogue.datasets) == 2840
+    assert catalogue.pages == 29 and catalogue.duplicates == 0
+    assert seen[-1] == 2840
+    assert len({d["apiUri"] for d in catalogue.datasets}) == 2840
 
 
 def test_a_catalogue_that_does_not_add_up_fails(scenario):
     class Overstated(OpendataSandbox):
         def _catalogue_page(self, query):
             response = super()._catalogue_page(query)
-            response.body = response.body.replace(b'"totalCount":2140', b'"totalCount":2141')
+            response.body = response.body.replace(b'"totalCount":2840', b'"totalCount":2841')
             return response
 
     with (
         Overstated(scenario) as portal,
         OpendataClient(portal.base_url, http_config=FAST) as client,
-        pytest.raises(ReconciliationError, match="read 2140 distinct datasets .* 2141"),
+        pytest.raises(ReconciliationError, match="read 2840 distinct datasets .* 2841"),
     ):
         client.catalogue(page_size=500)
 
@@ -210,7 +210,7 @@ def test_faults_are_retried_and_the_reads_still_reconcile(scenario):
             assert client.mapping("zhol_zhondeu_zhumystary").latest == "v2"
             stats = client.stats
         faults = {r.fault.value for r in portal.requests} - {"none"}
-    assert len(catalogue.datasets) == 2140
+    assert len(catalogue.datasets) == 2840
     assert read.read == read.total == 12_500
     assert faults == {"error", "rate_limit", "disguised", "empty"}
     assert stats.retries >= 5 and stats.failures == 0
@@ -230,13 +230,13 @@ def test_the_catalogue_falls_back_to_the_form_post_when_get_is_gone(scenario, st
     ):
         catalogue = client.catalogue(page_size=500)
         requests = [r for r in portal.requests if r.path != "/robots.txt"]
-    assert catalogue.total == len(catalogue.datasets) == 2140
+    assert catalogue.total == len(catalogue.datasets) == 2840
     assert client.catalogue_variant == "POST getdatasetsre"
     # GET was asked once; every page after that by POST with the form, retried through faults
     assert [r.status for r in requests if r.method == "GET"] == [status]
     posts = [r for r in requests if r.method == "POST" and r.status == 200]
-    # page 6 is the empty one that ends the walk (totalCount may understate)
-    assert [dict(r.form)["page"] for r in posts] == ["1", "2", "3", "4", "5", "6"]
+    # page 7 is the empty one that ends the walk (totalCount may understate)
+    assert [dict(r.form)["page"] for r in posts] == ["1", "2", "3", "4", "5", "6", "7"]
     assert all(
         dict(r.form) == dict(r.form) | {"status": "PUBLISHED", "count": "500"} for r in posts
     )
@@ -311,7 +311,7 @@ def test_the_observer_sees_every_answer_and_never_the_key(scenario):
     assert [(e.method, e.status) for e in seen] == [("GET", 200)] * 4
     assert seen[-1].reason and "not found" in seen[-1].reason
     assert all(KEY not in e.url and KEY not in (e.body or "") for e in seen)
-    assert '"totalCount":2140' in seen[0].body
+    assert '"totalCount":2840' in seen[0].body
 
 
 # --- answers too slow or too large (the shared session's deadline and size cap) ---------------
@@ -402,5 +402,5 @@ def test_the_catalogue_past_a_capped_total_is_read_whole(scenario):
         OpendataClient(portal.base_url, KEY, http_config=FAST) as client,
     ):
         catalogue = client.catalogue(page_size=500)
-    assert (catalogue.total, len(catalogue.datasets), catalogue.beyond_total) == (2000, 2140, 140)
-    assert catalogue.pages == 5
+    assert (catalogue.total, len(catalogue.datasets), catalogue.beyond_total) == (2000, 2840, 840)
+    assert catalogue.pages == 6

@@ -15,6 +15,7 @@ import requests
 from sandbox.opendata import (
     ALLOWANCE_DAYS,
     SNAPSHOT,
+    TODAY,
     WATCH_FILE,
     YEAR_BEFORE,
     Knobs,
@@ -22,6 +23,7 @@ from sandbox.opendata import (
     build_scenario,
 )
 from sandbox.opendata.__main__ import build_parser, knobs_from_args, main
+from sandbox.opendata.scenario import GONE_BODIES, LATER_DATASETS, NEW_BODIES, NEW_BODY_MIN_DATASETS
 from sandbox.opendata.server import Fault
 
 REPO = Path(__file__).resolve().parents[2]
@@ -53,15 +55,33 @@ def data(portal, source, api_uri=BIG, version="v1", key=None):
 
 
 def test_catalogue_is_calibrated(scenario):
-    assert len(scenario.datasets) == 2140
+    assert len(scenario.datasets) == 2100 + 40 + sum(LATER_DATASETS.values()) == 2840
     assert len(scenario.active(SNAPSHOT)) == 2100
     assert len(scenario.active(YEAR_BEFORE)) == 1900
     assert sum(d.archived for d in scenario.datasets) == 40
-    assert all(d.created.date() <= SNAPSHOT for d in scenario.datasets)
+    assert all(d.created.date() <= TODAY for d in scenario.datasets)
     # exactly 70% up to date at 2017-12-31 by the definition
     assert len(scenario.up_to_date(SNAPSHOT)) == 1470
     assert all(d.modified >= d.created for d in scenario.datasets)
-    assert all(d.modified.date() <= SNAPSHOT for d in scenario.datasets)
+    assert all(d.modified.date() <= TODAY for d in scenario.datasets)
+    # the datasets of 2017 never changed after it: a single read shows their state then
+    of_2017 = [d for d in scenario.datasets if d.created.date() <= SNAPSHOT]
+    assert len(of_2017) == 2140 and all(d.modified.date() <= SNAPSHOT for d in of_2017)
+
+
+def test_after_2017_the_catalogue_grows_under_the_bodies_of_the_time(scenario):
+    for year, count in LATER_DATASETS.items():
+        made = [d for d in scenario.datasets if d.created.year == year]
+        assert len(made) == count, year
+        assert not {d.owner for d in made} & set(GONE_BODIES), year
+    for body, start in NEW_BODIES.items():
+        theirs = [d for d in scenario.datasets if d.owner == body]
+        assert min(d.created.date() for d in theirs) >= start
+        assert len([d for d in theirs if d.created.year == 2018]) >= NEW_BODY_MIN_DATASETS
+    # some are fresh at the scenario's today, some not
+    later = [d for d in scenario.active(TODAY) if d.created.date() > SNAPSHOT]
+    fresh = sum(d.up_to_date(TODAY) for d in later)
+    assert 0.3 * len(later) < fresh < 0.9 * len(later)
 
 
 def test_about_sixty_bodies_with_uneven_shares_and_freshness(scenario):
@@ -101,7 +121,7 @@ def test_same_seed_same_catalogue():
 
 def test_catalogue_pages_newest_first_with_total(portal, scenario):
     first = get(portal, "/datasets/getdatasets", page=1, count=50, sortBy="createdDateDesc").json()
-    assert first["totalCount"] == 2140 and len(first["datasets"]) == 50
+    assert first["totalCount"] == 2840 and len(first["datasets"]) == 50
     created = [d["createdDate"] for d in first["datasets"]]
     assert created == sorted(created, reverse=True)
     entry = first["datasets"][0]
@@ -118,9 +138,9 @@ def test_catalogue_pages_newest_first_with_total(portal, scenario):
         "owner",
     }
     assert set(entry["responsible"]) == {"phone", "email"} and "fullnameRu" in entry["owner"]
-    last = get(portal, "/datasets/getdatasets", page=43, count=50).json()
+    last = get(portal, "/datasets/getdatasets", page=57, count=50).json()
     assert len(last["datasets"]) == 40
-    assert get(portal, "/datasets/getdatasets", page=44, count=50).json()["datasets"] == []
+    assert get(portal, "/datasets/getdatasets", page=58, count=50).json()["datasets"] == []
 
 
 def test_passport_needs_no_key_and_tells_periodicity_and_archived(portal, scenario):
@@ -220,7 +240,7 @@ def test_getdatasets_can_answer_404_or_405(scenario, status):
             data={"page": 1, "count": 5, "status": "PUBLISHED"},
             timeout=5,
         )
-        assert posted.json()["totalCount"] == 2140
+        assert posted.json()["totalCount"] == 2840
 
 
 def test_variant_knobs_dates_mappings_versions_periodicity_and_dropped_fields(scenario):
@@ -268,7 +288,7 @@ def test_the_implausible_date_knob_dates_a_dataset_2099(scenario):
     knobs = Knobs(implausible_date_uris=(uri,), offset_dates=True)
     with OpendataSandbox(scenario, knobs=knobs) as variant:
         entries = get(variant, "/datasets/getdatasets", page=1, count=500).json()["datasets"]
-        pages = [get(variant, "/datasets/getdatasets", page=n, count=500) for n in (2, 3, 4, 5)]
+        pages = [get(variant, "/datasets/getdatasets", page=n, count=500) for n in range(2, 7)]
         entries += [d for page in pages for d in page.json()["datasets"]]
         latest = get(variant, f"/meta/{uri}/v2").json()
         older = get(variant, f"/meta/{uri}/v1").json()

@@ -50,7 +50,7 @@ def test_the_default_sandbox_passes_and_every_field_is_reported(scenario, tmp_pa
     out = result.output
     for expected in (
         "[GET getdatasets]",
-        "totalCount                     1/1  required  = 2140",
+        "totalCount                     1/1  required  = 2840",
         "datasets[].modifiedDate      10/10  required  datetime ×10",
         "datasets[].owner.fullnameRu  10/10  required",
         "published: v1, v2",

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import psycopg
 
 GROWTH_QUERY = """
 select as_of, datasets, datasets_year_before, growth_share
 from marts.opendata_catalog_growth
+where %(as_of)s::date is null or as_of = %(as_of)s::date
 order by as_of desc
 limit 1
 """
@@ -25,14 +28,17 @@ order by up_to_date_rank
 """
 
 
-def headline(warehouse_url: str) -> str:
-    """2-4 lines on the published open-data marts (schema `marts`), e.g.
+def headline(warehouse_url: str, as_of: date | None = None) -> str:
+    """2-4 lines on the published open-data marts (schema `marts`) at the year end ``as_of``
+    (default: the latest), e.g.
 
     Open data: 2,100 datasets at 2017-12-31 (1,900 a year before, +10.5%); 70.0% up to date
     """
     with psycopg.connect(warehouse_url) as conn:
-        growth = conn.execute(GROWTH_QUERY).fetchone()
+        growth = conn.execute(GROWTH_QUERY, {"as_of": as_of}).fetchone()
         if growth is None:
+            if as_of is not None:
+                return f"Open data: no figures at {as_of:%Y-%m-%d} (not a year end covered)."
             return "Open data: no catalogue landed yet."
         as_of, datasets, year_before, growth_share = growth
         total, up_to_date, archived, bodies, unknown = conn.execute(

@@ -1,13 +1,38 @@
 -- The dates the open-data marts are measured "as of": every year end covered by the catalogue
 -- (from the year its first dataset was created to the last year with a creation or a
--- modification, never a date still to come), plus the extra dates of the dbt var
--- `opendata_snapshot_dates` (a list of 'YYYY-MM-DD').
+-- modification), the extra dates of the dbt var `opendata_snapshot_dates` (a list of
+-- 'YYYY-MM-DD'), and the day of the latest catalogue read (the current state). None after that
+-- read (or, before any read is recorded, after today): the catalogue was not seen then, so the
+-- latest snapshot is the current one.
 
 with
 
 datasets as (
 
     select * from {{ ref('int_opendata_datasets__described') }}
+
+),
+
+catalogue as (
+
+    select * from {{ ref('stg_opendata__datasets') }}
+
+),
+
+reads as (
+
+    select * from {{ ref('stg_opendata__catalogue_reads') }}
+
+),
+
+latest_read as (
+
+    -- a catalogue landed by hand (no ledger row) counts as read the day it was observed
+    select
+        greatest(
+            (select max(read_on) from reads),
+            (select cast(max(observed_at) at time zone 'Asia/Almaty' as date) from catalogue)
+        ) as read_on
 
 ),
 
@@ -25,7 +50,6 @@ year_ends as (
     select cast(make_date(years.year, 12, 31) as date) as snapshot_date
     from span
     cross join lateral generate_series(span.first_year, span.last_year) as years (year)
-    where make_date(years.year, 12, 31) <= current_date
 
 ),
 
@@ -49,16 +73,29 @@ configured as (
 
 ),
 
+current_state as (
+
+    select read_on as snapshot_date
+    from latest_read
+    where read_on is not null and exists (select 1 from datasets)
+
+),
+
 snapshot_dates as (
 
     select snapshot_date from year_ends
     union
     select snapshot_date from configured
+    union
+    select snapshot_date from current_state
 
 )
 
 select
-    snapshot_date,
-    extract(month from snapshot_date) = 12 and extract(day from snapshot_date) = 31
-        as is_year_end
+    snapshot_dates.snapshot_date,
+    extract(month from snapshot_dates.snapshot_date) = 12
+    and extract(day from snapshot_dates.snapshot_date) = 31 as is_year_end,
+    coalesce(snapshot_dates.snapshot_date = latest_read.read_on, false) as is_current
 from snapshot_dates
+cross join latest_read
+where snapshot_dates.snapshot_date <= coalesce(latest_read.read_on, current_date)

@@ -35,6 +35,8 @@ existing as (
 
     select
         snapshot_dates.snapshot_date,
+        snapshot_dates.is_year_end,
+        snapshot_dates.is_current,
         datasets.*
     from snapshot_dates
     inner join datasets
@@ -63,6 +65,8 @@ judged as (
 
     select
         existing.snapshot_date,
+        existing.is_year_end,
+        existing.is_current,
         existing.api_uri,
         existing.gov_body_name_ru,
         existing.created_on,
@@ -86,6 +90,8 @@ judged as (
 
 select
     snapshot_date,
+    is_year_end,
+    is_current,
     api_uri,
     gov_body_name_ru,
     created_on,

@@ -1,5 +1,7 @@
 -- One row per owning body and snapshot date: how many of its datasets were up to date then
--- (docs/calibration.md section 3), and its rank among the bodies by that share.
+-- (docs/calibration.md section 3), and its rank among the bodies by that share. The dates are
+-- the year ends, the configured dates and the day of the latest catalogue read (the current
+-- state); snapshot_kind and is_current say which is which.
 
 with
 
@@ -14,6 +16,13 @@ body_counts as (
     select
         snapshot_date,
         gov_body_name_ru,
+        -- one date, one kind: a year end read on 31 December is a year end, and current
+        case
+            when bool_and(is_year_end) then 'year_end'
+            when bool_and(is_current) then 'current'
+            else 'configured'
+        end as snapshot_kind,
+        bool_and(is_current) as is_current,
         -- archived datasets and those of an unknown periodicity leave the denominator
         count(*) filter (where not archived and not periodicity_unknown) as datasets,
         count(*) filter (where not archived and not periodicity_unknown and up_to_date)
@@ -75,7 +84,9 @@ final as (
         cast(body_counts.archived as integer) as archived,
         cast(body_counts.state_unobserved as integer) as state_unobserved,
         cast(ranks.up_to_date_rank as integer) as up_to_date_rank,
-        cast(body_counts.unknown_periodicity as integer) as unknown_periodicity
+        cast(body_counts.unknown_periodicity as integer) as unknown_periodicity,
+        cast(body_counts.snapshot_kind as text) as snapshot_kind,
+        coalesce(body_counts.is_current, false) as is_current
     from body_counts
     left join ranks
         on body_counts.snapshot_date = ranks.snapshot_date

@@ -61,8 +61,8 @@ opendata_years as (
     from freshness
     inner join owner_bodies
         on freshness.gov_body_name_ru = owner_bodies.owner_name_ru
-    where extract(month from freshness.snapshot_date) = 12
-        and extract(day from freshness.snapshot_date) = 31
+    -- year ends only: the current snapshot (and configured dates) would count the body twice
+    where freshness.snapshot_kind = 'year_end'
     group by owner_bodies.gov_body_code, extract(year from freshness.snapshot_date)
 
 ),
