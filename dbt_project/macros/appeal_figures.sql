@@ -57,10 +57,11 @@
     int_appeals__enriched counts them on Kazakhstan's calendar) lie beyond `terms` times the
     legal term, var appeal_answer_term_working_days: 1 for "late" (past the term), 2 for "very
     late" (past twice the term: 30 working days from the same start, not twice the calendar
-    days the term spanned; Alaveteli's tiers). Null when working_days is.
+    days the term spanned; Alaveteli's tiers). Null when working_days is. A bare comparison,
+    which binds tighter than not/and/or.
 -#}
 {% macro beyond_term(working_days, terms=1) -%}
-    ({{ working_days }} > {{ terms }} * {{ var('appeal_answer_term_working_days') }})
+    {{ working_days }} > {{ terms }} * {{ var('appeal_answer_term_working_days') }}
 {%- endmacro %}
 
 {#-
