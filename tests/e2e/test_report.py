@@ -29,7 +29,10 @@ RENDERED = """() => Object.fromEntries(%s.map(id => {
     legend: chart.querySelectorAll('.legend .traces').length,
     lines: chart.querySelectorAll('.scatterlayer .trace .js-line').length,
     points: chart.querySelectorAll('.scatterlayer .points .point').length,
-    labels: [...chart.querySelectorAll('.ytick text')].map(text => text.textContent),
+    // the category labels from top to bottom, as drawn
+    labels: [...chart.querySelectorAll('.ytick text')]
+      .sort((a, b) => a.getBoundingClientRect().top - b.getBoundingClientRect().top)
+      .map(text => text.textContent),
     // the link under the chart, to its CSV
     data: chart.closest('.chart').nextElementSibling.querySelector('a[download]')
       .getAttribute('href'),

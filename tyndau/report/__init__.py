@@ -51,12 +51,12 @@ def build_charts(data: ReportData) -> dict[str, charts.Chart]:
         charts.answers_against_satisfaction(data.ranking),
         charts.monthly_answer_rate(data.monthly),
         charts.answer_ranking(
-            data.ministries, charts.MINISTRIES, title="Ministries' answer rate: answered / appeals"
+            data.ministries, charts.MINISTRIES, title="Ministries: answered / appeals"
         ),
         charts.satisfaction_ranking(
             data.ministries,
             charts.MINISTRIES,
-            title="Ministries' unsatisfied share: negative / rated answers (lower is better)",
+            title="Ministries: negative / rated answers (lower is better)",
         ),
     )
     return dict(zip(CHART_IDS, built, strict=True))

@@ -14,6 +14,9 @@ from plotly.colors import sample_colorscale
 SMALL_SAMPLE_PATTERN = "/"  # hatched bars: fewer than 30 rated answers
 FONT = dict(family="system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif", size=13)
 GRID = "#e5e5e5"
+MARGIN = dict(l=10, r=20, t=60, b=50)
+# the rankings' legend sits this far below the plot, clear of the axis title, however few bars
+LEGEND_DROP_PX = 45
 
 
 @dataclass(frozen=True)
@@ -32,9 +35,7 @@ def _chart(figure: go.Figure, rows: list[dict], source: list[dict]) -> Chart:
 
 def _house_style(fig: go.Figure, **layout) -> None:
     """The report's common look (margins, font, white plot), then the chart's own layout."""
-    fig.update_layout(
-        margin=dict(l=10, r=20, t=60, b=50), font=FONT, plot_bgcolor="white", **layout
-    )
+    fig.update_layout(margin=MARGIN, font=FONT, plot_bgcolor="white", **layout)
 
 
 def _pct(value) -> float | None:
@@ -134,12 +135,16 @@ def _ranking(
             ),
         )
     order = [row[label] for row in rows]
+    height = 130 + 26 * len(rows)
+    plot_height = height - MARGIN["t"] - MARGIN["b"]  # the legend's y is a fraction of it
     _house_style(
         fig,
         title=title,
         barmode="overlay",
-        height=130 + 26 * len(rows),
-        legend=dict(title="bands (1 = best)", orientation="h", y=-0.08, x=0),
+        height=height,
+        legend=dict(
+            title="bands (1 = best)", orientation="h", y=-LEGEND_DROP_PX / plot_height, x=0
+        ),
         xaxis=dict(title=axis, ticksuffix="%", zeroline=False, gridcolor=GRID),
         yaxis=dict(categoryorder="array", categoryarray=order, autorange="reversed"),
     )
