@@ -455,12 +455,14 @@ def report(output: Path | None, screenshot: Path | None) -> None:
     """Write the report: one self-contained HTML page of the published marts.
 
     The akimats' answer-rate and satisfaction rankings as bar charts with 95% intervals and
-    bands, answer rate against unsatisfied share, the monthly answer rate of each akimat, and the
-    open-data and complaint headlines. plotly.js is inlined: the file opens offline, anywhere.
+    bands, answer rate against unsatisfied share, the monthly answer rate of each akimat, the
+    ministries' two rankings, and the open-data and complaint headlines. plotly.js is inlined:
+    the file opens offline, anywhere. Each chart's data is written as CSV into a folder beside
+    the page (report_data/ for report.html), linked under the chart.
     Reads WAREHOUSE_URL (unset: the embedded warehouse, started if needed); the marts must be
     built (`tyndau demo` or `tyndau run`).
     """
-    from tyndau.report import ReportError, write_report
+    from tyndau.report import ReportError, data_dir, write_report
     from tyndau.warehouse.embedded import resolve_url
 
     settings = load_settings()
@@ -470,6 +472,7 @@ def report(output: Path | None, screenshot: Path | None) -> None:
     except ReportError as error:
         _fail(str(error))
     click.echo(f"tyndau report: {output.resolve()}")
+    click.echo(f"chart data:    {data_dir(output).resolve()}")
     if screenshot:
         from tyndau.report.browser import BrowserMissing
         from tyndau.report.browser import screenshot as take_screenshot

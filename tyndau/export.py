@@ -165,11 +165,17 @@ def _plain(value):
 
 
 def _write_csv(path: Path, mart: Mart, rows: Iterator[tuple]) -> int:
+    return write_csv(path, [c.name for c in mart.columns], rows)
+
+
+def write_csv(path: Path, header: Iterable[str], rows: Iterable[tuple]) -> int:
+    """Rows as a CSV file that a spreadsheet opens as it is (the report's chart data too);
+    returns how many rows were written."""
     # UTF-8 with a byte-order mark: without it Excel reads the Cyrillic as Windows-1251
     count = 0
     with path.open("w", encoding="utf-8-sig", newline="") as file:
         out = csv.writer(file)
-        out.writerow(c.name for c in mart.columns)
+        out.writerow(header)
         for row in rows:
             out.writerow(_plain(value) for value in row)
             count += 1

@@ -53,12 +53,28 @@
 {%- endmacro %}
 
 {#-
+    SQL condition: `working_days` (working days after the day of submission, as
+    int_appeals__enriched counts them on Kazakhstan's calendar) lie beyond `terms` times the
+    legal term, var appeal_answer_term_working_days: 1 for "late" (past the term), 2 for "very
+    late" (past twice the term: 30 working days from the same start, not twice the calendar
+    days the term spanned; Alaveteli's tiers). Null when working_days is. A bare comparison,
+    which binds tighter than not/and/or.
+-#}
+{% macro beyond_term(working_days, terms=1) -%}
+    {{ working_days }} > {{ terms }} * {{ var('appeal_answer_term_working_days') }}
+{%- endmacro %}
+
+{#-
     Response times: median and 90th percentile of days_to_answer (calendar days, answered
     appeals; interpolated, 2 places), the share of answers given within the legal term (working
-    days, see int_appeals__enriched), and the appeals still pending past the term as of the
-    data's date.
+    days, see int_appeals__enriched), the answers given late (past the term) and very late (past
+    twice the term, see beyond_term) with the very-late share, and the appeals still pending
+    past the term as of the data's date. The shares' denominator is the answers whose working
+    days are known (both dates inside the calendar's years), so that late share
+    = 1 − answered_within_term_share.
 -#}
 {% macro response_time_figures(appeals='appeals') -%}
+    {%- set working_days = appeals ~ '.working_days_to_answer' -%}
         round(cast(
             percentile_cont(0.5) within group (order by {{ appeals }}.days_to_answer) as numeric
         ), 2) as median_days_to_answer,
@@ -70,5 +86,12 @@
             / nullif(count({{ appeals }}.answered_within_term), 0),
             6
         ) as answered_within_term_share,
+        count(*) filter (where {{ beyond_term(working_days) }}) as answered_late,
+        count(*) filter (where {{ beyond_term(working_days, 2) }}) as answered_very_late,
+        round(
+            count(*) filter (where {{ beyond_term(working_days, 2) }})::numeric
+            / nullif(count({{ appeals }}.answered_within_term), 0),
+            6
+        ) as answered_very_late_share,
         count(*) filter (where {{ appeals }}.overdue_pending) as overdue_pending
 {%- endmacro %}

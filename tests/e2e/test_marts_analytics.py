@@ -138,6 +138,55 @@ def test_response_times_are_plausible_on_the_demo(pipeline):
         assert body["appeals"] == appeals.get(body["gov_body_code"], 0)
 
 
+def test_late_and_very_late_answers_add_up_from_the_appeals(pipeline):
+    """Per body, the late answers (past the demo's term of 15 working days) and the very late
+    ones (past 30) are those fct_appeals' working days give; the rankings carry the same."""
+    _, url, _ = pipeline
+    counted = {
+        row["gov_body_code"]: row
+        for row in _rows(
+            url,
+            """
+            select gov_body_code,
+                   count(*) filter (where working_days_to_answer > 15) as late,
+                   count(*) filter (where working_days_to_answer > 30) as very_late,
+                   count(working_days_to_answer) as timed
+            from marts.fct_appeals group by 1
+            """,
+        )
+    }
+    bodies = _rows(url, "select * from marts.gov_body_response_times")
+    for body in bodies:
+        mine = counted.get(body["gov_body_code"], {"late": 0, "very_late": 0, "timed": 0})
+        assert (body["answered_late"], body["answered_very_late"]) == (
+            mine["late"],
+            mine["very_late"],
+        ), body["gov_body_code"]
+        if mine["timed"]:
+            assert float(body["answered_very_late_share"]) == pytest.approx(
+                mine["very_late"] / mine["timed"], abs=1e-6
+            )
+            # late and within the term split the answers whose working days are known
+            assert float(body["answered_within_term_share"]) == pytest.approx(
+                1 - mine["late"] / mine["timed"], abs=1e-6
+            )
+    # the demo's answers come late often enough to show (CALIBRATION: 1–40 days)
+    assert sum(body["answered_late"] for body in bodies) > 0
+    by_code = {body["gov_body_code"]: body for body in bodies}
+    for ministry in _rows(url, "select * from marts.ministry_ranking"):
+        body = by_code[ministry["gov_body_code"]]
+        assert ministry["answered_late"] == body["answered_late"]
+        assert ministry["answered_very_late"] == body["answered_very_late"]
+    akimat_late = _rows(
+        url,
+        "select sum(answered_late) as late, sum(answered_very_late) as very from "
+        "marts.akimat_ranking",
+    )[0]
+    akimat_bodies = [body for body in bodies if body["body_type"] == "akimat"]
+    assert akimat_late["late"] == sum(body["answered_late"] for body in akimat_bodies)
+    assert akimat_late["very"] == sum(body["answered_very_late"] for body in akimat_bodies)
+
+
 def test_monthly_ranking_adds_up_and_ranks_consistently(pipeline):
     _, url, _ = pipeline
     ranking = {row["region_kato"]: row for row in _rows(url, "select * from marts.akimat_ranking")}

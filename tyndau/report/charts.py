@@ -1,9 +1,12 @@
-"""The report's charts, as plotly figures built from the rows of `data.py`."""
+"""The report's charts, as plotly figures built from the rows of `data.py`, each with the rows
+it draws (the chart's CSV)."""
 
 from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable
+from dataclasses import dataclass
+from typing import NamedTuple
 
 import plotly.graph_objects as go
 from plotly.colors import sample_colorscale
@@ -11,13 +14,28 @@ from plotly.colors import sample_colorscale
 SMALL_SAMPLE_PATTERN = "/"  # hatched bars: fewer than 30 rated answers
 FONT = dict(family="system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif", size=13)
 GRID = "#e5e5e5"
+MARGIN = dict(l=10, r=20, t=60, b=50)
+# the rankings' legend sits this far below the plot, clear of the axis title, however few bars
+LEGEND_DROP_PX = 45
+
+
+@dataclass(frozen=True)
+class Chart:
+    """A figure and the rows it draws, in its order, with the columns of the query they came
+    from: what the chart's CSV holds."""
+
+    figure: go.Figure
+    rows: list[dict]
+    columns: tuple[str, ...]
+
+
+def _chart(figure: go.Figure, rows: list[dict], source: list[dict]) -> Chart:
+    return Chart(figure, rows, tuple(source[0]) if source else ())
 
 
 def _house_style(fig: go.Figure, **layout) -> None:
     """The report's common look (margins, font, white plot), then the chart's own layout."""
-    fig.update_layout(
-        margin=dict(l=10, r=20, t=60, b=50), font=FONT, plot_bgcolor="white", **layout
-    )
+    fig.update_layout(margin=MARGIN, font=FONT, plot_bgcolor="white", **layout)
 
 
 def _pct(value) -> float | None:
@@ -36,14 +54,19 @@ def _band_colours(bands: list[int]) -> dict[int, str]:
     return dict(zip(ordered, sample_colorscale("RdYlGn", steps), strict=True))
 
 
+def _share(value) -> str:
+    return "—" if value is None else f"{_pct(value):.1f}%"
+
+
 def _response_times(row: dict) -> str:
-    """How fast the akimat answers, for the answer ranking's hover."""
+    """How fast the body answers, for the answer rankings' hover."""
     if row["median_days_to_answer"] is None:
         return "<br>no answers yet"
     return (
         f"<br>median {float(row['median_days_to_answer']):.1f} days to answer "
         f"(90% within {float(row['p90_days_to_answer']):.1f}); "
-        f"{_pct(row['answered_within_term_share']):.1f}% within the legal term"
+        f"{_share(row['answered_within_term_share'])} within the legal term, "
+        f"{_share(row['answered_very_late_share'])} after twice the term"
         f"<br>{row['overdue_pending']} pending past the term"
     )
 
@@ -56,9 +79,12 @@ def _ranking(
     axis: str,
     mark_small: bool,
     detail: Callable[[dict], str] = lambda row: "",
+    label: str = "region_name_ru",
+    name: str = "akimat_name_ru",
 ) -> go.Figure:
     """Horizontal bars in rank order (rank 1 on top), 95% Wilson intervals as error bars,
-    one trace per band so the legend names the bands."""
+    one trace per band so the legend names the bands; each bar labelled with the row's
+    `label` column, its hover headed by `name`."""
     colours = _band_colours([row[band] for row in rows])
     fig = go.Figure()
     for number, colour in colours.items():
@@ -70,7 +96,7 @@ def _ranking(
         fig.add_bar(
             name=f"band {number}",
             orientation="h",
-            y=[row["region_name_ru"] for row in members],
+            y=[row[label] for row in members],
             x=rates,
             error_x=dict(
                 type="data",
@@ -91,7 +117,7 @@ def _ranking(
             ),
             customdata=[
                 [
-                    row["akimat_name_ru"],
+                    row[name],
                     lo,
                     h,
                     row["appeals"],
@@ -108,45 +134,68 @@ def _ranking(
                 "<extra>%{fullData.name}</extra>"
             ),
         )
-    order = [row["region_name_ru"] for row in rows]
+    order = [row[label] for row in rows]
+    height = 130 + 26 * len(rows)
+    plot_height = height - MARGIN["t"] - MARGIN["b"]  # the legend's y is a fraction of it
     _house_style(
         fig,
         title=title,
         barmode="overlay",
-        height=130 + 26 * len(rows),
-        legend=dict(title="bands (1 = best)", orientation="h", y=-0.08, x=0),
+        height=height,
+        legend=dict(
+            title="bands (1 = best)", orientation="h", y=-LEGEND_DROP_PX / plot_height, x=0
+        ),
         xaxis=dict(title=axis, ticksuffix="%", zeroline=False, gridcolor=GRID),
         yaxis=dict(categoryorder="array", categoryarray=order, autorange="reversed"),
     )
     return fig
 
 
-def answer_ranking(ranking: list[dict]) -> go.Figure:
-    return _ranking(
-        sorted(ranking, key=lambda row: row["answer_rank"]),
+class Bodies(NamedTuple):
+    """Which columns of a ranking mart's rows label its bars and head their hover."""
+
+    label: str
+    name: str
+
+
+AKIMATS = Bodies(label="region_name_ru", name="akimat_name_ru")
+MINISTRIES = Bodies(label="ministry_name_ru", name="ministry_name_ru")
+
+
+def answer_ranking(ranking: list[dict], bodies: Bodies = AKIMATS, title: str = "") -> Chart:
+    rows = sorted(ranking, key=lambda row: row["answer_rank"])
+    figure = _ranking(
+        rows,
         value="answer_rate",
         band="answer_band",
-        title="Answer rate: answered / appeals",
+        title=title or "Answer rate: answered / appeals",
         axis="answer rate",
         mark_small=False,
         detail=_response_times,
+        **bodies._asdict(),
     )
+    return _chart(figure, rows, ranking)
 
 
-def satisfaction_ranking(ranking: list[dict]) -> go.Figure:
-    """Akimats without rated answers have no share to show and are left out."""
-    rated = [row for row in ranking if row["satisfaction_rank"] is not None]
-    return _ranking(
-        sorted(rated, key=lambda row: row["satisfaction_rank"]),
+def satisfaction_ranking(ranking: list[dict], bodies: Bodies = AKIMATS, title: str = "") -> Chart:
+    """Bodies without rated answers have no share to show and are left out."""
+    rows = sorted(
+        (row for row in ranking if row["satisfaction_rank"] is not None),
+        key=lambda row: row["satisfaction_rank"],
+    )
+    figure = _ranking(
+        rows,
         value="unsatisfied_share",
         band="satisfaction_band",
-        title="Unsatisfied share: negative / rated answers (lower is better)",
+        title=title or "Unsatisfied share: negative / rated answers (lower is better)",
         axis="unsatisfied share",
         mark_small=True,
+        **bodies._asdict(),
     )
+    return _chart(figure, rows, ranking)
 
 
-def answers_against_satisfaction(ranking: list[dict]) -> go.Figure:
+def answers_against_satisfaction(ranking: list[dict]) -> Chart:
     rated = [row for row in ranking if row["unsatisfied_share"] is not None]
     fig = go.Figure(
         go.Scatter(
@@ -181,10 +230,10 @@ def answers_against_satisfaction(ranking: list[dict]) -> go.Figure:
         xaxis=dict(title="answer rate", ticksuffix="%", gridcolor=GRID),
         yaxis=dict(title="unsatisfied share", ticksuffix="%", gridcolor=GRID),
     )
-    return fig
+    return _chart(fig, rated, ranking)
 
 
-def monthly_answer_rate(monthly: list[dict]) -> go.Figure:
+def monthly_answer_rate(monthly: list[dict]) -> Chart:
     """One line per akimat; a click on the legend hides a line, a double click isolates it."""
     by_akimat: dict[tuple, list[dict]] = defaultdict(list)
     for row in monthly:
@@ -211,4 +260,4 @@ def monthly_answer_rate(monthly: list[dict]) -> go.Figure:
         yaxis=dict(title="answer rate", ticksuffix="%", gridcolor=GRID),
         legend=dict(title="click: hide · double-click: only this"),
     )
-    return fig
+    return _chart(fig, monthly, monthly)

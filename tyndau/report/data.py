@@ -1,4 +1,5 @@
-"""Every query the report runs, in one place: the akimat ranking and its monthly trend.
+"""Every query the report runs, in one place: the akimat ranking, its monthly trend and the
+ministry ranking.
 
 The open-data and complaint headlines come from `tyndau.headlines`, as in the demo.
 """
@@ -13,15 +14,25 @@ from psycopg.rows import dict_row
 
 from tyndau.warehouse.url import redact
 
-RANKING_QUERY = """
-select region_kato, akimat_name_ru, region_name_ru,
+# the columns both ranking marts have (macros/ranking.sql body_ranking), after their keys
+RANKED_COLUMNS = """
        appeals, answered, answer_rate, answer_rate_ci_low, answer_rate_ci_high,
        answer_rank, answer_band,
        rated_answers, unsatisfied, unsatisfied_share,
        unsatisfied_share_ci_low, unsatisfied_share_ci_high,
        satisfaction_rank, satisfaction_band, small_sample,
-       median_days_to_answer, p90_days_to_answer, answered_within_term_share, overdue_pending
+       median_days_to_answer, p90_days_to_answer, answered_within_term_share,
+       answered_late, answered_very_late, answered_very_late_share, overdue_pending"""
+
+RANKING_QUERY = f"""
+select region_kato, akimat_name_ru, region_name_ru,{RANKED_COLUMNS}
 from marts.akimat_ranking
+order by answer_rank
+"""
+
+MINISTRY_QUERY = f"""
+select gov_body_code, ministry_name_ru,{RANKED_COLUMNS}
+from marts.ministry_ranking
 order by answer_rank
 """
 
@@ -44,6 +55,7 @@ class ReportError(RuntimeError):
 class ReportData:
     ranking: list[dict]  # one row per akimat, in answer-rank order
     monthly: list[dict]  # one row per akimat and month
+    ministries: list[dict]  # one row per ministry with appeals, in answer-rank order
     data_date: dt.date | None
 
 
@@ -52,6 +64,7 @@ def load_report_data(warehouse_url: str) -> ReportData:
         with psycopg.connect(warehouse_url, row_factory=dict_row) as conn:
             ranking = conn.execute(RANKING_QUERY).fetchall()
             monthly = conn.execute(MONTHLY_QUERY).fetchall()
+            ministries = conn.execute(MINISTRY_QUERY).fetchall()
             data_date = conn.execute(DATA_DATE_QUERY).fetchone()["data_date"]
     except psycopg.errors.UndefinedTable as error:
         raise ReportError(
@@ -67,4 +80,4 @@ def load_report_data(warehouse_url: str) -> ReportData:
         raise ReportError(f"cannot reach the warehouse {redact(warehouse_url)}: {error}") from error
     if not ranking:
         raise ReportError("marts.akimat_ranking is empty: no akimat's appeals have landed yet")
-    return ReportData(ranking=ranking, monthly=monthly, data_date=data_date)
+    return ReportData(ranking=ranking, monthly=monthly, ministries=ministries, data_date=data_date)

@@ -147,16 +147,14 @@ with_terms as (
         enriched.*,
         answered_day.working_day_number - submitted_day.working_day_number
             as working_days_to_answer,
-        (
-            answered_day.working_day_number - submitted_day.working_day_number
-            <= {{ var('appeal_answer_term_working_days') }}
-        ) as answered_within_term,
+        not {{ beyond_term(
+            'answered_day.working_day_number - submitted_day.working_day_number'
+        ) }} as answered_within_term,
         (
             enriched.status = 'pending'
-            and (
-                as_of_day.working_day_number - submitted_day.working_day_number
-                > {{ var('appeal_answer_term_working_days') }}
-            )
+            and {{ beyond_term(
+                'as_of_day.working_day_number - submitted_day.working_day_number'
+            ) }}
         ) as overdue_pending,
         {{ refreshed_at() }}
     from enriched

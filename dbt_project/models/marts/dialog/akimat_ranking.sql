@@ -127,6 +127,9 @@ final as (
         region_response_times.median_days_to_answer,
         region_response_times.p90_days_to_answer,
         region_response_times.answered_within_term_share,
+        cast(region_response_times.answered_late as integer) as answered_late,
+        cast(region_response_times.answered_very_late as integer) as answered_very_late,
+        region_response_times.answered_very_late_share,
         cast(region_response_times.overdue_pending as integer) as overdue_pending
     from ranked
     inner join region_names

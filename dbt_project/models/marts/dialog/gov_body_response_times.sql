@@ -42,6 +42,9 @@ final as (
         body_figures.median_days_to_answer,
         body_figures.p90_days_to_answer,
         body_figures.answered_within_term_share,
+        cast(coalesce(body_figures.answered_late, 0) as integer) as answered_late,
+        cast(coalesce(body_figures.answered_very_late, 0) as integer) as answered_very_late,
+        body_figures.answered_very_late_share,
         cast(coalesce(body_figures.overdue_pending, 0) as integer) as overdue_pending
     from bodies
     left join body_figures

@@ -65,6 +65,9 @@ final as (
         median_days_to_answer,
         p90_days_to_answer,
         answered_within_term_share,
+        cast(answered_late as integer) as answered_late,
+        cast(answered_very_late as integer) as answered_very_late,
+        answered_very_late_share,
         cast(overdue_pending as integer) as overdue_pending
     from ranked
 

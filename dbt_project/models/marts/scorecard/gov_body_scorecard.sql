@@ -115,6 +115,9 @@ final as (
         ) as satisfaction_basis,
         dialog_years.median_days_to_answer,
         dialog_years.answered_within_term_share,
+        cast(dialog_years.answered_late as integer) as answered_late,
+        cast(dialog_years.answered_very_late as integer) as answered_very_late,
+        dialog_years.answered_very_late_share,
         cast(complaints.received as bigint) as complaints_received,
         cast(complaints.deadline_violations as bigint) as deadline_violations,
         round(complaints.deadline_violations * 1000.0 / nullif(complaints.received, 0), 3)
