@@ -26,7 +26,7 @@ demo: $(VENV)/.synced  ## set up and run the demo: sandbox portal â†’ Airflow â†
 
 # Superset has an environment of its own (.tyndau/bi-venv, from bi/requirements.lock): `tyndau bi`
 # builds it on first use and after a change of the lock file.
-bi: $(VENV)/.synced  ## serve the dashboards in Apache Superset (docs/bi.md; needs TYNDAU_READER_PASSWORD)
+bi: $(VENV)/.synced  ## serve the dashboards in Apache Superset (docs/bi.md)
 	$(BIN)/tyndau bi
 
 bi-lock:  ## re-resolve bi/requirements.lock from bi/requirements.in

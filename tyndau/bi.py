@@ -21,9 +21,10 @@ from pathlib import Path
 
 import psycopg
 
+from ingestion.common.secrets import register_secret
 from tyndau.serving import wait_for_answer
 from tyndau.settings import DEFAULT_STATE_DIR, PROJECT_DIR, Settings, kept_secret
-from tyndau.warehouse.roles import READER_ROLE
+from tyndau.warehouse.roles import READER_ROLE, ensure_reader_role
 from tyndau.warehouse.url import make_url, url_parts
 
 BI_DIR = PROJECT_DIR / "bi"
@@ -69,17 +70,28 @@ def admin_password(settings: Settings) -> str:
     return settings.bi_password or kept_secret(home(settings) / "admin.password")
 
 
-def reader_uri(settings: Settings, warehouse_url: str) -> str:
-    """The warehouse as tyndau_reader logs in to it; checks that it can, and sees marts."""
-    if not settings.reader_password:
+def reader_password(settings: Settings, warehouse_url: str) -> str:
+    """TYNDAU_READER_PASSWORD; on the embedded warehouse without it, one generated once and kept
+    under the state dir, given to the role here (a publish without a password leaves a login
+    as it is). Another warehouse's reader is its owner's business: there it must be set."""
+    if settings.reader_password:
+        return settings.reader_password
+    if settings.warehouse_url:
         raise BIError(
             f"TYNDAU_READER_PASSWORD is not set: Superset reads the marts as {READER_ROLE}, "
-            "which logs in with it (set it for `tyndau demo`/`tyndau run` too: a publish "
-            "without it makes the role a group role that cannot log in)"
+            "which logs in with it (set it for `tyndau run` too, which gives the role its login)"
         )
-    uri = make_url(
-        **(url_parts(warehouse_url) | {"user": READER_ROLE, "password": settings.reader_password})
-    )
+    password = kept_secret(home(settings) / "reader.password")
+    register_secret(password)
+    with psycopg.connect(warehouse_url, autocommit=True) as conn:
+        ensure_reader_role(conn, password, settings.reader_statement_timeout)
+    return password
+
+
+def reader_uri(settings: Settings, warehouse_url: str) -> str:
+    """The warehouse as tyndau_reader logs in to it; checks that it can, and sees marts."""
+    password = reader_password(settings, warehouse_url)
+    uri = make_url(**(url_parts(warehouse_url) | {"user": READER_ROLE, "password": password}))
     try:
         with psycopg.connect(uri, connect_timeout=10) as conn:
             marts = conn.execute(
@@ -87,8 +99,8 @@ def reader_uri(settings: Settings, warehouse_url: str) -> str:
             ).fetchone()[0]
     except psycopg.OperationalError as error:
         raise BIError(
-            f"{READER_ROLE} cannot log in with TYNDAU_READER_PASSWORD ({_first_line(error)}): "
-            "a publish sets its password — run `tyndau demo` or `tyndau run` with it set"
+            f"{READER_ROLE} cannot log in ({_first_line(error)}): on another warehouse than the "
+            "embedded one, a publish with TYNDAU_READER_PASSWORD set gives it that password"
         ) from None
     if not marts:
         raise BIError(f"{READER_ROLE} sees no published marts: `tyndau demo` or `tyndau run`")

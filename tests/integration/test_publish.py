@@ -125,3 +125,34 @@ def test_the_reader_reaches_the_warehouse_and_sees_marts_only(pg_server, fresh_d
         assert reader.execute("show statement_timeout").fetchone() == ("1s",)
         with pytest.raises(psycopg.errors.QueryCanceled, match="statement timeout"):
             reader.execute("select pg_sleep(3)")
+
+
+def test_a_publish_without_a_password_keeps_the_readers_login(fresh_database, tmp_path):
+    """`tyndau bi` on the embedded warehouse gives the reader a kept password of its own; the
+    next publish without TYNDAU_READER_PASSWORD leaves that login alone (it used to make the role
+    `nologin`, and Superset lost the marts after every `tyndau run`)."""
+    from tyndau.bi import BIError, reader_uri
+    from tyndau.settings import load_settings
+
+    url = fresh_database
+    candidate = "create schema if not exists marts_candidate;"
+    with psycopg.connect(url) as conn:
+        conn.execute(candidate + " create table if not exists marts_candidate.t (x int)")
+    publish_marts(url, None)
+    embedded = load_settings({"TYNDAU_STATE_DIR": str(tmp_path)})
+    uri = reader_uri(embedded, url)
+    kept = (tmp_path / "superset" / "reader.password").read_text().strip()
+    assert url_parts(uri)["password"] == kept
+    with psycopg.connect(url) as conn:
+        conn.execute(candidate + " create table if not exists marts_candidate.t (x int)")
+    publish_marts(url, None)
+    with psycopg.connect(uri) as reader:
+        assert reader.execute("select count(*) from marts.t").fetchone() == (0,)
+    assert reader_uri(embedded, url) == uri  # the same password next time
+    # another warehouse's reader is its owner's: there the password must be given
+    elsewhere = load_settings({"TYNDAU_STATE_DIR": str(tmp_path), "WAREHOUSE_URL": url})
+    with pytest.raises(BIError, match="TYNDAU_READER_PASSWORD is not set"):
+        reader_uri(elsewhere, url)
+    with psycopg.connect(url) as conn:
+        conn.execute(candidate + " create table if not exists marts_candidate.t (x int)")
+    publish_marts(url, "r")  # the password the other tests of this server log in with

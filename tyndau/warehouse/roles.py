@@ -22,18 +22,21 @@ def ensure_reader_role(
     """The analysts' role: reads `marts` (granted on publish) in the warehouse and nothing else,
     each query cut off after `statement_timeout`.
 
-    With a password it can log in; without one it is a group role to grant to people's logins.
+    With a password it can log in; without one a new role is a group role to grant to people's
+    logins, and an existing one keeps the login it has (one set by `tyndau bi` or by hand is not
+    taken away by the next publish).
     """
     ident = sql.Identifier
     exists = conn.execute("select 1 from pg_roles where rolname = %s", [READER_ROLE]).fetchone()
     verb = "alter" if exists else "create"
     if password:
-        stmt = sql.SQL("{} role {} login password {}").format(
-            sql.SQL(verb), ident(READER_ROLE), sql.Literal(password)
+        conn.execute(
+            sql.SQL("{} role {} login password {}").format(
+                sql.SQL(verb), ident(READER_ROLE), sql.Literal(password)
+            )
         )
-    else:
-        stmt = sql.SQL("{} role {} nologin").format(sql.SQL(verb), ident(READER_ROLE))
-    conn.execute(stmt)
+    elif not exists:
+        conn.execute(sql.SQL("create role {} nologin").format(ident(READER_ROLE)))
     conn.execute(
         sql.SQL("alter role {} set statement_timeout = {}").format(
             ident(READER_ROLE), sql.Literal(statement_timeout)
