@@ -23,7 +23,7 @@ Where to look next:
   tyndau report             the marts as one HTML page of charts
   tyndau docs               the dbt docs (lineage) and GX Data Docs, served locally
   tyndau airflow            the Airflow UI on this warehouse
-  tyndau bi                 the dashboards in Apache Superset (TYNDAU_READER_PASSWORD set)
+  tyndau bi                 the dashboards in Apache Superset
   docs/ (from README.md)    configuration, operations, the data model, the real portals
 """
 
@@ -301,9 +301,10 @@ def bi(port: int, host: str) -> None:
     Builds Superset's own environment from bi/requirements.lock on first use (into
     .tyndau/bi-venv), migrates its metadata (SQLite under <state dir>/superset/), registers the
     warehouse (WAREHOUSE_URL, unset: the embedded one) as tyndau_reader, which sees `marts`
-    only and logs in with TYNDAU_READER_PASSWORD, and imports the dashboards of bi/superset/,
-    updating them in place. Log in as `admin` with TYNDAU_BI_PASSWORD (unset: a password
-    generated once and printed here). Logs: <state dir>/superset/logs/.
+    only and logs in with TYNDAU_READER_PASSWORD (unset, on the embedded warehouse: a password
+    generated once and kept under <state dir>/superset/), and imports the dashboards of
+    bi/superset/, updating them in place. Log in as `admin` with TYNDAU_BI_PASSWORD (unset: a
+    password generated once and printed here). Logs: <state dir>/superset/logs/.
     """
     from tyndau.bi import (
         ADMIN,
