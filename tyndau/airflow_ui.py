@@ -34,7 +34,7 @@ from tyndau.airflow_env import (
     executor_environment,
     migrate_metadata,
 )
-from tyndau.serving import wait_for_answer
+from tyndau.serving import stop_process_groups, wait_for_answer
 from tyndau.settings import ConfigError, Settings, kept_secret
 from tyndau.warehouse.url import with_database
 
@@ -170,17 +170,8 @@ class AirflowProcesses:
         """Airflow's processes first, then the broker they talk to."""
         broker = {name: p for name, p in self.procs.items() if name == "redis"}
         for group in ({n: p for n, p in self.procs.items() if n not in broker}, broker):
-            for proc in group.values():
-                if proc.poll() is None:
-                    # each component leads its own process group: its workers stop with it
-                    os.killpg(proc.pid, signal.SIGTERM)
-            deadline = time.monotonic() + grace
-            for proc in group.values():
-                try:
-                    proc.wait(timeout=max(0.1, deadline - time.monotonic()))
-                except subprocess.TimeoutExpired:
-                    os.killpg(proc.pid, signal.SIGKILL)
-                    proc.wait()
+            # each component leads its own process group: its workers stop with it
+            stop_process_groups(group.values(), grace)
 
     def start(self, name: str, command: list[str], env: dict[str, str]) -> None:
         with (self.logs / f"{name}.log").open("a") as log:

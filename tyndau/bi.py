@@ -13,7 +13,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import signal
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -22,7 +21,7 @@ from pathlib import Path
 import psycopg
 
 from ingestion.common.secrets import register_secret
-from tyndau.serving import wait_for_answer
+from tyndau.serving import stop_process_groups, wait_for_answer
 from tyndau.settings import DEFAULT_STATE_DIR, PROJECT_DIR, Settings, kept_secret
 from tyndau.warehouse.roles import READER_ROLE, ensure_reader_role
 from tyndau.warehouse.url import make_url, url_parts
@@ -161,13 +160,7 @@ class SupersetServer:
     proc: subprocess.Popen
 
     def stop(self, grace: float = 30) -> None:
-        if self.proc.poll() is None:
-            os.killpg(self.proc.pid, signal.SIGTERM)  # gunicorn and its worker
-        try:
-            self.proc.wait(timeout=grace)
-        except subprocess.TimeoutExpired:
-            os.killpg(self.proc.pid, signal.SIGKILL)
-            self.proc.wait()
+        stop_process_groups([self.proc], grace)  # gunicorn and its worker
 
 
 def start_server(
