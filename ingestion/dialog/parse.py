@@ -122,16 +122,29 @@ _content = etree.XPath("string()", smart_strings=False)
 _ANSWER_COUNT = re.compile(r"\((\d+)\)")
 
 
-def _is_visible(element) -> bool:
-    """Whether the element stands in the shown page: not inside <noscript>, <template> or a
-    container hidden by attribute or style."""
-    for node in element.iterancestors():
-        if node.tag in sel.HIDING_TAGS or node.get("hidden") is not None:
-            return False
-        style = node.get("style")
-        if style and sel.HIDDEN_STYLE.search(style):
-            return False
-    return True
+def _hides(node) -> bool:
+    """Whether the element hides what it holds: <noscript>, <template>, or hidden by attribute
+    or style."""
+    if node.tag in sel.HIDING_TAGS or node.get("hidden") is not None:
+        return True
+    style = node.get("style")
+    return bool(style and sel.HIDDEN_STYLE.search(style))
+
+
+def _is_visible(element, shown: dict) -> bool:
+    """Whether the element stands in the shown page: no ancestor of it hides it. ``shown``
+    remembers, per ancestor already judged, whether it and all above it show (one page's
+    cards share their ancestors: each is judged once; the dict keeps their proxies alive)."""
+    chain = []
+    node = element.getparent()
+    while node is not None and node not in shown:
+        chain.append(node)
+        node = node.getparent()
+    visible = True if node is None else shown[node]
+    for node in reversed(chain):
+        visible = visible and not _hides(node)
+        shown[node] = visible
+    return visible
 
 
 _ICON_PREFIX = os.path.commonprefix(sel.INFO_ICONS)
@@ -156,17 +169,22 @@ class _Page:
     scripts: list[str]  # the text of every script
 
 
+#: the elements whose class holds the name as a substring (the cheap test, in C: no Python proxy
+#: for the rest of the page); ``_has_class`` then applies the token rule to these few
+_CLASS_HOLDERS = {
+    name: etree.XPath(f"descendant-or-self::{tag}[contains(@class, '{name}')]")
+    for tag, name in (("ul", sel.INFO_LIST_CLASS), ("*", sel.ANSWER_BLOCK_CLASS))
+}
+
+
 def _walk(root) -> _Page:
-    info_lists, blocks = [], []
     info_class, block_class = sel.INFO_LIST_CLASS, sel.ANSWER_BLOCK_CLASS
-    for element in root.iter(etree.Element):
-        value = element.get("class")
-        # the plain substring tests first: cheap, and they rule out nearly every element
-        if value and (info_class in value or block_class in value):
-            if element.tag == "ul" and _has_class(value, info_class):
-                info_lists.append(element)
-            if _has_class(value, block_class):
-                blocks.append(element)
+    info_lists = [
+        e for e in _CLASS_HOLDERS[info_class](root) if _has_class(e.get("class"), info_class)
+    ]
+    blocks = [
+        e for e in _CLASS_HOLDERS[block_class](root) if _has_class(e.get("class"), block_class)
+    ]
     # a script's text nodes: its text and the tails of anything inside
     scripts = [
         text
@@ -226,13 +244,16 @@ def parse_listing(
     latest_on = latest_on or latest_day(dt.datetime.now(dt.UTC))
     if isinstance(html, bytes):
         html = html.decode("utf-8", errors="replace")
-    root = etree.fromstring(html.replace("\x00", "\ufffd") or "<html></html>", _html_parser())
+    if "\x00" in html:
+        html = html.replace("\x00", "\ufffd")
+    root = etree.fromstring(html or "<html></html>", _html_parser())
     if root is None:  # nothing but whitespace or comments
         root = etree.fromstring("<html></html>", _html_parser())
     page = ListingPage(source_url=source_url, total_pages=None, complete=is_complete_page(html))
     found = _walk(root)
     page.total_pages = _total_pages(found.scripts)
-    cards = _cards(found.info_lists)
+    shown: dict = {}
+    cards = _cards(found.info_lists, shown)
     page.card_elements = len(cards)
     blocks = set(found.blocks)
     detached: dict[str, list] = {}  # answer blocks outside every card, by their HTML id
@@ -240,7 +261,7 @@ def parse_listing(
         # (lxml hands out the same proxy for a node while one is alive: the cards' are)
         in_a_card = any(node in cards for node in block.iterancestors())
         # a hidden card's answers are as hidden as it is: neither claimed nor a reject
-        if not in_a_card and (block.get("id") or "").strip() and _is_visible(block):
+        if not in_a_card and (block.get("id") or "").strip() and _is_visible(block, shown):
             detached.setdefault(block.get("id").strip(), []).append(block)
     claimed: set[str] = set()
     for card, lists in cards.items():
@@ -273,7 +294,7 @@ def _total_pages(scripts: list[str]) -> int | None:
     return None
 
 
-def _cards(info_lists: list) -> dict:
+def _cards(info_lists: list, shown: dict) -> dict:
     """Each visible card → its info lists, each as its items with the icons they hold (more
     than one list is a conflict, judged per card)."""
     cards: dict = {}
@@ -282,7 +303,7 @@ def _cards(info_lists: list) -> dict:
         if not items:
             continue  # some other list styled alike: not a card
         card = info.getparent()
-        if card is not None and _is_visible(info):
+        if card is not None and _is_visible(info, shown):
             cards.setdefault(card, []).append((info, items))
     return cards
 
