@@ -84,7 +84,7 @@ _PARSERS = threading.local()
 def _html_parser() -> etree.HTMLParser:
     parser = getattr(_PARSERS, "parser", None)
     if parser is None:
-        parser = _PARSERS.parser = etree.HTMLParser()
+        parser = _PARSERS.parser = etree.HTMLParser(collect_ids=False)  # no id lookups here
     return parser
 
 
@@ -132,20 +132,25 @@ def _hides(node) -> bool:
     return bool(style and sel.HIDDEN_STYLE.search(style))
 
 
-def _is_visible(element, shown: dict) -> bool:
-    """Whether the element stands in the shown page: no ancestor of it hides it. ``shown``
-    remembers, per ancestor already judged, whether it and all above it show (one page's
-    cards share their ancestors: each is judged once; the dict keeps their proxies alive)."""
+def _is_visible(element, hidden: dict) -> bool:
+    """Whether the element stands in the shown page: no ancestor of it hides it."""
+    return not _held(element, hidden, _hides)
+
+
+def _held(element, memo: dict, test) -> bool:
+    """Whether ``test`` holds for an ancestor of the element. ``memo`` remembers it per ancestor
+    already judged, for it and all above it: one page's cards share their ancestors, each is
+    judged once (and the dict keeps their proxies alive, so identity holds)."""
     chain = []
     node = element.getparent()
-    while node is not None and node not in shown:
+    while node is not None and node not in memo:
         chain.append(node)
         node = node.getparent()
-    visible = True if node is None else shown[node]
+    held = False if node is None else memo[node]
     for node in reversed(chain):
-        visible = visible and not _hides(node)
-        shown[node] = visible
-    return visible
+        held = held or test(node)
+        memo[node] = held
+    return held
 
 
 _ICON_PREFIX = os.path.commonprefix(sel.INFO_ICONS)
@@ -170,22 +175,18 @@ class _Page:
     scripts: list[str]  # the text of every script
 
 
-#: the elements whose class holds the name as a substring (the cheap test, in C: no Python proxy
-#: for the rest of the page); ``_has_class`` then applies the token rule to these few
-_CLASS_HOLDERS = {
-    name: etree.XPath(f"descendant-or-self::{tag}[contains(@class, '{name}')]")
-    for tag, name in (("ul", sel.INFO_LIST_CLASS), ("*", sel.ANSWER_BLOCK_CLASS))
-}
-
-
 def _walk(root) -> _Page:
+    # in Python over lxml's elements: cheaper here than XPath's contains() on every element
+    info_lists, blocks = [], []
     info_class, block_class = sel.INFO_LIST_CLASS, sel.ANSWER_BLOCK_CLASS
-    info_lists = [
-        e for e in _CLASS_HOLDERS[info_class](root) if _has_class(e.get("class"), info_class)
-    ]
-    blocks = [
-        e for e in _CLASS_HOLDERS[block_class](root) if _has_class(e.get("class"), block_class)
-    ]
+    for element in root.iter(etree.Element):
+        value = element.get("class")
+        # the plain substring tests first: cheap, and they rule out nearly every element
+        if value and (info_class in value or block_class in value):
+            if element.tag == "ul" and _has_class(value, info_class):
+                info_lists.append(element)
+            if _has_class(value, block_class):
+                blocks.append(element)
     # a script's text nodes: its text and the tails of anything inside
     scripts = [
         text
@@ -282,10 +283,10 @@ def _evidenced_card(match: re.Match, detached: dict, claimed: set[str], variants
     _, name, before, number, category, day, views, after, href, onclick = match.groups()
     try:
         number, number_form = _number(number.strip())
-        parts = _CardParts(
-            [href] if href is not None else [], [onclick] if onclick else [], [], None
-        )
-        question_id = _question_id(parts)
+        hrefs, onclicks = [] if href is None else [href], [onclick] if onclick else []
+        # a pending or rejected card has neither link nor button
+        parts = _CardParts(hrefs, onclicks, [], None)
+        question_id = _question_id(parts) if hrefs or onclicks else None
         blocks = detached.get(str(question_id), []) if question_id is not None else []
         chunks = [("p", text) for text in _PARAGRAPH.findall(before)]
         chunks += [("p after", text) for text in _PARAGRAPH.findall(after)]
@@ -355,16 +356,17 @@ def parse_listing(
     page = ListingPage(source_url=source_url, total_pages=None, complete=is_complete_page(html))
     found = _walk(root)
     page.total_pages = _total_pages(found.scripts)
-    shown: dict = {}
-    cards, evidenced = _cards(found.info_lists, shown)
+    hidden: dict = {}
+    cards, evidenced = _cards(found.info_lists, hidden)
     page.card_elements = len(cards)
     blocks = set(found.blocks)
     detached: dict[str, list] = {}  # answer blocks outside every card, by their HTML id
+    in_cards: dict = {}
     for block in found.blocks:
         # (lxml hands out the same proxy for a node while one is alive: the cards' are)
-        in_a_card = any(node in cards for node in block.iterancestors())
+        in_a_card = _held(block, in_cards, cards.__contains__)
         # a hidden card's answers are as hidden as it is: neither claimed nor a reject
-        if not in_a_card and (block.get("id") or "").strip() and _is_visible(block, shown):
+        if not in_a_card and (block.get("id") or "").strip() and _is_visible(block, hidden):
             detached.setdefault(block.get("id").strip(), []).append(block)
     claimed: set[str] = set()
     for card, lists in cards.items():
@@ -402,7 +404,7 @@ def _total_pages(scripts: list[str]) -> int | None:
     return None
 
 
-def _cards(info_lists: list, shown: dict) -> tuple[dict, dict]:
+def _cards(info_lists: list, hidden: dict) -> tuple[dict, dict]:
     """Each visible card → its info lists, each as its items with the icons they hold (more
     than one list is a conflict, judged per card); and each evidenced card → its match, whose
     one list's items are read when they are needed (``_items``)."""
@@ -410,7 +412,7 @@ def _cards(info_lists: list, shown: dict) -> tuple[dict, dict]:
     evidenced: dict = {}
     for info in info_lists:
         card = info.getparent()
-        if card is None or not _is_visible(info, shown):
+        if card is None or not _is_visible(info, hidden):
             continue
         if card not in cards and (match := _evidenced_match(card)):
             cards[card] = [(info, None)]  # its four items hold the four icons
@@ -579,10 +581,14 @@ def _text_of(chunks: list[tuple[str, str]]) -> tuple[str | None, list[str], str]
     return text, sentences, ", ".join(forms) or "none"
 
 
+_SPACES = re.compile(r"\s+")
+_DIGITS = re.compile(r"[0-9]+")
+
+
 def _views(value: str | None) -> int:
     value = _required(value, "views")
-    digits = re.sub(r"\s+", "", value)  # "1 153", no-break and thin spaces alike
-    if not re.fullmatch(r"[0-9]+", digits):
+    digits = _SPACES.sub("", value)  # "1 153", no-break and thin spaces alike
+    if not _DIGITS.fullmatch(digits):
         raise CardError(f"bad views {value!r}")
     return int(digits)
 
@@ -764,10 +770,9 @@ def _answers_of(items: list[tuple[str, str | None]], stated: int | None) -> list
 
 def _answer(content: str, paragraphs: list[str]) -> dict:
     info_text = _squash(content)
-    dates = list(sel.DATE_PATTERN.finditer(info_text))
-    if not dates:
+    first = sel.DATE_PATTERN.search(info_text)  # "15.03.2020" or "15.03.2020, 10:42"
+    if first is None:
         raise CardError(f"bad date in answered_on: {info_text!r}")
-    first = dates[0]  # "15.03.2020" or "15.03.2020, 10:42"
     responder = info_text[: first.start()].strip(" ,")
     return {
         "responder": responder or None,
