@@ -14,6 +14,7 @@ pass silently as a first-or-last pick.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import os
 import re
 import threading
@@ -83,7 +84,7 @@ _PARSERS = threading.local()
 def _html_parser() -> etree.HTMLParser:
     parser = getattr(_PARSERS, "parser", None)
     if parser is None:
-        parser = _PARSERS.parser = etree.HTMLParser()
+        parser = _PARSERS.parser = etree.HTMLParser(collect_ids=False)  # no id lookups here
     return parser
 
 
@@ -122,16 +123,34 @@ _content = etree.XPath("string()", smart_strings=False)
 _ANSWER_COUNT = re.compile(r"\((\d+)\)")
 
 
-def _is_visible(element) -> bool:
-    """Whether the element stands in the shown page: not inside <noscript>, <template> or a
-    container hidden by attribute or style."""
-    for node in element.iterancestors():
-        if node.tag in sel.HIDING_TAGS or node.get("hidden") is not None:
-            return False
-        style = node.get("style")
-        if style and sel.HIDDEN_STYLE.search(style):
-            return False
-    return True
+def _hides(node) -> bool:
+    """Whether the element hides what it holds: <noscript>, <template>, or hidden by attribute
+    or style."""
+    if node.tag in sel.HIDING_TAGS or node.get("hidden") is not None:
+        return True
+    style = node.get("style")
+    return bool(style and sel.HIDDEN_STYLE.search(style))
+
+
+def _is_visible(element, hidden: dict) -> bool:
+    """Whether the element stands in the shown page: no ancestor of it hides it."""
+    return not _held(element, hidden, _hides)
+
+
+def _held(element, memo: dict, test) -> bool:
+    """Whether ``test`` holds for an ancestor of the element. ``memo`` remembers it per ancestor
+    already judged, for it and all above it: one page's cards share their ancestors, each is
+    judged once (and the dict keeps their proxies alive, so identity holds)."""
+    chain = []
+    node = element.getparent()
+    while node is not None and node not in memo:
+        chain.append(node)
+        node = node.getparent()
+    held = False if node is None else memo[node]
+    for node in reversed(chain):
+        held = held or test(node)
+        memo[node] = held
+    return held
 
 
 _ICON_PREFIX = os.path.commonprefix(sel.INFO_ICONS)
@@ -157,6 +176,7 @@ class _Page:
 
 
 def _walk(root) -> _Page:
+    # in Python over lxml's elements: cheaper here than XPath's contains() on every element
     info_lists, blocks = [], []
     info_class, block_class = sel.INFO_LIST_CLASS, sel.ANSWER_BLOCK_CLASS
     for element in root.iter(etree.Element):
@@ -207,6 +227,108 @@ def _scan(card, blocks: set) -> _CardParts:
     return parts
 
 
+# -- the evidenced layout, read the short way -----------------------------------------------------
+# The card and answer block public scrapers show (and the sandbox serves by default), matched
+# whole on lxml's serialisation of the element: a fixed sequence of tags and attributes, text
+# without markup or escapes (an "&" or "<" in the serialisation means an entity, a comment, an
+# element or a character escaped: not the short way). Only what the full reading makes of such
+# an element is read off the match; anything else, or anything the short way would reject, goes
+# the full way, so the two give the same records and rejects. It is what lets a page cost about
+# what lxml alone costs: one C serialisation and one regex per card instead of a walk in Python.
+
+_WS = "[ \t\n]*"  # whitespace the full reading strips away as well
+_FREE = "[^<&]*"  # text: no markup, nothing escaped
+_VALUE = '[^"<&]*'  # an attribute's value, nothing escaped
+_P = f"<{sel.PARAGRAPH_TAG}>({_FREE})</{sel.PARAGRAPH_TAG}>"
+_PARAGRAPHS = f"((?:<{sel.PARAGRAPH_TAG}>{_FREE}</{sel.PARAGRAPH_TAG}>{_WS})*)"
+_PARAGRAPH = re.compile(_P)
+_INFO_ITEMS = "".join(
+    f'<li><i class="fa {re.escape(icon)}"/>({_FREE})</li>{_WS}' for icon in sel.INFO_ICONS
+)
+_EVIDENCED_CARD = re.compile(
+    f'<div class="({_VALUE})">{_WS}<{sel.APPLICANT_TAG}>({_FREE})</{sel.APPLICANT_TAG}>{_WS}'
+    f'{_PARAGRAPHS}<ul class="{re.escape(sel.INFO_LIST_CLASS)}">{_WS}{_INFO_ITEMS}</ul>{_WS}'
+    f'{_PARAGRAPHS}(?:<a class="{re.escape(sel.READMORE_CLASS)}" href="({_VALUE})">{_FREE}</a>'
+    f'{_WS}<button class="btn btn-default" onclick="({_VALUE})">{_FREE}</button>{_WS})?</div>'
+)
+_ANSWER_PART = (
+    f'{_P}|<span class="{re.escape(sel.ANSWER_INFO_CLASS)}">({_FREE})</span>'
+    f'|<div class="{re.escape(sel.ANSWER_RATING_CLASS)}" '
+    f'{re.escape(sel.RATING_ATTRIBUTE)}="({_VALUE})">{_FREE}</div>'
+)
+_ANSWER_PARTS = re.compile(_ANSWER_PART)
+_PART_KIND_OF_GROUP = {1: sel.PARAGRAPH_TAG, 2: sel.ANSWER_INFO_CLASS, 3: sel.ANSWER_RATING_CLASS}
+_EVIDENCED_BLOCK = re.compile(
+    f'<div(?: [a-z-]+="{_VALUE}")*>{_WS}(?:<h4>({_FREE})</h4>{_WS})?'
+    f"((?:(?:{_ANSWER_PART}){_WS})*)</div>"
+)
+
+
+def _serialised(element) -> str:
+    return etree.tostring(element, encoding="unicode", with_tail=False)
+
+
+def _evidenced_match(card) -> re.Match | None:
+    """The card matched whole as the evidenced one, or None."""
+    match = _EVIDENCED_CARD.fullmatch(_serialised(card))
+    # a wrapper classed as an answer block would hold itself: the full way
+    if match is None or _has_class(match.group(1), sel.ANSWER_BLOCK_CLASS):
+        return None
+    return match
+
+
+def _evidenced_card(match: re.Match, detached: dict, claimed: set[str], variants: dict[str, str]):
+    """The record of an evidenced card (``_evidenced_match``), as ``_card`` makes it; None for
+    one ``_card`` would reject (it then reads the card and says why)."""
+    _, name, before, number, category, day, views, after, href, onclick = match.groups()
+    try:
+        number, number_form = _number(number.strip())
+        hrefs, onclicks = [] if href is None else [href], [onclick] if onclick else []
+        # a pending or rejected card has neither link nor button
+        parts = _CardParts(hrefs, onclicks, [], None)
+        question_id = _question_id(parts) if hrefs or onclicks else None
+        blocks = detached.get(str(question_id), []) if question_id is not None else []
+        chunks = [("p", text) for text in _PARAGRAPH.findall(before)]
+        chunks += [("p after", text) for text in _PARAGRAPH.findall(after)]
+        text, sentences, text_form = _text_of(chunks)
+        found = {
+            "number": number_form,
+            "answers": "after the card" if blocks else "none",
+            "text": text_form,
+        }
+        record = {
+            "number": number,
+            "question_id": question_id,
+            "applicant": name.strip() or None,
+            "text": text,
+            "category": _required(category.strip(), "category"),
+            "submitted_on": _date(day.strip(), "submitted_on"),
+            "views": _views(views.strip()),
+            **_status(blocks, sentences, found),
+        }
+    except Exception:  # noqa: BLE001 - whatever it is, the full way reads the card and says
+        return None
+    if blocks:
+        claimed.add(str(question_id))
+    variants.update(found)
+    return {key: record[key] for key in RECORD_KEYS}
+
+
+def _evidenced_answers(block) -> tuple[list[tuple[str, str | None]], int | None] | None:
+    """``_answer_items`` of an evidenced answer block; None for any other block."""
+    match = _EVIDENCED_BLOCK.fullmatch(_serialised(block))
+    # a block inside an answer-info reads no paragraph: the full way
+    if match is None or _in_answer_info(block):
+        return None
+    heading, body = match.group(1), match.group(2)
+    items: list[tuple[str, str | None]] = []
+    for part in _ANSWER_PARTS.finditer(body):
+        kind = _PART_KIND_OF_GROUP[part.lastindex]  # which alternative matched
+        items.append((kind, part.group(part.lastindex)))
+    count = _ANSWER_COUNT.search(heading) if heading else None
+    return items, int(count.group(1)) if count else None
+
+
 # -- the page -----------------------------------------------------------------------------------
 
 
@@ -226,27 +348,36 @@ def parse_listing(
     latest_on = latest_on or latest_day(dt.datetime.now(dt.UTC))
     if isinstance(html, bytes):
         html = html.decode("utf-8", errors="replace")
-    root = etree.fromstring(html.replace("\x00", "\ufffd") or "<html></html>", _html_parser())
+    if "\x00" in html:
+        html = html.replace("\x00", "\ufffd")
+    root = etree.fromstring(html or "<html></html>", _html_parser())
     if root is None:  # nothing but whitespace or comments
         root = etree.fromstring("<html></html>", _html_parser())
     page = ListingPage(source_url=source_url, total_pages=None, complete=is_complete_page(html))
     found = _walk(root)
     page.total_pages = _total_pages(found.scripts)
-    cards = _cards(found.info_lists)
+    hidden: dict = {}
+    cards, evidenced = _cards(found.info_lists, hidden)
     page.card_elements = len(cards)
     blocks = set(found.blocks)
     detached: dict[str, list] = {}  # answer blocks outside every card, by their HTML id
+    in_cards: dict = {}
     for block in found.blocks:
         # (lxml hands out the same proxy for a node while one is alive: the cards' are)
-        in_a_card = any(node in cards for node in block.iterancestors())
+        in_a_card = _held(block, in_cards, cards.__contains__)
         # a hidden card's answers are as hidden as it is: neither claimed nor a reject
-        if not in_a_card and (block.get("id") or "").strip() and _is_visible(block):
+        if not in_a_card and (block.get("id") or "").strip() and _is_visible(block, hidden):
             detached.setdefault(block.get("id").strip(), []).append(block)
     claimed: set[str] = set()
     for card, lists in cards.items():
         variants: dict[str, str] = {}
         try:
-            record = _card(card, lists, blocks, detached, claimed, variants)
+            record = card in evidenced and _evidenced_card(
+                evidenced[card], detached, claimed, variants
+            )
+            if not record:  # not evidenced, or something to say about it: the full way
+                lists = [(info, items or _items(info)) for info, items in lists]
+                record = _card(card, lists, blocks, detached, claimed, variants)
             _check_bounds(record, latest_on)
         except CardError as exc:
             page.rejects.append(Reject(str(exc), _html(card)))
@@ -273,18 +404,27 @@ def _total_pages(scripts: list[str]) -> int | None:
     return None
 
 
-def _cards(info_lists: list) -> dict:
+def _cards(info_lists: list, hidden: dict) -> tuple[dict, dict]:
     """Each visible card → its info lists, each as its items with the icons they hold (more
-    than one list is a conflict, judged per card)."""
+    than one list is a conflict, judged per card); and each evidenced card → its match, whose
+    one list's items are read when they are needed (``_items``)."""
     cards: dict = {}
+    evidenced: dict = {}
     for info in info_lists:
-        items = [(li, icons) for li in info.iterchildren("li") if (icons := _icons(li))]
-        if not items:
-            continue  # some other list styled alike: not a card
         card = info.getparent()
-        if card is not None and _is_visible(info):
+        if card is None or not _is_visible(info, hidden):
+            continue
+        if card not in cards and (match := _evidenced_match(card)):
+            cards[card] = [(info, None)]  # its four items hold the four icons
+            evidenced[card] = match
+        elif items := _items(info):
             cards.setdefault(card, []).append((info, items))
-    return cards
+        # else some other list styled alike: not a card
+    return cards, evidenced
+
+
+def _items(info) -> list:
+    return [(li, icons) for li in info.iterchildren("li") if (icons := _icons(li))]
 
 
 def _html(element) -> str:
@@ -324,6 +464,9 @@ def _card(card, lists, on_page: set, detached, claimed: set[str], variants: dict
     return {key: record[key] for key in RECORD_KEYS}
 
 
+_day_out_of_bounds = functools.lru_cache(maxsize=8192)(day_out_of_bounds)
+
+
 def _check_bounds(record: dict, latest_on: dt.date) -> None:
     """A card whose values no real appeal has (raw.dialog_appeals' and staging's columns)."""
     days = [
@@ -332,7 +475,7 @@ def _check_bounds(record: dict, latest_on: dt.date) -> None:
         *(("answered_on", answer["answered_on"]) for answer in record["answers"]),
     ]
     reasons = [
-        *(day_out_of_bounds(day, name, latest_on) for name, day in days),
+        *(_day_out_of_bounds(day, name, latest_on) for name, day in days),
         integer_out_of_bounds(record["views"], "views", "integer", minimum=0),
         integer_out_of_bounds(record["question_id"], "question_id", "bigint", minimum=1),
     ]
@@ -422,6 +565,11 @@ def _own_text(card, info, blocks, parts: _CardParts) -> tuple[str | None, list[s
                 chunks.append(("element", _text(child).strip()))
         if child.tail and child.tail.strip():
             chunks.append(("bare" if not after_info else "bare after", child.tail.strip()))
+    return _text_of(chunks)
+
+
+def _text_of(chunks: list[tuple[str, str]]) -> tuple[str | None, list[str], str]:
+    """The card's text, its status sentences and the forms its text took, from its chunks."""
     sentences = [
         text
         for _, text in chunks
@@ -433,10 +581,14 @@ def _own_text(card, info, blocks, parts: _CardParts) -> tuple[str | None, list[s
     return text, sentences, ", ".join(forms) or "none"
 
 
+_SPACES = re.compile(r"\s+")
+_DIGITS = re.compile(r"[0-9]+")
+
+
 def _views(value: str | None) -> int:
     value = _required(value, "views")
-    digits = re.sub(r"\s+", "", value)  # "1 153", no-break and thin spaces alike
-    if not re.fullmatch(r"[0-9]+", digits):
+    digits = _SPACES.sub("", value)  # "1 153", no-break and thin spaces alike
+    if not _DIGITS.fullmatch(digits):
         raise CardError(f"bad views {value!r}")
     return int(digits)
 
@@ -450,11 +602,18 @@ def _date(value: str | None, name: str) -> str:
 
 
 def _iso(match: re.Match, name: str, value: str | None) -> str:
-    day, month, year = (int(part) for part in match.groups())
+    iso = _iso_day(*match.groups())
+    if iso is None:
+        raise CardError(f"bad date in {name}: {value!r}")
+    return iso
+
+
+@functools.lru_cache(maxsize=8192)  # a listing's dates repeat: each is checked once
+def _iso_day(day: str, month: str, year: str) -> str | None:
     try:
-        return dt.date(year, month, day).isoformat()
+        return dt.date(int(year), int(month), int(day)).isoformat()
     except ValueError:
-        raise CardError(f"bad date in {name}: {value!r}") from None
+        return None
 
 
 # -- status -------------------------------------------------------------------------------------
@@ -535,56 +694,85 @@ def _answer_infos(block) -> list:
     return [e for e, kind in _answer_parts(block)[0] if kind == sel.ANSWER_INFO_CLASS]
 
 
+#: the element or one of its ancestors has the answer-info class (the token rule of
+#: ``_has_class``: normalize-space splits on the same whitespace), judged in C
+_IN_ANSWER_INFO = etree.XPath(
+    "boolean(ancestor-or-self::*[contains(concat(' ', normalize-space(@class), ' '), "
+    f"' {sel.ANSWER_INFO_CLASS} ')])"
+)
+
+
 def _in_answer_info(block) -> bool:
-    return any(
-        _has_class(node.get("class"), sel.ANSWER_INFO_CLASS)
-        for node in (block, *block.iterancestors())
-    )
+    return _IN_ANSWER_INFO(block)
 
 
 def _answers(block) -> list[dict]:
-    """The answers of one block, in order. Each answer's paragraphs stand before its
-    answer-info ([seen]) or, in the older layout, after it; a rating follows its answer."""
+    """The answers of one block, in order (the evidenced block read the short way when it is
+    one, see ``_evidenced_answers``)."""
+    items = _evidenced_answers(block)
+    if items is None:
+        items = _answer_items(block)
+    return _answers_of(*items)
+
+
+def _answer_items(block) -> tuple[list[tuple[str, str | None]], int | None]:
+    """The block's parts in document order as (kind, value): an answer-info's text, a rating's
+    attribute, a paragraph's text (None for one that is not an answer's text); and the count
+    its headings state."""
     parts, headings = _answer_parts(block)
-    infos = [e for e, kind in parts if kind == sel.ANSWER_INFO_CLASS]
-    if not infos:
-        return []
-    info_first = parts[0][0] is infos[0]
+    if not any(kind == sel.ANSWER_INFO_CLASS for _, kind in parts):
+        return [], None
     # a paragraph inside an answer-info is part of that line, not an answer's text
     in_info = _in_answer_info(block)
+    infos = [e for e, kind in parts if kind == sel.ANSWER_INFO_CLASS]
     nested = {p for info in infos for p in info.iterdescendants(sel.PARAGRAPH_TAG)}
+    items: list[tuple[str, str | None]] = []
+    for part, kind in parts:
+        if kind == sel.ANSWER_INFO_CLASS:
+            items.append((kind, _content(part)))
+        elif kind == sel.ANSWER_RATING_CLASS:
+            items.append((kind, part.get(sel.RATING_ATTRIBUTE)))
+        else:
+            items.append((kind, None if in_info or part in nested else _text(part)))
+    return items, _stated_count(headings)
+
+
+def _answers_of(items: list[tuple[str, str | None]], stated: int | None) -> list[dict]:
+    """The answers the block's parts make. Each answer's paragraphs stand before its
+    answer-info ([seen]) or, in the older layout, after it; a rating follows its answer."""
+    if not any(kind == sel.ANSWER_INFO_CLASS for kind, _ in items):
+        return []
+    info_first = items[0][0] == sel.ANSWER_INFO_CLASS
     answers: list[dict] = []
     paragraphs: list[str] = []
-    for part, kind in parts:
+    for kind, value in items:
         if kind == sel.ANSWER_INFO_CLASS:
             if info_first and answers:
                 answers[-1]["text"] = PARAGRAPH_SEPARATOR.join(paragraphs) or None
                 paragraphs = []
-            answers.append(_answer(part, paragraphs if not info_first else []))
+            answers.append(_answer(value, paragraphs if not info_first else []))
             if not info_first:
                 paragraphs = []
         elif kind == sel.ANSWER_RATING_CLASS:
             if not answers or answers[-1]["rating"] is not None:
                 raise CardError("conflicting markup: a rating without its own answer")
-            answers[-1]["rating"] = _rating(part)
-        elif not in_info and part not in nested:
-            paragraphs.append(_text(part))
+            answers[-1]["rating"] = _rating(value)
+        elif value is not None:
+            paragraphs.append(value)
     if info_first:
         answers[-1]["text"] = PARAGRAPH_SEPARATOR.join(paragraphs) or None
     elif paragraphs:
         raise CardError("conflicting markup: answer paragraphs after the last answer-info")
-    stated = _stated_count(headings)
     if stated is not None and stated != len(answers):
         raise CardError(f"the answer block says {stated} answers, {len(answers)} found")
     return answers
 
 
-def _answer(info, paragraphs: list[str]) -> dict:
-    info_text = _squash(_content(info))
-    dates = list(sel.DATE_PATTERN.finditer(info_text))
-    if not dates:
+def _answer(content: str, paragraphs: list[str]) -> dict:
+    info_text = _squash(content)
+    first = sel.DATE_PATTERN.search(info_text)  # "15.03.2020" or "15.03.2020, 10:42"
+    if first is None:
         raise CardError(f"bad date in answered_on: {info_text!r}")
-    first = dates[0]  # "15.03.2020" or "15.03.2020, 10:42"
     responder = info_text[: first.start()].strip(" ,")
     return {
         "responder": responder or None,
@@ -603,8 +791,8 @@ def _stated_count(headings: list) -> int | None:
     return int(match.group(1)) if match else None
 
 
-def _rating(element) -> str:
-    value = (element.get(sel.RATING_ATTRIBUTE) or "").strip().lower()
+def _rating(attribute: str | None) -> str:
+    value = (attribute or "").strip().lower()
     if value not in sel.RATING_VALUES:
         raise CardError(f"unknown rating {value!r}")
     return value
