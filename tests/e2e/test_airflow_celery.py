@@ -6,26 +6,42 @@ the single-process demo's (the `pipeline` fixture), table by table.
 
 The scheduler is told not to start runs of its own (`use_job_schedule` off: no cron run of an
 ingest DAG, no Asset-triggered build beside the test's), so the runs are exactly the demo's.
+
+Then the faults, on the same cluster and with small runs (one landing, two builds), real
+processes throughout: a worker killed (SIGKILL, it and every process it started, as a lost
+machine) mid-landing and one mid-`dbt build`, each task retried on the other worker, nothing
+landed twice and the published marts still the demo's; and Redis stopped (SIGSTOP, as `docker
+pause`) for 25 s in a build, which completes with the demo's marts or fails loudly without
+publishing. The cluster notices a dead worker after TASK_HEARTBEAT_TIMEOUT_SECONDS (20 here).
 """
 
 from __future__ import annotations
 
+import re
+import signal
+import subprocess
+import sys
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
+import psutil
 import psycopg
 import pytest
 
 from benchmarks.airflow_modes import (
     BUILD,
     INGEST,
+    api,
     free_port,
     run_the_four,
     stand_in_env,
     token,
     tyndau_airflow,
+    wait_for_run,
 )
 from tyndau.demo import stand_ins
+from tyndau.serving import stop_process_groups
 from tyndau.settings import load_settings
 from tyndau.warehouse.url import with_database
 
@@ -33,6 +49,8 @@ PASSWORD = "celery-test-password"
 # the demo (the reference), then the landings and a build of ~90 tasks on a loaded 2-core machine
 pytestmark = pytest.mark.timeout(3600)
 WORKERS = ["w1", "w2"]
+#: a dead worker's task is noticed after this many seconds without a heartbeat
+HEARTBEAT_TIMEOUT = 20
 
 
 @dataclass
@@ -43,6 +61,9 @@ class Cluster:
     metadata: str
     logs: Path
     output: Path
+    proc: subprocess.Popen  # `tyndau airflow`, the parent of the workers and Redis
+    port: int
+    env: dict[str, str]
 
 
 @pytest.fixture(scope="module")
@@ -61,13 +82,17 @@ def cluster(pg_server, pipeline, tmp_path_factory):
         env = stand_in_env(demo, state, urls["warehouse"], PASSWORD) | {
             "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": urls["airflow"],
             "AIRFLOW__SCHEDULER__USE_JOB_SCHEDULE": "False",
+            # the faults: a dead worker noticed in well under a minute, retried 5 s later
+            "TASK_HEARTBEAT_TIMEOUT_SECONDS": str(HEARTBEAT_TIMEOUT),
+            "AIRFLOW__SCHEDULER__TASK_INSTANCE_HEARTBEAT_TIMEOUT_DETECTION_INTERVAL": "5",
+            "TASK_RETRY_DELAY_SECONDS": "5",
         }
         args = ["--port", str(port), "--executor", "celery", "--workers", str(len(WORKERS))]
-        with tyndau_airflow([*args, "--concurrency", "2"], env, output):
+        with tyndau_airflow([*args, "--concurrency", "2"], env, output) as proc:
             base = f"http://localhost:{port}"
             yield Cluster(
                 base, token(base, PASSWORD), urls["warehouse"], urls["airflow"],
-                state / "logs" / "airflow", output,
+                state / "logs" / "airflow", output, proc, port, env,
             )  # fmt: skip
 
 
@@ -117,3 +142,215 @@ def test_the_four_dags_succeed_across_both_workers(cluster, ran, pipeline, marts
     demo, ours = marts_fingerprint(demo_url), marts_fingerprint(cluster.warehouse)
     assert demo
     assert {table: ours.get(table) for table in demo} == demo
+
+
+# --- faults -------------------------------------------------------------------------------
+
+
+def _query(cluster: Cluster, sql: str, params=(), url: str | None = None) -> list[tuple]:
+    with psycopg.connect(url or cluster.metadata) as conn:
+        return conn.execute(sql, params).fetchall()
+
+
+def _trigger(cluster: Cluster, dag_id: str, conf: dict | None = None) -> str:
+    body = {"logical_date": None, "conf": conf or {}}
+    return api(cluster.base, f"/api/v2/dags/{dag_id}/dagRuns", cluster.token, "POST", body)[
+        "dag_run_id"
+    ]
+
+
+def _running_on(cluster: Cluster, dag_id: str, run_id: str, task_id: str, timeout=600) -> str:
+    """The worker (w1, w2, …) that runs the task, once it runs."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        found = _query(
+            cluster,
+            "select split_part(hostname, '@', 1) from task_instance where dag_id = %s"
+            " and run_id = %s and task_id = %s and state = 'running' and hostname <> ''",
+            [dag_id, run_id, task_id],
+        )
+        if found:
+            return found[0][0]
+        time.sleep(0.5)
+    raise AssertionError(f"{dag_id}.{task_id} did not start in {timeout} s")
+
+
+def _kill_worker(cluster: Cluster, name: str) -> None:
+    """SIGKILL the worker `name` and every process it started (the task runners lead process
+    groups of their own): the worker's machine lost, as far as Airflow can tell."""
+    # the worker's main process: one of the cluster's own, or a spare (its pool forks carry
+    # the same command line)
+    candidates = [*psutil.Process(cluster.proc.pid).children(), *_spares]
+    workers = [p for p in candidates if any(a.startswith(f"{name}@") for a in p.cmdline())]
+    assert len(workers) == 1, workers
+    tree = [workers[0], *workers[0].children(recursive=True)]
+    for process in tree:
+        process.kill()
+    psutil.wait_procs(tree, timeout=30)
+
+
+_spares: list[psutil.Process] = []
+
+
+@pytest.fixture(scope="module")
+def spare_worker(cluster, tmp_path_factory):
+    """Start a worker like the cluster's own (`tyndau airflow --component celery-worker`), to
+    replace a killed one: start(name)."""
+    started: list[subprocess.Popen] = []
+    broker = re.search(r"broker (redis://\S+)", cluster.output.read_text()).group(1)
+
+    def start(name: str) -> None:
+        env = cluster.env | {
+            "TYNDAU_WORKER_NAME": name,
+            "AIRFLOW__CELERY__BROKER_URL": broker,
+        }
+        command = [str(Path(sys.executable).parent / "tyndau"), "airflow", "--component"]
+        command += ["celery-worker", "--executor", "celery", "--port", str(cluster.port)]
+        with (cluster.logs / f"worker-{name}.log").open("a") as log:
+            proc = subprocess.Popen(
+                [*command, "--concurrency", "2"],
+                env=env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+        started.append(proc)
+        _spares.append(psutil.Process(proc.pid))
+        deadline = time.monotonic() + 180
+        while f"{name}@" not in (cluster.logs / f"worker-{name}.log").read_text() or (
+            "ready" not in (cluster.logs / f"worker-{name}.log").read_text()
+        ):
+            assert proc.poll() is None and time.monotonic() < deadline, name
+            time.sleep(1)
+
+    yield start
+    stop_process_groups(started, 30)
+
+
+def _tries(cluster: Cluster, dag_id: str, run_id: str, task_id: str) -> list[tuple]:
+    """(try_number, state, worker) of every try of a task, the earlier ones from Airflow's
+    task_instance_history."""
+    return _query(
+        cluster,
+        "select try_number, state, split_part(hostname, '@', 1) from task_instance_history"
+        " where dag_id = %(d)s and run_id = %(r)s and task_id = %(t)s"
+        " union all select try_number, state, split_part(hostname, '@', 1) from task_instance"
+        " where dag_id = %(d)s and run_id = %(r)s and task_id = %(t)s order by 1",
+        {"d": dag_id, "r": run_id, "t": task_id},
+    )
+
+
+LANDED = ("dialog_appeals", "dialog_masked_texts", "dialog_rejects")
+
+
+def _landed(cluster: Cluster) -> dict[str, int]:
+    with psycopg.connect(cluster.warehouse) as conn:
+        return {t: conn.execute(f"select count(*) from raw.{t}").fetchone()[0] for t in LANDED}
+
+
+def _marts_oid(cluster: Cluster) -> int:
+    """The published schema's oid: publishing swaps in the candidate schema whole, so it
+    changes exactly when a build publishes."""
+    sql = "select oid from pg_namespace where nspname = 'marts'"
+    return _query(cluster, sql, url=cluster.warehouse)[0][0]
+
+
+def test_a_worker_killed_mid_landing_the_landing_is_retried_on_the_other(
+    cluster, ran, spare_worker
+):
+    """A full re-read of the portal (same pages, so nothing new may land), its worker killed
+    mid-crawl: the second try runs on the other worker and succeeds, and raw holds exactly
+    what it held."""
+    began = time.monotonic()
+    before = _landed(cluster)
+    run = _trigger(cluster, "dialog_ingest", {"full_refresh": True})
+    victim = _running_on(cluster, "dialog_ingest", run, "land")
+    time.sleep(3)  # into the crawl
+    _kill_worker(cluster, victim)
+    done = wait_for_run(cluster.base, cluster.token, "dialog_ingest", run, 600)
+    tries = _tries(cluster, "dialog_ingest", run, "land")
+    assert done["state"] == "success", tries
+    first, *_, last = tries
+    assert first[2] == victim and first[1] != "success", tries
+    assert last[1] == "success" and last[2] != victim, tries
+    assert _landed(cluster) == before
+    print(f"fault: worker killed mid-landing, {time.monotonic() - began:.0f} s")
+    spare_worker("w3")  # the cluster is two workers again
+
+
+def test_a_worker_killed_mid_build_the_build_is_finished_on_the_other(
+    cluster, ran, pipeline, marts_fingerprint
+):
+    """The worker running `dbt build` (Cosmos's watcher producer) killed once dbt reported some
+    models. Cosmos 1.15 does not run a second build on a retry: the producer's second try is
+    skipped, the models the dead build finished report its results (restored from its
+    backup Variable) and every other model's task runs dbt for its own model. The build
+    succeeds and publishes the demo's marts."""
+    began = time.monotonic()
+    run = _trigger(cluster, BUILD)
+    producer = "dbt.dbt_producer_watcher"
+    victim = _running_on(cluster, BUILD, run, producer)
+    deadline = time.monotonic() + 600
+    while not _query(  # some models reported: the kill lands mid-build
+        cluster,
+        "select count(*) >= 5 from xcom where dag_id = %s and run_id = %s and task_id = %s"
+        " and key like '%%_status'",
+        [BUILD, run, producer],
+    )[0][0]:
+        assert time.monotonic() < deadline, "dbt reported no model"
+        time.sleep(0.5)
+    _kill_worker(cluster, victim)
+    done = wait_for_run(cluster.base, cluster.token, BUILD, run, 1200)
+    tries = _tries(cluster, BUILD, run, producer)
+    states = dict(
+        _query(
+            cluster,
+            "select task_id, state from task_instance where dag_id = %s and run_id = %s",
+            [BUILD, run],
+        )
+    )
+    assert done["state"] == "success", (tries, states)
+    assert tries[0][1:] != ("success", victim), tries
+    assert tries[-1][2] != victim, tries
+    assert states["publish"] == "success", states
+    _, demo_url, _ = pipeline
+    demo, ours = marts_fingerprint(demo_url), marts_fingerprint(cluster.warehouse)
+    assert {table: ours.get(table) for table in demo} == demo
+    print(f"fault: worker killed mid-build, {time.monotonic() - began:.0f} s")
+
+
+def test_redis_stopped_mid_build_completes_or_fails_without_publishing(
+    cluster, ran, pipeline, marts_fingerprint
+):
+    """Redis frozen for 25 s as the build's first tasks are sent out: the build either
+    completes with the demo's marts, or fails (a failed task, a failed run) and leaves the
+    published marts as they were."""
+    began = time.monotonic()
+    redis = [p for p in psutil.Process(cluster.proc.pid).children() if p.name() == "redis-server"]
+    assert len(redis) == 1, redis
+    before, published = marts_fingerprint(cluster.warehouse), _marts_oid(cluster)
+    run = _trigger(cluster, BUILD)
+    redis[0].send_signal(signal.SIGSTOP)
+    try:
+        time.sleep(25)
+    finally:
+        redis[0].send_signal(signal.SIGCONT)
+    done = wait_for_run(cluster.base, cluster.token, BUILD, run, 1200)
+    states = dict(
+        _query(
+            cluster,
+            "select task_id, state from task_instance where dag_id = %s and run_id = %s",
+            [BUILD, run],
+        )
+    )
+    after = marts_fingerprint(cluster.warehouse)
+    print(f"fault: Redis stopped 25 s, the build {done['state']}, {time.monotonic() - began:.0f} s")
+    if done["state"] == "success":
+        _, demo_url, _ = pipeline
+        demo = marts_fingerprint(demo_url)
+        assert {table: after.get(table) for table in demo} == demo
+        assert _marts_oid(cluster) != published and states["publish"] == "success"
+    else:  # loudly: a task failed, and nothing was published
+        assert "failed" in states.values(), states
+        assert states.get("publish") != "success", states
+        assert (after, _marts_oid(cluster)) == (before, published)
