@@ -1,7 +1,7 @@
-"""`tyndau airflow --executor celery --workers 2` for real: its own Redis, Airflow's metadata in
-Postgres, the four components and two Celery workers, each a process with its own log. The four
-DAGs run on the sandboxes, triggered through the REST API; then the metadata database says the
-tasks ran on both workers and dbt's model tasks at the same time, and the published marts equal
+"""`tyndau airflow --executor celery --workers 3` for real: its own Redis, Airflow's metadata in
+Postgres, the four components and three Celery workers, each a process with its own log. The
+four DAGs run on the sandboxes, triggered through the REST API; then the metadata database says
+the tasks ran on every worker and dbt's model tasks at the same time, and the published marts equal
 the single-process demo's (the `pipeline` fixture), table by table.
 
 The scheduler is told not to start runs of its own (`use_job_schedule` off: no cron run of an
@@ -9,7 +9,7 @@ ingest DAG, no Asset-triggered build beside the test's), so the runs are exactly
 
 Then the faults, on the same cluster and with small runs (one landing, two builds), real
 processes throughout: a worker killed (SIGKILL, it and every process it started, as a lost
-machine) mid-landing and one mid-`dbt build`, each task retried on the other worker, nothing
+machine) mid-landing and one mid-`dbt build`, each task retried on another worker, nothing
 landed twice and the published marts still the demo's; and Redis stopped (SIGSTOP, as `docker
 pause`) for 25 s in a build, which completes with the demo's marts or fails loudly without
 publishing. The cluster notices a dead worker after TASK_HEARTBEAT_TIMEOUT_SECONDS (20 here).
@@ -48,7 +48,9 @@ from tyndau.warehouse.url import with_database
 PASSWORD = "celery-test-password"
 # the demo (the reference), then the landings and a build of ~90 tasks on a loaded 2-core machine
 pytestmark = pytest.mark.timeout(3600)
-WORKERS = ["w1", "w2"]
+#: three: the faults kill two of them, and `tyndau airflow` stops the cluster when its last
+#: worker is lost
+WORKERS = ["w1", "w2", "w3"]
 #: a dead worker's task is noticed after this many seconds without a heartbeat
 HEARTBEAT_TIMEOUT = 20
 
@@ -104,16 +106,15 @@ def ran(cluster):
 
 def test_the_cluster_runs_as_processes_with_their_own_logs(cluster):
     printed = cluster.output.read_text()
-    assert "Executor:    CeleryExecutor, 2 worker(s) here × 2 tasks, broker redis://127.0.0.1:" in (
-        printed
-    )
+    executor = f"Executor:    CeleryExecutor, {len(WORKERS)} worker(s) here × 2 tasks, broker"
+    assert f"{executor} redis://127.0.0.1:" in printed
     for name in ("redis", "api-server", "scheduler", "dag-processor", "triggerer"):
         assert (cluster.logs / f"{name}.log").stat().st_size > 0, name
     for worker in WORKERS:
         assert f"{worker}@" in (cluster.logs / f"worker-{worker}.log").read_text()
 
 
-def test_the_four_dags_succeed_across_both_workers(cluster, ran, pipeline, marts_fingerprint):
+def test_the_four_dags_succeed_across_the_workers(cluster, ran, pipeline, marts_fingerprint):
     states, seconds = ran
     print(f"the four DAGs on Celery x2: {seconds:.0f} s")
     assert states == dict.fromkeys([*INGEST, BUILD], "success"), cluster.output.read_text()
@@ -178,10 +179,16 @@ def _running_on(cluster: Cluster, dag_id: str, run_id: str, task_id: str, timeou
 def _kill_worker(cluster: Cluster, name: str) -> None:
     """SIGKILL the worker `name` and every process it started (the task runners lead process
     groups of their own): the worker's machine lost, as far as Airflow can tell."""
+
     # the worker's main process: one of the cluster's own, or a spare (its pool forks carry
     # the same command line)
-    candidates = [*psutil.Process(cluster.proc.pid).children(), *_spares]
-    workers = [p for p in candidates if any(a.startswith(f"{name}@") for a in p.cmdline())]
+    def runs(process: psutil.Process) -> bool:
+        try:
+            return any(arg.startswith(f"{name}@") for arg in process.cmdline())
+        except psutil.Error:  # a worker killed before
+            return False
+
+    workers = [p for p in [*psutil.Process(cluster.proc.pid).children(), *_spares] if runs(p)]
     assert len(workers) == 1, workers
     tree = [workers[0], *workers[0].children(recursive=True)]
     for process in tree:
@@ -195,7 +202,7 @@ _spares: list[psutil.Process] = []
 @pytest.fixture(scope="module")
 def spare_worker(cluster, tmp_path_factory):
     """Start a worker like the cluster's own (`tyndau airflow --component celery-worker`), to
-    replace a killed one: start(name)."""
+    replace a killed one: start(name), then ready(name) waits for it."""
     started: list[subprocess.Popen] = []
     broker = re.search(r"broker (redis://\S+)", cluster.output.read_text()).group(1)
 
@@ -216,13 +223,16 @@ def spare_worker(cluster, tmp_path_factory):
             )
         started.append(proc)
         _spares.append(psutil.Process(proc.pid))
+
+    def ready(name: str) -> None:
+        log = cluster.logs / f"worker-{name}.log"
         deadline = time.monotonic() + 180
-        while f"{name}@" not in (cluster.logs / f"worker-{name}.log").read_text() or (
-            "ready" not in (cluster.logs / f"worker-{name}.log").read_text()
-        ):
-            assert proc.poll() is None and time.monotonic() < deadline, name
+        while not re.search(rf"{name}@\S+ ready", log.read_text()):
+            assert started[-1].poll() is None, log.read_text()
+            assert time.monotonic() < deadline, log.read_text()
             time.sleep(1)
 
+    start.ready = ready
     yield start
     stop_process_groups(started, 30)
 
@@ -255,18 +265,17 @@ def _marts_oid(cluster: Cluster) -> int:
     return _query(cluster, sql, url=cluster.warehouse)[0][0]
 
 
-def test_a_worker_killed_mid_landing_the_landing_is_retried_on_the_other(
-    cluster, ran, spare_worker
-):
+def test_a_worker_killed_mid_landing_the_landing_is_retried_on_another(cluster, ran, spare_worker):
     """A full re-read of the portal (same pages, so nothing new may land), its worker killed
-    mid-crawl: the second try runs on the other worker and succeeds, and raw holds exactly
-    what it held."""
+    mid-crawl: the second try runs on another worker and succeeds, and raw holds exactly
+    what it held. A replacement worker joins meanwhile."""
     began = time.monotonic()
     before = _landed(cluster)
     run = _trigger(cluster, "dialog_ingest", {"full_refresh": True})
     victim = _running_on(cluster, "dialog_ingest", run, "land")
     time.sleep(3)  # into the crawl
     _kill_worker(cluster, victim)
+    spare_worker("w4")  # a replacement, with the cluster's own command, while Airflow notices
     done = wait_for_run(cluster.base, cluster.token, "dialog_ingest", run, 600)
     tries = _tries(cluster, "dialog_ingest", run, "land")
     assert done["state"] == "success", tries
@@ -275,10 +284,10 @@ def test_a_worker_killed_mid_landing_the_landing_is_retried_on_the_other(
     assert last[1] == "success" and last[2] != victim, tries
     assert _landed(cluster) == before
     print(f"fault: worker killed mid-landing, {time.monotonic() - began:.0f} s")
-    spare_worker("w3")  # the cluster is two workers again
+    spare_worker.ready("w4")
 
 
-def test_a_worker_killed_mid_build_the_build_is_finished_on_the_other(
+def test_a_worker_killed_mid_build_the_build_is_finished_on_another(
     cluster, ran, pipeline, marts_fingerprint
 ):
     """The worker running `dbt build` (Cosmos's watcher producer) killed once dbt reported some
