@@ -7,12 +7,13 @@ the single-process demo's (the `pipeline` fixture), table by table.
 The scheduler is told not to start runs of its own (`use_job_schedule` off: no cron run of an
 ingest DAG, no Asset-triggered build beside the test's), so the runs are exactly the demo's.
 
-Then the faults, on the same cluster and with small runs (one landing, two builds), real
-processes throughout: a worker killed (SIGKILL, it and every process it started, as a lost
-machine) mid-landing and one mid-`dbt build`, each task retried on another worker, nothing
-landed twice and the published marts still the demo's; and Redis stopped (SIGSTOP, as `docker
-pause`) for 25 s in a build, which completes with the demo's marts or fails loudly without
-publishing. The cluster notices a dead worker after TASK_HEARTBEAT_TIMEOUT_SECONDS (20 here).
+With faults, in those same runs (no run of their own: CI time), real processes throughout: the
+worker running dialog's landing is killed (SIGKILL, it and every process it started, as a lost
+machine) mid-crawl, and later the one running `dbt build` mid-build; each task is retried on
+another worker, the landing resumes, nothing is landed twice and the published marts are still
+the demo's. The cluster notices a dead worker after TASK_HEARTBEAT_TIMEOUT_SECONDS (20 here).
+Then Redis is stopped (SIGSTOP, as `docker pause`) for 25 s as a small landing run starts: it
+completes or fails loudly, and the published marts stay as they were.
 """
 
 from __future__ import annotations
@@ -98,10 +99,34 @@ def cluster(pg_server, pipeline, tmp_path_factory):
             )  # fmt: skip
 
 
+@dataclass
+class Faults:
+    landing: str = ""  # run id of the landing whose worker was killed
+    landing_victim: str = ""
+    build: str = ""
+    build_victim: str = ""
+
+
 @pytest.fixture(scope="module")
-def ran(cluster):
-    """The three landings at once, then the build: ({dag_id: run state}, seconds)."""
-    return run_the_four(cluster.base, cluster.token)
+def ran(cluster, spare_worker):
+    """The three landings at once, then the build: ({dag_id: run state}, seconds, Faults). The
+    worker running dialog's landing is killed mid-crawl (a replacement starts meanwhile), and
+    later the worker running `dbt build`, mid-build: the runs must still succeed."""
+    faults = Faults()
+
+    def during(started: dict[str, str]) -> None:
+        began = time.monotonic()
+        if BUILD in started:
+            faults.build = started[BUILD]
+            faults.build_victim = _kill_mid_build(cluster, faults.build)
+        else:
+            faults.landing = started["dialog_ingest"]
+            faults.landing_victim = _kill_mid_landing(cluster, faults.landing)
+            spare_worker("w4")
+        print(f"fault injected {time.monotonic() - began:.0f} s after the trigger")
+
+    states, seconds = run_the_four(cluster.base, cluster.token, during)
+    return states, seconds, faults
 
 
 def test_the_cluster_runs_as_processes_with_their_own_logs(cluster):
@@ -115,8 +140,8 @@ def test_the_cluster_runs_as_processes_with_their_own_logs(cluster):
 
 
 def test_the_four_dags_succeed_across_the_workers(cluster, ran, pipeline, marts_fingerprint):
-    states, seconds = ran
-    print(f"the four DAGs on Celery x2: {seconds:.0f} s")
+    states, seconds, _ = ran
+    print(f"the four DAGs on Celery x{len(WORKERS)}, two workers killed: {seconds:.0f} s")
     assert states == dict.fromkeys([*INGEST, BUILD], "success"), cluster.output.read_text()
     with psycopg.connect(cluster.metadata) as conn:
         hosts = conn.execute(
@@ -131,7 +156,8 @@ def test_the_four_dags_succeed_across_the_workers(cluster, ran, pipeline, marts_
             " order by start_date",
             [BUILD],
         ).fetchall()
-    assert {host for host, _ in hosts} == set(WORKERS), hosts
+    # across the workers (a killed one may have finished none)
+    assert len(hosts) >= 2 and {host for host, _ in hosts} <= {*WORKERS, "w4"}, hosts
     # dbt's model tasks at once: one started before another had ended
     assert len(dbt_tasks) > 20
     assert any(
@@ -183,8 +209,10 @@ def _kill_worker(cluster: Cluster, name: str) -> None:
     # the worker's main process: one of the cluster's own, or a spare (its pool forks carry
     # the same command line)
     def runs(process: psutil.Process) -> bool:
-        try:
-            return any(arg.startswith(f"{name}@") for arg in process.cmdline())
+        try:  # Celery retitles its processes ("[celeryd: w1@host:MainProcess] …")
+            return f"{name}@" in " ".join(process.cmdline()) or (
+                process.environ().get("TYNDAU_WORKER_NAME") == name
+            )
         except psutil.Error:  # a worker killed before
             return False
 
@@ -250,116 +278,135 @@ def _tries(cluster: Cluster, dag_id: str, run_id: str, task_id: str) -> list[tup
     )
 
 
+PRODUCER = "dbt.dbt_producer_watcher"
+
+
+def _kill_mid_landing(cluster: Cluster, run: str) -> str:
+    """Once dialog's first crawl is past page 2 of a blog (what it resumes from), SIGKILL the
+    worker running it; that worker's name."""
+    victim = _running_on(cluster, "dialog_ingest", run, "land")
+    deadline = time.monotonic() + 600
+    while True:
+        try:
+            if _query(
+                cluster,
+                "select 1 from raw.dialog_walk_progress where resume_page > 2",
+                url=cluster.warehouse,
+            ):
+                break
+        except psycopg.errors.UndefinedTable:
+            pass
+        assert time.monotonic() < deadline, "dialog's crawl recorded no progress"
+        time.sleep(0.5)
+    _kill_worker(cluster, victim)
+    return victim
+
+
+def _kill_mid_build(cluster: Cluster, run: str) -> str:
+    """Once dbt reported half of the build's nodes, SIGKILL the worker running `dbt build`."""
+    victim = _running_on(cluster, BUILD, run, PRODUCER)
+    nodes = _query(
+        cluster,
+        "select count(*) from task_instance where dag_id = %s and run_id = %s"
+        " and task_id like 'dbt.%%' and task_id <> %s",
+        [BUILD, run, PRODUCER],
+    )[0][0]
+    deadline = time.monotonic() + 900
+    while (
+        _query(
+            cluster,
+            "select count(*) from xcom where dag_id = %s and run_id = %s and task_id = %s"
+            " and key like '%%\\_status' and key <> 'task_status'",
+            [BUILD, run, PRODUCER],
+        )[0][0]
+        < nodes / 2
+    ):
+        assert time.monotonic() < deadline, "dbt reported too few nodes"
+        time.sleep(0.5)
+    _kill_worker(cluster, victim)
+    return victim
+
+
 LANDED = ("dialog_appeals", "dialog_masked_texts", "dialog_rejects")
 
 
-def _landed(cluster: Cluster) -> dict[str, int]:
-    with psycopg.connect(cluster.warehouse) as conn:
-        return {t: conn.execute(f"select count(*) from raw.{t}").fetchone()[0] for t in LANDED}
-
-
-def _marts_oid(cluster: Cluster) -> int:
-    """The published schema's oid: publishing swaps in the candidate schema whole, so it
-    changes exactly when a build publishes."""
-    sql = "select oid from pg_namespace where nspname = 'marts'"
-    return _query(cluster, sql, url=cluster.warehouse)[0][0]
-
-
-def test_a_worker_killed_mid_landing_the_landing_is_retried_on_another(cluster, ran, spare_worker):
-    """A full re-read of the portal (same pages, so nothing new may land), its worker killed
-    mid-crawl: the second try runs on another worker and succeeds, and raw holds exactly
-    what it held. A replacement worker joins meanwhile."""
-    began = time.monotonic()
-    before = _landed(cluster)
-    run = _trigger(cluster, "dialog_ingest", {"full_refresh": True})
-    victim = _running_on(cluster, "dialog_ingest", run, "land")
-    time.sleep(3)  # into the crawl
-    _kill_worker(cluster, victim)
-    spare_worker("w4")  # a replacement, with the cluster's own command, while Airflow notices
-    done = wait_for_run(cluster.base, cluster.token, "dialog_ingest", run, 600)
-    tries = _tries(cluster, "dialog_ingest", run, "land")
-    assert done["state"] == "success", tries
-    first, *_, last = tries
-    assert first[2] == victim and first[1] != "success", tries
-    assert last[1] == "success" and last[2] != victim, tries
-    assert _landed(cluster) == before
-    print(f"fault: worker killed mid-landing, {time.monotonic() - began:.0f} s")
-    spare_worker.ready("w4")
-
-
-def test_a_worker_killed_mid_build_the_build_is_finished_on_another(
-    cluster, ran, pipeline, marts_fingerprint
+def test_a_worker_killed_mid_landing_the_landing_resumes_on_another(
+    cluster, ran, pipeline, spare_worker
 ):
-    """The worker running `dbt build` (Cosmos's watcher producer) killed once dbt reported some
-    models. Cosmos 1.15 does not run a second build on a retry: the producer's second try is
-    skipped, the models the dead build finished report its results (restored from its
-    backup Variable) and every other model's task runs dbt for its own model. The build
-    succeeds and publishes the demo's marts."""
-    began = time.monotonic()
-    run = _trigger(cluster, BUILD)
-    producer = "dbt.dbt_producer_watcher"
-    victim = _running_on(cluster, BUILD, run, producer)
-    deadline = time.monotonic() + 600
-    while not _query(  # some models reported: the kill lands mid-build
+    """The landing's second try ran on another worker, resumed the blog the dead one was
+    crawling (instead of crawling it again from page 1), and landed exactly what the demo's
+    one-process run landed: nothing twice."""
+    faults = ran[2]
+    tries = _tries(cluster, "dialog_ingest", faults.landing, "land")
+    first, *_, last = tries
+    assert first[2] == faults.landing_victim and first[1] != "success", tries
+    assert last[1] == "success" and last[2] != faults.landing_victim, tries
+    resumed = _query(
         cluster,
-        "select count(*) >= 5 from xcom where dag_id = %s and run_id = %s and task_id = %s"
-        " and key like '%%_status'",
-        [BUILD, run, producer],
-    )[0][0]:
-        assert time.monotonic() < deadline, "dbt reported no model"
-        time.sleep(0.5)
-    _kill_worker(cluster, victim)
-    done = wait_for_run(cluster.base, cluster.token, BUILD, run, 1200)
-    tries = _tries(cluster, BUILD, run, producer)
+        "select count(*) from raw.load_ledger l, jsonb_each(l.stats -> 'per_blog') b"
+        " where l.source = 'dialog' and l.status = 'succeeded'"
+        " and b.value ->> 'resumed_at_page' is not null",
+        url=cluster.warehouse,
+    )[0][0]
+    assert resumed >= 1
+    _, demo_url, _ = pipeline
+    counts = "select " + ", ".join(f"(select count(*) from raw.{t})" for t in LANDED)
+    assert _query(cluster, counts, url=cluster.warehouse) == _query(cluster, counts, url=demo_url)
+    spare_worker.ready("w4")  # the replacement joined the cluster
+
+
+def test_a_worker_killed_mid_build_the_build_is_finished_on_another(cluster, ran):
+    """Cosmos 1.15 does not run a second `dbt build` on a retry: the producer's second try
+    (on another worker) is skipped, the nodes the dead build finished report its results
+    (restored from its backup Variable), and every other node's task runs dbt for its own node.
+    Every node's task succeeds and the build publishes (the marts equal the demo's: above)."""
+    faults = ran[2]
+    tries = _tries(cluster, BUILD, faults.build, PRODUCER)
+    assert tries[0][2] == faults.build_victim and tries[0][1] != "success", tries
+    assert tries[-1][1:] == ("skipped", tries[-1][2]) and tries[-1][2] != faults.build_victim
     states = dict(
         _query(
             cluster,
-            "select task_id, state from task_instance where dag_id = %s and run_id = %s",
-            [BUILD, run],
+            "select task_id, state from task_instance where dag_id = %s and run_id = %s"
+            " and task_id <> %s",
+            [BUILD, faults.build, PRODUCER],
         )
     )
-    assert done["state"] == "success", (tries, states)
-    assert tries[0][1:] != ("success", victim), tries
-    assert tries[-1][2] != victim, tries
     assert states["publish"] == "success", states
-    _, demo_url, _ = pipeline
-    demo, ours = marts_fingerprint(demo_url), marts_fingerprint(cluster.warehouse)
-    assert {table: ours.get(table) for table in demo} == demo
-    print(f"fault: worker killed mid-build, {time.monotonic() - began:.0f} s")
+    assert {state for task, state in states.items() if task.startswith("dbt.")} <= {
+        "success",
+        "skipped",
+    }, states
 
 
-def test_redis_stopped_mid_build_completes_or_fails_without_publishing(
-    cluster, ran, pipeline, marts_fingerprint
-):
-    """Redis frozen for 25 s as the build's first tasks are sent out: the build either
-    completes with the demo's marts, or fails (a failed task, a failed run) and leaves the
-    published marts as they were."""
+def test_redis_stopped_mid_run_the_run_completes_or_fails_loudly(cluster, ran, marts_fingerprint):
+    """Redis frozen (SIGSTOP, as `docker pause`) for 25 s as a landing's tasks are sent out:
+    the run completes, or fails with a failed task; either way the published marts stay as
+    they were (no build runs), schema and contents."""
     began = time.monotonic()
     redis = [p for p in psutil.Process(cluster.proc.pid).children() if p.name() == "redis-server"]
     assert len(redis) == 1, redis
-    before, published = marts_fingerprint(cluster.warehouse), _marts_oid(cluster)
-    run = _trigger(cluster, BUILD)
+    marts = "select oid from pg_namespace where nspname = 'marts'"
+    before = marts_fingerprint(cluster.warehouse), _query(cluster, marts, url=cluster.warehouse)
+    run = _trigger(cluster, "complaints_ingest")
     redis[0].send_signal(signal.SIGSTOP)
     try:
         time.sleep(25)
     finally:
         redis[0].send_signal(signal.SIGCONT)
-    done = wait_for_run(cluster.base, cluster.token, BUILD, run, 1200)
-    states = dict(
-        _query(
-            cluster,
-            "select task_id, state from task_instance where dag_id = %s and run_id = %s",
-            [BUILD, run],
-        )
+    done = wait_for_run(cluster.base, cluster.token, "complaints_ingest", run, 600)
+    states = _query(
+        cluster,
+        "select task_id, state from task_instance where dag_id = %s and run_id = %s",
+        ["complaints_ingest", run],
     )
-    after = marts_fingerprint(cluster.warehouse)
-    print(f"fault: Redis stopped 25 s, the build {done['state']}, {time.monotonic() - began:.0f} s")
-    if done["state"] == "success":
-        _, demo_url, _ = pipeline
-        demo = marts_fingerprint(demo_url)
-        assert {table: after.get(table) for table in demo} == demo
-        assert _marts_oid(cluster) != published and states["publish"] == "success"
-    else:  # loudly: a task failed, and nothing was published
-        assert "failed" in states.values(), states
-        assert states.get("publish") != "success", states
-        assert (after, _marts_oid(cluster)) == (before, published)
+    print(
+        f"fault: Redis stopped 25 s, the landing {done['state']}, {time.monotonic() - began:.0f} s"
+    )
+    assert done["state"] in ("success", "failed"), done
+    if done["state"] == "failed":
+        assert "failed" in {state for _, state in states}, states
+    assert (
+        marts_fingerprint(cluster.warehouse),
+        _query(cluster, marts, url=cluster.warehouse),
+    ) == before
