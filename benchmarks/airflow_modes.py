@@ -114,9 +114,10 @@ def wait_for_run(base: str, auth: str, dag_id: str, run_id: str, timeout: float)
     raise RuntimeError(f"{dag_id} {run_id} still {run['state']} after {timeout:.0f} s")
 
 
-def run_the_four(base: str, auth: str) -> tuple[dict[str, str], float]:
+def run_the_four(base: str, auth: str, during=None) -> tuple[dict[str, str], float]:
     """Unpause the four DAGs, trigger the three landings at once, then the build once they are
-    done; ({dag_id: state}, seconds from the first run's start to the build's end)."""
+    done; ({dag_id: state}, seconds from the first run's start to the build's end). `during`
+    (the fault tests') is called with {dag_id: run_id} after each of the two triggers."""
     from datetime import datetime
 
     deadline = time.monotonic() + 300  # the DAG processor's first parse (Cosmos runs `dbt ls`)
@@ -134,8 +135,13 @@ def run_the_four(base: str, auth: str) -> tuple[dict[str, str], float]:
         return api(base, path, auth, "POST", {"logical_date": None})["dag_run_id"]
 
     started = {dag_id: trigger(dag_id) for dag_id in INGEST}
+    if during:
+        during(started)
     runs = {dag_id: wait_for_run(base, auth, dag_id, run, 900) for dag_id, run in started.items()}
-    runs[BUILD] = wait_for_run(base, auth, BUILD, trigger(BUILD), 1200)
+    build = trigger(BUILD)
+    if during:
+        during({BUILD: build})
+    runs[BUILD] = wait_for_run(base, auth, BUILD, build, 1200)
     first = min(datetime.fromisoformat(r["start_date"]) for r in runs.values())
     last = datetime.fromisoformat(runs[BUILD]["end_date"])
     return {d: r["state"] for d, r in runs.items()}, (last - first).total_seconds()

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from tyndau.settings import (
     DAGS_DIR,
+    DEFAULT_TASK_HEARTBEAT_TIMEOUT_SECONDS,
     ConfigError,
     Connection,
     Settings,
@@ -108,10 +109,19 @@ def executor_environment(
     metadata_url: str,
     broker_url: str | None = None,
     worker_concurrency: int | str = WORKER_CONCURRENCY,
+    heartbeat_timeout: int | str = DEFAULT_TASK_HEARTBEAT_TIMEOUT_SECONDS,
 ) -> dict[str, str]:
     """The executor's settings, the one definition of them: `tyndau airflow` (either executor)
     starts with these, and docker-compose.yml's environment is this function's output with the
-    containers' hosts (tests/unit/test_compose.py checks it)."""
+    containers' hosts (tests/unit/test_compose.py checks it).
+
+    A Celery worker that dies (killed, its machine lost) leaves its tasks `running` until
+    their heartbeats are `heartbeat_timeout` seconds old; then the scheduler fails them and
+    they are retried on another worker. Airflow's 300 s default holds a dead worker's tasks
+    five minutes; TASK_HEARTBEAT_TIMEOUT_SECONDS (60) notices one in about a minute and still
+    forgives a busy task runner a dozen late heartbeats (it beats every few seconds). Not
+    on the LocalExecutor: its tasks are the scheduler's children, and on SQLite metadata every
+    component has been seen to stall for a minute at once."""
     env = metadata_environment(metadata_url) | {"AIRFLOW__CORE__EXECUTOR": EXECUTORS[executor]}
     if executor == "local":
         sqlite = metadata_url.startswith("sqlite")
@@ -124,6 +134,7 @@ def executor_environment(
         # the task states Celery reports, in Airflow's own database
         "AIRFLOW__CELERY__RESULT_BACKEND": "db+" + env["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"],
         "AIRFLOW__CELERY__WORKER_CONCURRENCY": str(worker_concurrency),
+        "AIRFLOW__SCHEDULER__TASK_INSTANCE_HEARTBEAT_TIMEOUT": str(heartbeat_timeout),
     }
 
 

@@ -89,10 +89,18 @@ def ui_environment(
         # tasks report to the API server they were started next to
         "AIRFLOW__CORE__EXECUTION_API_SERVER_URL": f"http://127.0.0.1:{port}/execution/",
     }
+    # a long-running Airflow retries a failed task (a worker that died mid-task, a warehouse
+    # restarting): landing is idempotent and resumes, a build publishes all or nothing.
+    # A failed quality gate or a configuration error raises AirflowFailException: no retry
+    retries = {
+        "AIRFLOW__CORE__DEFAULT_TASK_RETRIES": str(settings.task_retries),
+        "AIRFLOW__CORE__DEFAULT_TASK_RETRY_DELAY": str(settings.task_retry_delay_seconds),
+    }
     return (
         defaults
         | dict(os.environ)
         | airflow
+        | retries
         | (executor_env or {})
         | {
             "AIRFLOW__CORE__AUTH_MANAGER": SIMPLE_AUTH_MANAGER,
@@ -129,7 +137,11 @@ def exec_component(
             )
         broker = os.environ.get("AIRFLOW__CELERY__BROKER_URL")
         executor_env = executor_environment(
-            "celery", settings.airflow_metadata_url, broker, concurrency
+            "celery",
+            settings.airflow_metadata_url,
+            broker,
+            concurrency,
+            settings.task_heartbeat_timeout_seconds,
         )
     env = ui_environment(settings, warehouse_url, port, host, executor_env)
     command = [_airflow_bin(), *COMPONENT_COMMANDS[name]]
@@ -288,7 +300,9 @@ def start_airflow(
             broker = os.environ.get("AIRFLOW__CELERY__BROKER_URL") or start_redis(
                 running, settings.state_dir / "redis"
             )
-            executor_env = executor_environment("celery", metadata, broker, concurrency)
+            executor_env = executor_environment(
+                "celery", metadata, broker, concurrency, settings.task_heartbeat_timeout_seconds
+            )
         env = ui_environment(settings, warehouse_url, port, host, executor_env)
         running.url, running.env = env["AIRFLOW__API__BASE_URL"], env
         with (logs / "db-migrate.log").open("w") as log:

@@ -51,6 +51,13 @@ REGIONS_SEED = DBT_PROJECT_DIR / "seeds" / "regions.csv"
 DEFAULT_STATE_DIR = Path.home() / ".tyndau" if INSTALLED else PROJECT_DIR / ".tyndau"
 #: a task still running after this long is failed (and alerts): a hung source cannot hold a slot
 DEFAULT_TASK_TIMEOUT_MINUTES = 180.0
+#: a long-running Airflow's (`tyndau airflow`, the stack's) tries of a failed task after the
+#: first, and the wait before each: a worker that died, a warehouse restarting. `tyndau run`
+#: does not retry: its one process is the run, and a re-run is the retry
+DEFAULT_TASK_RETRIES = 2
+DEFAULT_TASK_RETRY_DELAY_SECONDS = 30
+#: a Celery cluster's running task that sent no heartbeat for this long is failed (and retried)
+DEFAULT_TASK_HEARTBEAT_TIMEOUT_SECONDS = 60
 
 OPENDATA_CONN_ID = "tyndau_opendata"  # http: host = base URL, password = API key
 ALERT_WEBHOOK_CONN_ID = "tyndau_alert_webhook"  # http: host = the URL alerts are POSTed to
@@ -117,6 +124,7 @@ def _duration(value: Any) -> str:
 Positive = Annotated[float, _number(float, zero=False)]
 PositiveOrZero = Annotated[float, _number(float, zero=True)]
 PositiveCount = Annotated[int, _number(int, zero=False)]
+Count = Annotated[int, _number(int, zero=True)]
 Share = Annotated[float, BeforeValidator(_share)]
 Duration = Annotated[str, BeforeValidator(_duration)]
 BaseUrl = Annotated[str | None, AfterValidator(lambda url: (url or "").rstrip("/") or None)]
@@ -180,6 +188,9 @@ class Settings(BaseSettings):
     # a larger HTTP response body fails the request
     http_max_body_mb: Annotated[Positive, Variable()] = MAX_BODY_MB
     task_timeout_minutes: Positive = DEFAULT_TASK_TIMEOUT_MINUTES  # a task running longer fails
+    task_retries: Count = DEFAULT_TASK_RETRIES  # `tyndau airflow`'s retries of a failed task
+    task_retry_delay_seconds: Count = DEFAULT_TASK_RETRY_DELAY_SECONDS
+    task_heartbeat_timeout_seconds: PositiveCount = DEFAULT_TASK_HEARTBEAT_TIMEOUT_SECONDS
 
     @classmethod
     def settings_customise_sources(cls, settings_cls, init_settings, **_sources):

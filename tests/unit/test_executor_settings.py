@@ -65,3 +65,38 @@ def test_a_celery_component_without_its_metadata_database_says_so(tmp_path):
     )
     assert done.returncode == 1
     assert "needs AIRFLOW__DATABASE__SQL_ALCHEMY_CONN" in done.stderr
+
+
+def test_a_long_running_airflow_retries_and_a_cluster_notices_a_dead_worker(tmp_path):
+    """TASK_RETRIES and TASK_RETRY_DELAY_SECONDS reach `tyndau airflow` (not `tyndau run`, whose
+    one process is the run); a Celery cluster fails a task whose heartbeat is a minute old
+    (Airflow's default: five), the LocalExecutor keeps Airflow's."""
+    from tyndau.airflow_ui import ui_environment
+
+    assert (
+        executor_environment("celery", PG, "redis://r/0")[
+            "AIRFLOW__SCHEDULER__TASK_INSTANCE_HEARTBEAT_TIMEOUT"
+        ]
+        == "60"
+    )
+    assert "AIRFLOW__SCHEDULER__TASK_INSTANCE_HEARTBEAT_TIMEOUT" not in executor_environment(
+        "local", PG
+    )
+    env = {"TYNDAU_STATE_DIR": str(tmp_path), "TASK_RETRIES": "3", "TASK_RETRY_DELAY_SECONDS": "7"}
+    settings = load_settings(env)
+    ui = ui_environment(settings, "postgresql://u@localhost/w", 8080, "127.0.0.1")
+    assert (
+        ui["AIRFLOW__CORE__DEFAULT_TASK_RETRIES"],
+        ui["AIRFLOW__CORE__DEFAULT_TASK_RETRY_DELAY"],
+    ) == (
+        "3",
+        "7",
+    )
+    assert "AIRFLOW__CORE__DEFAULT_TASK_RETRIES" not in airflow_environment(
+        settings, "postgresql://u@localhost/w"
+    )
+    defaults = load_settings({"TYNDAU_STATE_DIR": str(tmp_path)})
+    assert (defaults.task_retries, defaults.task_heartbeat_timeout_seconds) == (2, 60)
+    for name, bad in [("TASK_RETRIES", "-1"), ("TASK_HEARTBEAT_TIMEOUT_SECONDS", "0")]:
+        with pytest.raises(ConfigError, match=name):
+            load_settings({name: bad})

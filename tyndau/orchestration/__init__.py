@@ -275,6 +275,11 @@ def report_after_the_build(group, *upstream) -> None:
     from cosmos.constants import PRODUCER_WATCHER_TASK_ID
 
     producer = group.children[f"{group.group_id}.{PRODUCER_WATCHER_TASK_ID}"]
+    # Cosmos 1.15 skips a retried producer instead of building again, and a cluster run whose
+    # producer was killed mid-build then ended "success" with every model task, the gate and
+    # the publish skipped: nothing published, nothing said. Not retried, a killed `dbt build`
+    # fails the run, loudly (the last good marts stay; docs/operations.md)
+    producer.retries = 0
     for task in group.get_roots():
         if task is producer:
             continue

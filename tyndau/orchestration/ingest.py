@@ -20,9 +20,12 @@ log = logging.getLogger(__name__)
 def land(source: Source, params: dict) -> dict:
     """The source's land step on the settings it declares, as Airflow carries them; its
     report's summary is what the task returns (and `tyndau run` prints)."""
+    from airflow.sdk.exceptions import AirflowFailException
+
     settings = airflow_settings(source.settings)
     if not source.configured(settings):
-        raise RuntimeError(
+        # a missing setting is not a passing fault: no retry
+        raise AirflowFailException(
             f"{env_name(source.configured_by)} is not set: {source.dag_id} has nothing to land"
         )
     report = source.land(
