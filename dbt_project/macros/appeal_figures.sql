@@ -71,14 +71,14 @@
 -#}
 {% macro response_time_figures(counts='counts') -%}
         round(
-            coalesce(sum({{ counts }}.answered_within_term), 0)
+            cast(coalesce(sum({{ counts }}.answered_within_term), 0) as numeric)
             / nullif(sum({{ counts }}.answers_with_term), 0),
             6
         ) as answered_within_term_share,
         cast(coalesce(sum({{ counts }}.answered_late), 0) as bigint) as answered_late,
         cast(coalesce(sum({{ counts }}.answered_very_late), 0) as bigint) as answered_very_late,
         round(
-            coalesce(sum({{ counts }}.answered_very_late), 0)
+            cast(coalesce(sum({{ counts }}.answered_very_late), 0) as numeric)
             / nullif(sum({{ counts }}.answers_with_term), 0),
             6
         ) as answered_very_late_share,
