@@ -1,4 +1,4 @@
-"""`python -m benchmarks --quick|--full`: the six figures of the benchmarks, in one run.
+"""`python -m benchmarks --quick|--full`: the seven figures of the benchmarks, in one run.
 
 Results go to benchmarks/results/<profile>.json and .md (with the machine they ran on).
 """
@@ -12,10 +12,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from benchmarks import landing, memory, parsing, politeness, report, serving, transform
+from benchmarks import demo_build, landing, memory, parsing, politeness, report, serving, transform
 from benchmarks.env import DEFAULT_STATE_DIR, ROOT, ScratchWarehouse, machine_info, python_in, step
 
-FIGURES = ("landing", "transform", "serving", "memory", "politeness", "parsing")
+FIGURES = ("landing", "transform", "serving", "memory", "politeness", "parsing", "demo_build")
 # The five blogs of tests/integration/test_dialog_incremental.py: Almaty, Astana, Zhetysu,
 # Abai, Emergencies.
 POLITENESS_BLOGS = [100075, 100071, 100033, 100010, 32792]
@@ -28,11 +28,12 @@ class Profile:
     serving_runs: int
     memory_sizes: tuple[int, int]
     politeness_blogs: tuple[int, ...] | None  # None: every blog of the registry
+    demo_build: bool = True  # the demo's landing and build (minutes: not in the harness test)
 
 
 PROFILES = {
     # seconds: what the test of the harness runs
-    "tiny": Profile(1_000, (3_000,), 20, (500, 1_500), (100010, 32792)),
+    "tiny": Profile(1_000, (3_000,), 20, (500, 1_500), (100010, 32792), demo_build=False),
     # under 10 minutes on 2 cores
     "quick": Profile(20_000, (100_000,), 200, (10_000, 40_000), tuple(POLITENESS_BLOGS)),
     # the issue's scales (hours)
@@ -175,6 +176,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             sizes = " and ".join(f"{n:,}" for n in profile.memory_sizes)
             with step(f"4. memory of crawling {sizes} appeals"):
                 results["memory"] = memory.run(warehouse.fresh_database, profile.memory_sizes)
+            save()
+        if "demo_build" in figures and profile.demo_build:
+            with step("7. the demo's warehouse_build on the sandboxes"):
+                url = warehouse.fresh_database("bench_demo")
+                results["demo_build"] = demo_build.run(url, work_dir / "demo")
             save()
         if "parsing" in figures:
             with step(f"6. parsing the pages of {profile.landing_appeals:,} appeals"):

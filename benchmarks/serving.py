@@ -40,6 +40,8 @@ def run(warehouse_url: str, runs: int) -> dict:
                 "sql": " ".join(FILTERED.split()),
                 "params": params,
                 **_latencies(conn, FILTERED, params, runs),
+                # how Postgres answers it (which index), on the warm cache the timings saw
+                "plan": _plan(conn, FILTERED, params),
             },
         }
 
@@ -63,6 +65,11 @@ def _typical_filter(conn: psycopg.Connection) -> dict:
         "since": since.isoformat(),
         "until": until.isoformat(),
     }
+
+
+def _plan(conn: psycopg.Connection, query: str, params: dict) -> list[str]:
+    rows = conn.execute("explain (analyze, buffers, costs off) " + query, params).fetchall()
+    return [line for (line,) in rows]
 
 
 def _latencies(conn: psycopg.Connection, query: str, params: dict | None, runs: int) -> dict:

@@ -1,30 +1,26 @@
 {#-
     The appeal figures of every Open Dialogue mart (docs/calibration.md "Definitions"), as aggregate
-    expressions over rows of int_appeals__enriched (or fct_appeals) aliased `appeals`, so that
-    the ranking, the monthly ranking, the topics and the body scorecard count alike.
+    expressions over rows of int_appeals__counted_by_month aliased `counts` (the appeals counted
+    per month, blog and topic), so that the ranking, the monthly ranking, the topics and the body
+    scorecard count alike, from a few thousand rows instead of every appeal.
 
     Appeals are counted by their registration number, the one id every card has: pending and
     rejected cards have no question_id, and counting those would leave them out of the answer
     rate's denominator.
 
-    The rating counts are null, not zero, when no answered appeal in the whole data (all of
-    int_appeals__enriched, not only the rows aggregated) carries a rating: then the portal shows no
-    ratings (or the crawler cannot read them), and a satisfaction figure of zeros would be a
-    ranking of nothing. Every share, interval and rank built on them turns null in turn; the
-    marts say why in satisfaction_basis.
+    The rating counts are null, not zero, when no answered appeal in the whole data carries a
+    rating: then the portal shows no ratings (or the crawler cannot read them), and a
+    satisfaction figure of zeros would be a ranking of nothing. Every share, interval and rank
+    built on them turns null in turn; the marts say why in satisfaction_basis.
 -#}
-{% macro appeal_counts(appeals='appeals') -%}
-        count({{ appeals }}.number) as appeals,
-        count(*) filter (where {{ appeals }}.status = 'answered') as answered,
+{% macro appeal_counts(counts='counts') -%}
+        cast(coalesce(sum({{ counts }}.appeals), 0) as bigint) as appeals,
+        cast(coalesce(sum({{ counts }}.answered), 0) as bigint) as answered,
         case when {{ ratings_seen() }} then
-            count(*) filter (
-                where {{ appeals }}.status = 'answered' and {{ appeals }}.rating is not null
-            )
+            cast(coalesce(sum({{ counts }}.rated_answers), 0) as bigint)
         end as rated_answers,
         case when {{ ratings_seen() }} then
-            count(*) filter (
-                where {{ appeals }}.status = 'answered' and {{ appeals }}.rating = 'negative'
-            )
+            cast(coalesce(sum({{ counts }}.unsatisfied), 0) as bigint)
         end as unsatisfied
 {%- endmacro %}
 
@@ -33,8 +29,8 @@
     Postgres would materialise that CTE whole. -#}
 {% macro ratings_seen() -%}
     exists (
-        select from {{ ref('int_appeals__enriched') }} as rated_appeals
-        where rated_appeals.status = 'answered' and rated_appeals.rating is not null
+        select from {{ ref('int_appeals__counted_by_month') }} as rated_appeals
+        where rated_appeals.rated_answers > 0
     )
 {%- endmacro %}
 
@@ -65,33 +61,71 @@
 {%- endmacro %}
 
 {#-
-    Response times: median and 90th percentile of days_to_answer (calendar days, answered
-    appeals; interpolated, 2 places), the share of answers given within the legal term (working
-    days, see int_appeals__enriched), the answers given late (past the term) and very late (past
-    twice the term, see beyond_term) with the very-late share, and the appeals still pending
-    past the term as of the data's date. The shares' denominator is the answers whose working
-    days are known (both dates inside the calendar's years), so that late share
-    = 1 − answered_within_term_share.
+    Response times, as aggregate expressions over int_appeals__counted_by_month aliased `counts`:
+    the share of answers given within the legal term (working days, see int_appeals__enriched),
+    the answers given late (past the term) and very late (past twice the term, see beyond_term)
+    with the very-late share, and the appeals still pending past the term as of the data's date.
+    The shares' denominator is the answers whose working days are known (both dates inside the
+    calendar's years), so that late share = 1 − answered_within_term_share. The median and 90th
+    percentile of days to answer come from answer_day_percentiles.
 -#}
-{% macro response_time_figures(appeals='appeals') -%}
-    {%- set working_days = appeals ~ '.working_days_to_answer' -%}
-        round(cast(
-            percentile_cont(0.5) within group (order by {{ appeals }}.days_to_answer) as numeric
-        ), 2) as median_days_to_answer,
-        round(cast(
-            percentile_cont(0.9) within group (order by {{ appeals }}.days_to_answer) as numeric
-        ), 2) as p90_days_to_answer,
+{% macro response_time_figures(counts='counts') -%}
         round(
-            count(*) filter (where {{ appeals }}.answered_within_term)::numeric
-            / nullif(count({{ appeals }}.answered_within_term), 0),
+            cast(coalesce(sum({{ counts }}.answered_within_term), 0) as numeric)
+            / nullif(sum({{ counts }}.answers_with_term), 0),
             6
         ) as answered_within_term_share,
-        count(*) filter (where {{ beyond_term(working_days) }}) as answered_late,
-        count(*) filter (where {{ beyond_term(working_days, 2) }}) as answered_very_late,
+        cast(coalesce(sum({{ counts }}.answered_late), 0) as bigint) as answered_late,
+        cast(coalesce(sum({{ counts }}.answered_very_late), 0) as bigint) as answered_very_late,
         round(
-            count(*) filter (where {{ beyond_term(working_days, 2) }})::numeric
-            / nullif(count({{ appeals }}.answered_within_term), 0),
+            cast(coalesce(sum({{ counts }}.answered_very_late), 0) as numeric)
+            / nullif(sum({{ counts }}.answers_with_term), 0),
             6
         ) as answered_very_late_share,
-        count(*) filter (where {{ appeals }}.overdue_pending) as overdue_pending
+        cast(coalesce(sum({{ counts }}.overdue_pending), 0) as bigint) as overdue_pending
+{%- endmacro %}
+
+{#-
+    SQL selecting (group_by…, median_days_to_answer, p90_days_to_answer) from `answer_days`, a
+    CTE of (group_by…, days_to_answer, answers) rows cut from int_appeals__answer_days_by_month:
+    the median and the 90th percentile of days_to_answer over each group's answers, interpolated
+    and rounded to 2 places, computed from the histogram exactly as percentile_cont computes them
+    over the appeals themselves (the values at 0-based positions floor and ceil of
+    p × (n − 1), interpolated in double precision).
+-#}
+{% macro answer_day_percentiles(answer_days, group_by) -%}
+    {%- set keys = group_by | join(', ') -%}
+    select
+        {{ keys }},
+        {{ _histogram_percentile(0.5) }} as median_days_to_answer,
+        {{ _histogram_percentile(0.9) }} as p90_days_to_answer
+    from (
+        select
+            {{ keys }},
+            days_to_answer,
+            cast(sum(answers) over (
+                partition by {{ keys }} order by days_to_answer
+            ) as float8) as answers_through,
+            cast(sum(answers) over (partition by {{ keys }}) as float8) as total
+        from (
+            select {{ keys }}, days_to_answer, sum(answers) as answers
+            from {{ answer_days }}
+            group by {{ keys }}, days_to_answer
+        ) as histogram
+    ) as cumulated
+    group by {{ keys }}
+{%- endmacro %}
+
+{% macro _histogram_percentile(p) -%}
+    {#- the row's group's position, and the group's (total is the same on each of its rows) -#}
+    {%- set row_position = 'cast(' ~ p ~ ' as float8) * (total - 1)' -%}
+    {%- set position = 'cast(' ~ p ~ ' as float8) * (max(total) - 1)' -%}
+    {%- set low = 'min(days_to_answer) filter (where answers_through > floor(' ~ row_position ~ '))' -%}
+    {%- set high = 'min(days_to_answer) filter (where answers_through > ceil(' ~ row_position ~ '))' -%}
+    round(cast(
+        cast({{ low }} as float8)
+        + ({{ position }} - floor({{ position }}))
+        * (cast({{ high }} as float8) - cast({{ low }} as float8))
+        as numeric
+    ), 2)
 {%- endmacro %}

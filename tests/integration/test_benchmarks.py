@@ -83,6 +83,7 @@ def test_the_tiny_benchmark_writes_every_figure(tmp_path):
     assert scale["day_appeals_in_marts"] == scale["day_rows"] // 2  # as many new as changed
     assert scale["fct_appeals_rows"] > scale["appeals"]
     assert scale["seconds"]["full"] >= scale["seconds"]["build"] > 0
+    assert 0 < scale["seconds"]["staging"] < scale["seconds"]["build"]
     assert 0 < scale["incremental_vs_full"] < 5
     slowest = scale["slowest_nodes"]["full"]
     assert len(slowest) == 5 and slowest[0]["seconds"] >= slowest[-1]["seconds"] >= 0
@@ -94,6 +95,7 @@ def test_the_tiny_benchmark_writes_every_figure(tmp_path):
         figure = serving[query]
         assert 0 < figure["p50_ms"] <= figure["p95_ms"] <= figure["max_ms"]
         assert figure["rows_returned"] > 0
+    assert any("fct_appeals" in line for line in serving["filtered"]["plan"])
     assert serving["ranking"]["rows_returned"] <= 20  # one row per region
 
     # 4. memory: two sizes, both runs, a real process's size
@@ -119,9 +121,20 @@ def test_the_tiny_benchmark_writes_every_figure(tmp_path):
     expected = round(seconds["reference"] / seconds["parser"], 2)
     assert abs(parsing["parser_vs_reference"] - expected) <= 0.02  # seconds are rounded
 
-    # every target judged on a measured value
-    assert len(results["targets"]) == 7
-    assert all(t["value"] is not None and t["met"] in (True, False) for t in results["targets"])
+    # every target judged on a measured value, but those of the 10M appeals, shown
+    # and not judged at 3,000; the demo's build is not in the tiny run
+    targets = results["targets"]
+    at_ten_million = [t for t in targets if "at 10M" in t["measure"]]
+    demo = [t for t in targets if t["figure"] == "demo_build"]
+    judged = [t for t in targets if t not in at_ten_million + demo]
+    assert len(targets) == 12 and len(at_ten_million) == 4 and len(judged) == 7
+    assert all(t["value"] is not None and t["met"] in (True, False) for t in judged)
+    assert all(
+        t["value"] is not None and t["met"] is None and t["why"].startswith("not at 10M (at 3,")
+        for t in at_ten_million
+    )
+    assert [(t["value"], t["met"], t["why"]) for t in demo] == [(None, None, "not measured")]
+    assert "not at 10M (at 3,000)" in markdown
 
 
 def test_generated_history_spans_six_years_whatever_the_chunks(fresh_database):

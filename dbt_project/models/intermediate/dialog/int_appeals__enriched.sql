@@ -14,7 +14,8 @@
 -- registry row changed, pending appeals not yet overdue (the data's date moves on), and
 -- follow-ups still missing the appeal they continue. Appeals are keyed on their registration
 -- number: pending and rejected cards show no question_id. A change of the calendar or of the term
--- needs a full refresh (`dbt build --full-refresh`).
+-- needs a full refresh (`dbt build --full-refresh`). Indexed on submitted_on too: the monthly
+-- aggregates (int_appeals__counted_by_month, …) recount the months with a changed appeal.
 
 {{
     config(
@@ -23,6 +24,7 @@
         indexes=[
             {'columns': ['number'], 'unique': True},
             {'columns': ['refreshed_at']},
+            {'columns': ['submitted_on']},
         ],
     )
 }}

@@ -4,9 +4,10 @@
 
 with
 
-appeals as (
+counts as (
 
-    select * from {{ ref('int_appeals__enriched') }}
+    -- the appeals counted per month, blog and topic
+    select * from {{ ref('int_appeals__counted_by_month') }}
 
 ),
 
@@ -21,12 +22,13 @@ category_counts as (
     -- the same appeals as akimat_ranking: akimat blogs with a region
     select
         region_kato,
-        coalesce(category, '(none)') as category,
-        {{ appeal_counts('appeals') }}
-    from appeals
+        category,
+        {{ appeal_counts('counts') }}
+    from counts
     where body_type = 'akimat'
         and region_kato is not null
-    group by region_kato, coalesce(category, '(none)')
+    -- counts.category is '(none)' for appeals without one
+    group by region_kato, category
 
 ),
 

@@ -11,9 +11,17 @@ blogs as (
 
 ),
 
-appeals as (
+counts as (
 
-    select * from {{ ref('int_appeals__enriched') }}
+    -- the appeals counted per month, blog and topic
+    select * from {{ ref('int_appeals__counted_by_month') }}
+
+),
+
+answer_days as (
+
+    -- the answered appeals per month, blog and days to answer
+    select * from {{ ref('int_appeals__answer_days_by_month') }}
 
 ),
 
@@ -44,10 +52,10 @@ blog_counts as (
         akimat_blogs.blog_id,
         akimat_blogs.region_kato,
         akimat_blogs.gov_body_name_ru,
-        {{ appeal_counts('appeals') }}
+        {{ appeal_counts('counts') }}
     from akimat_blogs
-    left join appeals
-        on akimat_blogs.blog_id = appeals.blog_id
+    left join counts
+        on akimat_blogs.blog_id = counts.blog_id
     group by
         akimat_blogs.blog_id,
         akimat_blogs.region_kato,
@@ -57,14 +65,32 @@ blog_counts as (
 
 region_response_times as (
 
-    -- percentiles do not add up over blogs: computed from the region's appeals directly
     select
         akimat_blogs.region_kato,
-        {{ response_time_figures('appeals') }}
+        {{ response_time_figures('counts') }}
     from akimat_blogs
-    inner join appeals
-        on akimat_blogs.blog_id = appeals.blog_id
+    inner join counts
+        on akimat_blogs.blog_id = counts.blog_id
     group by akimat_blogs.region_kato
+
+),
+
+region_answer_days as (
+
+    -- percentiles do not add up over blogs: computed from the region's histogram
+    select
+        akimat_blogs.region_kato,
+        answer_days.days_to_answer,
+        answer_days.answers
+    from akimat_blogs
+    inner join answer_days
+        on akimat_blogs.blog_id = answer_days.blog_id
+
+),
+
+region_percentiles as (
+
+    {{ answer_day_percentiles('region_answer_days', ['region_kato']) }}
 
 ),
 
@@ -124,8 +150,8 @@ final as (
         ranked.rated_answers < 30 as small_sample,
         cast(ranked.answer_band as integer) as answer_band,
         cast(ranked.satisfaction_band as integer) as satisfaction_band,
-        region_response_times.median_days_to_answer,
-        region_response_times.p90_days_to_answer,
+        region_percentiles.median_days_to_answer,
+        region_percentiles.p90_days_to_answer,
         region_response_times.answered_within_term_share,
         cast(region_response_times.answered_late as integer) as answered_late,
         cast(region_response_times.answered_very_late as integer) as answered_very_late,
@@ -136,6 +162,8 @@ final as (
         on ranked.region_kato = region_names.region_kato
     left join region_response_times
         on ranked.region_kato = region_response_times.region_kato
+    left join region_percentiles
+        on ranked.region_kato = region_percentiles.region_kato
     left join regions
         on ranked.region_kato = regions.region_kato
 

@@ -4,9 +4,10 @@
 
 with
 
-appeals as (
+counts as (
 
-    select * from {{ ref('int_appeals__enriched') }}
+    -- the appeals counted per month, blog and topic
+    select * from {{ ref('int_appeals__counted_by_month') }}
 
 ),
 
@@ -16,25 +17,16 @@ ranking as (
 
 ),
 
-akimat_appeals as (
+month_counts as (
 
     -- the same appeals as akimat_ranking: akimat blogs with a region
     select
-        cast(date_trunc('month', submitted_on) as date) as month,
-        *
-    from appeals
-    where body_type = 'akimat'
-        and region_kato is not null
-
-),
-
-month_counts as (
-
-    select
         month,
         region_kato,
-        {{ appeal_counts('akimat_appeals') }}
-    from akimat_appeals
+        {{ appeal_counts('counts') }}
+    from counts
+    where body_type = 'akimat'
+        and region_kato is not null
     group by month, region_kato
 
 ),

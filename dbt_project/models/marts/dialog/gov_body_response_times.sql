@@ -10,21 +10,47 @@ bodies as (
 
 ),
 
-appeals as (
+counts as (
 
-    select * from {{ ref('int_appeals__enriched') }}
+    -- the appeals counted per month, blog and topic
+    select * from {{ ref('int_appeals__counted_by_month') }}
+
+),
+
+answer_days as (
+
+    -- the answered appeals per month, blog and days to answer
+    select * from {{ ref('int_appeals__answer_days_by_month') }}
+
+),
+
+body_counts as (
+
+    select
+        gov_body_code,
+        {{ appeal_counts('counts') }},
+        {{ response_time_figures('counts') }}
+    from counts
+    where gov_body_code is not null
+    group by gov_body_code
+
+),
+
+body_percentiles as (
+
+    {{ answer_day_percentiles('answer_days', ['gov_body_code']) }}
 
 ),
 
 body_figures as (
 
     select
-        gov_body_code,
-        {{ appeal_counts('appeals') }},
-        {{ response_time_figures('appeals') }}
-    from appeals
-    where gov_body_code is not null
-    group by gov_body_code
+        body_counts.*,
+        body_percentiles.median_days_to_answer,
+        body_percentiles.p90_days_to_answer
+    from body_counts
+    left join body_percentiles
+        on body_counts.gov_body_code = body_percentiles.gov_body_code
 
 ),
 

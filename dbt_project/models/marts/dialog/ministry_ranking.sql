@@ -11,9 +11,23 @@ bodies as (
 
 ),
 
-appeals as (
+counts as (
 
-    select * from {{ ref('int_appeals__enriched') }}
+    -- the appeals counted per month, blog and topic
+    select * from {{ ref('int_appeals__counted_by_month') }}
+
+),
+
+answer_days as (
+
+    -- the answered appeals per month, blog and days to answer
+    select * from {{ ref('int_appeals__answer_days_by_month') }}
+
+),
+
+ministry_percentiles as (
+
+    {{ answer_day_percentiles('answer_days', ['gov_body_code']) }}
 
 ),
 
@@ -23,11 +37,15 @@ ministry_counts as (
     select
         bodies.gov_body_code,
         bodies.gov_body_name_ru,
-        {{ appeal_counts('appeals') }},
-        {{ response_time_figures('appeals') }}
+        {{ appeal_counts('counts') }},
+        {{ response_time_figures('counts') }},
+        min(ministry_percentiles.median_days_to_answer) as median_days_to_answer,
+        min(ministry_percentiles.p90_days_to_answer) as p90_days_to_answer
     from bodies
-    inner join appeals
-        on bodies.gov_body_code = appeals.gov_body_code
+    inner join counts
+        on bodies.gov_body_code = counts.gov_body_code
+    left join ministry_percentiles
+        on bodies.gov_body_code = ministry_percentiles.gov_body_code
     where bodies.body_type = 'ministry'
     group by bodies.gov_body_code, bodies.gov_body_name_ru
 

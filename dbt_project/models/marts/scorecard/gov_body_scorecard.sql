@@ -7,9 +7,22 @@
 
 with
 
-appeals as (
+counts as (
 
-    select * from {{ ref('int_appeals__enriched') }}
+    -- the appeals counted per month, blog and topic
+    select * from {{ ref('int_appeals__counted_by_month') }}
+
+),
+
+answer_days as (
+
+    -- the answered appeals per year, body and days to answer
+    select
+        gov_body_code,
+        cast(extract(year from month) as integer) as year,
+        days_to_answer,
+        answers
+    from {{ ref('int_appeals__answer_days_by_month') }}
 
 ),
 
@@ -37,16 +50,34 @@ owner_bodies as (
 
 ),
 
-dialog_years as (
+dialog_percentiles as (
+
+    {{ answer_day_percentiles('answer_days', ['gov_body_code', 'year']) }}
+
+),
+
+dialog_counts as (
 
     select
         gov_body_code,
-        cast(extract(year from submitted_on) as integer) as year,
-        {{ appeal_counts('appeals') }},
-        {{ response_time_figures('appeals') }}
-    from appeals
+        cast(extract(year from month) as integer) as year,
+        {{ appeal_counts('counts') }},
+        {{ response_time_figures('counts') }}
+    from counts
     where gov_body_code is not null
-    group by gov_body_code, extract(year from submitted_on)
+    group by gov_body_code, extract(year from month)
+
+),
+
+dialog_years as (
+
+    select
+        dialog_counts.*,
+        dialog_percentiles.median_days_to_answer
+    from dialog_counts
+    left join dialog_percentiles
+        on dialog_counts.gov_body_code = dialog_percentiles.gov_body_code
+        and dialog_counts.year = dialog_percentiles.year
 
 ),
 
