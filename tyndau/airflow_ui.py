@@ -161,6 +161,10 @@ class AirflowProcesses:
     logs: Path
     procs: dict[str, subprocess.Popen] = field(default_factory=dict)
     env: dict[str, str] = field(default_factory=dict)
+    #: how each was started, to start it again
+    commands: dict[str, tuple[list[str], dict[str, str]]] = field(default_factory=dict)
+    #: when our own Redis was last started again
+    broker_restarts: list[float] = field(default_factory=list)
 
     def workers(self) -> list[str]:
         return [name for name in self.procs if name.startswith("worker-")]
@@ -185,7 +189,23 @@ class AirflowProcesses:
             # each component leads its own process group: its workers stop with it
             stop_process_groups(group.values(), grace)
 
+    def restart_broker(self, timeout: float = 30) -> bool:
+        """Start our own Redis again after it exited, on its port, from its append-only file
+        (as compose's `restart: unless-stopped` does); False (a lost component) if it is not
+        ours, or if it exited three times within a minute."""
+        if "redis" not in self.commands:
+            return False
+        now = time.monotonic()
+        self.broker_restarts = [t for t in self.broker_restarts if now - t < 60]
+        if len(self.broker_restarts) >= 3:
+            return False
+        self.broker_restarts.append(now)
+        self.start("redis", *self.commands["redis"])
+        _wait_for_redis(self, self.env["AIRFLOW__CELERY__BROKER_URL"], timeout)
+        return True
+
     def start(self, name: str, command: list[str], env: dict[str, str]) -> None:
+        self.commands[name] = (command, env)
         with (self.logs / f"{name}.log").open("a") as log:
             self.procs[name] = subprocess.Popen(
                 command,
@@ -251,8 +271,6 @@ def _free_port() -> int:
 def start_redis(running: AirflowProcesses, data: Path, timeout: float = 30) -> str:
     """Debian's redis-server on a free loopback port, its data (append-only file: queued tasks
     survive its restart) under `data`, in the foreground as one of `running`; its URL."""
-    import redis
-
     server = shutil.which("redis-server")
     if not server:
         raise ConfigError("redis-server is not installed: `make redis` installs Debian's")
@@ -264,14 +282,22 @@ def start_redis(running: AirflowProcesses, data: Path, timeout: float = 30) -> s
          "--appendonly", "yes", "--save", "", "--daemonize", "no"],
         dict(os.environ),
     )  # fmt: skip
-    client = redis.Redis(port=port)
+    url = f"redis://127.0.0.1:{port}/0"
+    _wait_for_redis(running, url, timeout)
+    return url
+
+
+def _wait_for_redis(running: AirflowProcesses, url: str, timeout: float) -> None:
+    import redis
+
+    client = redis.Redis.from_url(url)
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        if running.exited():
+        if "redis" in running.exited():
             raise AirflowUIError(f"redis-server exited (see {running.logs}/redis.log)")
         try:
             client.ping()
-            return f"redis://127.0.0.1:{port}/0"
+            return
         except redis.ConnectionError:
             time.sleep(0.2)
     raise AirflowUIError(f"redis-server did not answer in {timeout:.0f} s")

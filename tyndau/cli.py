@@ -257,6 +257,14 @@ def airflow(
         reported: set[str] = set()
         while True:
             dead = running.exited()
+            if "redis" in dead and running.restart_broker():
+                click.secho(
+                    f"tyndau: redis exited {dead['redis']}; started again on its port, from its"
+                    f" append-only file (see {running.logs}/redis.log)",
+                    fg="yellow",
+                    err=True,
+                )
+                continue
             # a lost worker is reported and its tasks go to the others (Airflow retries them);
             # any other component lost, or the last worker, stops everything
             for name in sorted(set(dead) - reported):

@@ -10,10 +10,14 @@ ingest DAG, no Asset-triggered build beside the test's), so the runs are exactly
 With a fault, in those same runs (no run of its own: CI time), real processes throughout: the
 worker running dialog's landing is killed (SIGKILL, it and every process it started, as a lost
 machine) mid-crawl; the landing is retried on another worker and resumes, nothing is landed
-twice and the published marts are still the demo's. The cluster notices a dead worker after
-TASK_HEARTBEAT_TIMEOUT_SECONDS (20 here).
-Then Redis is stopped (SIGSTOP, as `docker pause`) for 25 s as a small landing run starts: it
-completes or fails loudly, and the published marts stay as they were.
+twice and the published marts are still the demo's. Then the worker running the `dbt build`
+(Cosmos's watcher producer) is killed once dbt has reported a few nodes: the producer's retry
+is skipped (Cosmos runs no second build) and each model task whose node the lost build had not
+reported builds it on a live worker; the run publishes marts equal to the demo's. The cluster
+notices a dead worker after TASK_HEARTBEAT_TIMEOUT_SECONDS (20 here).
+Then Redis is stopped (SIGSTOP, as `docker pause`) for 25 s as a small landing run starts and
+killed; `tyndau airflow` starts it again: the run completes or fails loudly, and the published
+marts stay as they were.
 """
 
 from __future__ import annotations
@@ -62,7 +66,8 @@ class Cluster:
     token: str
     warehouse: str
     metadata: str
-    logs: Path
+    logs: Path  # the components' logs
+    task_logs: Path  # Airflow's, of every try of every task
     output: Path
     proc: subprocess.Popen  # `tyndau airflow`, the parent of the workers and Redis
     port: int
@@ -81,7 +86,8 @@ def cluster(pg_server, pipeline, tmp_path_factory):
             conn.execute(f'create database "{name}"')
             urls[use] = with_database(pg_server, name)
     state, port, output = tmp / "state", free_port(), tmp / "tyndau-airflow.out"
-    with stand_ins(load_settings({"TYNDAU_STATE_DIR": str(state)})) as demo:
+    settings = load_settings({"TYNDAU_STATE_DIR": str(state)})
+    with stand_ins(settings) as demo:
         env = stand_in_env(demo, state, urls["warehouse"], PASSWORD) | {
             "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": urls["airflow"],
             "AIRFLOW__SCHEDULER__USE_JOB_SCHEDULE": "False",
@@ -95,7 +101,8 @@ def cluster(pg_server, pipeline, tmp_path_factory):
             base = f"http://localhost:{port}"
             yield Cluster(
                 base, token(base, PASSWORD), urls["warehouse"], urls["airflow"],
-                state / "logs" / "airflow", output, proc, port, env,
+                state / "logs" / "airflow", settings.airflow_home / "logs", output, proc, port,
+                env,
             )  # fmt: skip
 
 
@@ -103,22 +110,26 @@ def cluster(pg_server, pipeline, tmp_path_factory):
 class Faults:
     landing: str = ""  # run id of the landing whose worker was killed
     landing_victim: str = ""
+    build: str = ""  # run id of the build whose `dbt build` worker was killed
+    build_victim: str = ""
 
 
 @pytest.fixture(scope="module")
 def ran(cluster, spare_worker):
     """The three landings at once, then the build: ({dag_id: run state}, seconds, Faults). The
-    worker running dialog's landing is killed mid-crawl (a replacement starts meanwhile): the
-    runs must still succeed."""
+    worker running dialog's landing is killed mid-crawl (a replacement starts meanwhile), and
+    then the one running the `dbt build`: the runs must still succeed."""
     faults = Faults()
 
     def during(started: dict[str, str]) -> None:
         began = time.monotonic()
         if BUILD in started:
-            return  # a killed `dbt build` fails its run (tyndau.orchestration): not here
-        faults.landing = started["dialog_ingest"]
-        faults.landing_victim = _kill_mid_landing(cluster, faults.landing)
-        spare_worker("w4")
+            faults.build = started[BUILD]
+            faults.build_victim = _kill_mid_build(cluster, faults.build)
+        else:
+            faults.landing = started["dialog_ingest"]
+            faults.landing_victim = _kill_mid_landing(cluster, faults.landing)
+            spare_worker("w4")
         print(f"fault injected {time.monotonic() - began:.0f} s after the trigger")
 
     states, seconds = run_the_four(cluster.base, cluster.token, during)
@@ -295,6 +306,56 @@ def _kill_mid_landing(cluster: Cluster, run: str) -> str:
     return victim
 
 
+PRODUCER = "dbt.dbt_producer_watcher"
+
+
+def _kill_mid_build(cluster: Cluster, run: str) -> str:
+    """Once the `dbt build` has reported a few nodes' results (Cosmos's status XComs, written to
+    the metadata database as dbt goes), SIGKILL the worker running it; that worker's name."""
+    victim = _running_on(cluster, BUILD, run, PRODUCER)
+    deadline = time.monotonic() + 600
+    while _reported(cluster, run) < 3:
+        assert time.monotonic() < deadline, "the dbt build reported no node"
+        time.sleep(0.3)
+    _kill_worker(cluster, victim)
+    return victim
+
+
+def _reported(cluster: Cluster, run: str) -> int:
+    return _query(
+        cluster,
+        "select count(*) from xcom where dag_id = %s and run_id = %s and task_id = %s"
+        " and key like '%%\\_status' and key <> 'task_status'",
+        [BUILD, run, PRODUCER],
+    )[0][0]
+
+
+def test_a_worker_killed_mid_build_the_models_are_built_on_the_others(cluster, ran):
+    """The producer's first try died with its worker and its retry was skipped (no second
+    `dbt build`); the model tasks then built on the live workers what the lost build had not
+    (their logs say they fell back to running their model), and the run published (the marts
+    equal the demo's: test_the_four_dags_succeed_across_the_workers)."""
+    faults = ran[2]
+    tries = _tries(cluster, BUILD, faults.build, PRODUCER)
+    assert tries[0][2] == faults.build_victim and tries[0][1] != "success", tries
+    assert tries[-1][1] == "skipped", tries
+    logs = cluster.task_logs / f"dag_id={BUILD}" / f"run_id={faults.build}"
+    fell_back = {
+        log.parent.name
+        for log in logs.glob("task_id=dbt.*/attempt=*.log")
+        if "Falling back to running" in log.read_text(errors="replace")
+    }
+    assert fell_back, sorted(p.name for p in logs.iterdir())
+    hosts = _query(
+        cluster,
+        "select distinct split_part(hostname, '@', 1) from task_instance"
+        " where dag_id = %s and run_id = %s and task_id = any(%s)",
+        [BUILD, faults.build, [name.removeprefix("task_id=") for name in fell_back]],
+    )
+    assert hosts and faults.build_victim not in {host for (host,) in hosts}, hosts
+    print(f"fault: the dbt build's worker killed, {len(fell_back)} model tasks built their own")
+
+
 LANDED = ("dialog_appeals", "dialog_masked_texts", "dialog_rejects")
 
 
@@ -324,9 +385,10 @@ def test_a_worker_killed_mid_landing_the_landing_resumes_on_another(
 
 
 def test_redis_stopped_mid_run_the_run_completes_or_fails_loudly(cluster, ran, marts_fingerprint):
-    """Redis frozen (SIGSTOP, as `docker pause`) for 25 s as a landing's tasks are sent out:
-    the run completes, or fails with a failed task; either way the published marts stay as
-    they were (no build runs), schema and contents."""
+    """Redis frozen (SIGSTOP, as `docker pause`) for 25 s as a landing's tasks are sent out,
+    then killed outright (SIGKILL) and started again by `tyndau airflow` on its port, from its
+    append-only file: the run completes, or fails with a failed task; either way the published
+    marts stay as they were (no build runs), schema and contents, and the cluster lives on."""
     began = time.monotonic()
     redis = [p for p in psutil.Process(cluster.proc.pid).children() if p.name() == "redis-server"]
     assert len(redis) == 1, redis
@@ -337,7 +399,8 @@ def test_redis_stopped_mid_run_the_run_completes_or_fails_loudly(cluster, ran, m
     try:
         time.sleep(25)
     finally:
-        redis[0].send_signal(signal.SIGCONT)
+        redis[0].kill()  # a stopped process dies too
+    redis[0].wait(30)
     done = wait_for_run(cluster.base, cluster.token, "complaints_ingest", run, 600)
     states = _query(
         cluster,
@@ -345,7 +408,8 @@ def test_redis_stopped_mid_run_the_run_completes_or_fails_loudly(cluster, ran, m
         ["complaints_ingest", run],
     )
     print(
-        f"fault: Redis stopped 25 s, the landing {done['state']}, {time.monotonic() - began:.0f} s"
+        f"fault: Redis stopped 25 s and killed, the landing {done['state']},"
+        f" {time.monotonic() - began:.0f} s"
     )
     assert done["state"] in ("success", "failed"), done
     if done["state"] == "failed":
@@ -354,3 +418,7 @@ def test_redis_stopped_mid_run_the_run_completes_or_fails_loudly(cluster, ran, m
         marts_fingerprint(cluster.warehouse),
         _query(cluster, marts, url=cluster.warehouse),
     ) == before
+    assert "redis exited -9; started again on its port" in cluster.output.read_text()
+    again = [p for p in psutil.Process(cluster.proc.pid).children() if p.name() == "redis-server"]
+    assert len(again) == 1 and again[0].pid != redis[0].pid, again
+    assert cluster.proc.poll() is None, cluster.output.read_text()

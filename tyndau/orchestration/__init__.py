@@ -270,19 +270,22 @@ def report_after_the_build(group, *upstream) -> None:
     for ever on a build that cannot start. After the build, each reads its result at once. A
     failed build still lets them report which node failed ("all done, one success": the build
     failed but `upstream` did not); a failed `upstream` holds them back, as it holds the build.
+
+    They wait on Cosmos's `…_done` task rather than on the producer itself, because a retried
+    producer is *skipped* (Cosmos runs no second `dbt build`: a worker killed mid-build), and
+    a skipped parent would skip every model task, the gate and the publish: a run "succeeding"
+    with nothing published. `…_done` is done then (none failed), and each model task whose node
+    the lost build had not finished builds it itself (Cosmos's fallback, `dbt run --select`).
+    A failed build makes `…_done` upstream-failed: the model tasks still report their nodes.
     """
     from airflow.task.trigger_rule import TriggerRule
-    from cosmos.constants import PRODUCER_WATCHER_TASK_ID
+    from cosmos.constants import PRODUCER_WATCHER_DONE_TASK_ID, PRODUCER_WATCHER_TASK_ID
 
     producer = group.children[f"{group.group_id}.{PRODUCER_WATCHER_TASK_ID}"]
-    # Cosmos 1.15 skips a retried producer instead of building again, and a cluster run whose
-    # producer was killed mid-build then ended "success" with every model task, the gate and
-    # the publish skipped: nothing published, nothing said. Not retried, a killed `dbt build`
-    # fails the run, loudly (the last good marts stay; docs/operations.md)
-    producer.retries = 0
+    built = group.children[f"{group.group_id}.{PRODUCER_WATCHER_DONE_TASK_ID}"]
     for task in group.get_roots():
         if task is producer:
             continue
-        for parent in (producer, *upstream):
+        for parent in (built, *upstream):
             parent >> task
         task.trigger_rule = TriggerRule.ALL_DONE_MIN_ONE_SUCCESS
