@@ -27,6 +27,7 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -285,25 +286,38 @@ def _tries(cluster: Cluster, dag_id: str, run_id: str, task_id: str) -> list[tup
     )
 
 
+def _kill_when(
+    cluster: Cluster, dag_id: str, run: str, task_id: str, ready: Callable[[], bool], what: str
+) -> str:
+    """SIGKILL the worker running the task once `ready()` holds (failing with `what` if it
+    does not within 10 minutes); that worker's name."""
+    victim = _running_on(cluster, dag_id, run, task_id)
+    deadline = time.monotonic() + 600
+    while not ready():
+        assert time.monotonic() < deadline, what
+        time.sleep(0.2)
+    _kill_worker(cluster, victim)
+    return victim
+
+
 def _kill_mid_landing(cluster: Cluster, run: str) -> str:
     """Once dialog's first crawl is past page 2 of a blog (what it resumes from), SIGKILL the
     worker running it; that worker's name."""
-    victim = _running_on(cluster, "dialog_ingest", run, "land")
-    deadline = time.monotonic() + 600
-    while True:
+
+    def past_page_two() -> bool:
         try:
-            if _query(
-                cluster,
-                "select 1 from raw.dialog_walk_progress where resume_page > 2",
-                url=cluster.warehouse,
-            ):
-                break
+            return bool(
+                _query(
+                    cluster,
+                    "select 1 from raw.dialog_walk_progress where resume_page > 2",
+                    url=cluster.warehouse,
+                )
+            )
         except psycopg.errors.UndefinedTable:
-            pass
-        assert time.monotonic() < deadline, "dialog's crawl recorded no progress"
-        time.sleep(0.5)
-    _kill_worker(cluster, victim)
-    return victim
+            return False
+
+    what = "dialog's crawl recorded no progress"
+    return _kill_when(cluster, "dialog_ingest", run, "land", past_page_two, what)
 
 
 PRODUCER = "dbt.dbt_producer_watcher"
@@ -314,15 +328,14 @@ def _kill_mid_build(cluster: Cluster, run: str) -> str:
     written to the metadata database as dbt goes), SIGKILL the worker running it; that
     worker's name. Late rather than early: each model left is built by its own task, ~10 s
     of dbt start-up apiece on this machine (CI's time)."""
-    victim = _running_on(cluster, BUILD, run, PRODUCER)
     tasks = api(cluster.base, f"/api/v2/dags/{BUILD}/tasks", cluster.token)["tasks"]
     models = sum(task["task_id"].endswith(".run") for task in tasks)
-    deadline = time.monotonic() + 600
-    while _reported(cluster, run) < 2 * models // 3:
-        assert time.monotonic() < deadline, "the dbt build reported too few models"
-        time.sleep(0.2)
-    _kill_worker(cluster, victim)
-    return victim
+
+    def two_thirds_reported() -> bool:
+        return _reported(cluster, run) >= 2 * models // 3
+
+    what = "the dbt build reported too few models"
+    return _kill_when(cluster, BUILD, run, PRODUCER, two_thirds_reported, what)
 
 
 def _reported(cluster: Cluster, run: str) -> int:
