@@ -8,9 +8,14 @@ so are the parser (inside the walk) and the loader (``land_pages``, in batches o
 load around ``land_pages``; parse is the rest of the walk's time (the parser and the walk's own
 bookkeeping). The sandbox serves from the same process: fetch includes its rendering.
 
-Where the load's time goes, measured on the same rows: the Python part of building them
-(canonical JSON, content hash), the loader's ``insert_new_rows`` with every row in one batch,
-and COPY in one transaction per batch of the landing's size.
+The load writes each observation's row and its masked texts (``raw.dialog_masked_texts``), and
+masks them first, in Python (``masking.masked_texts``, timed inside the load): the masking is
+the transform's work done at landing, which neither reference does. So the load is compared
+to ``COPY`` with the masking apart, and ``COPY`` writes the same rows of both tables.
+
+Where the load's time goes, measured on the same rows: the masking, the Python part of building
+the rows (canonical JSON, content hash), the loader's ``insert_new_rows`` with every row in one
+batch, and COPY in one transaction per batch of the landing's size.
 """
 
 from __future__ import annotations
@@ -21,6 +26,7 @@ import subprocess
 import time
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import psycopg
@@ -32,10 +38,12 @@ from ingestion.common.raw import (
     insert_new_rows,
     landing_connection,
 )
+from ingestion.dialog import load as dialog_load
 from ingestion.dialog.crawl import DialogCrawler
 from ingestion.dialog.land import DEFAULT_BATCH_PAGES
 from ingestion.dialog.load import (
     APPEAL_COLUMNS,
+    MASKED_TEXTS,
     SOURCE,
     ObservedPage,
     appeal_row,
@@ -49,6 +57,11 @@ from sandbox.dialog.server import DialogSandbox, Knobs
 
 DLT_SCRIPT = ROOT / "benchmarks" / "dlt" / "load_jsonl.py"
 COPY_TABLE = "bench_copy.dialog_appeals"
+#: what the load writes and COPY copies: raw's table, its columns, the reference's table
+COPIED = (
+    ("raw.dialog_appeals", APPEAL_COLUMNS, COPY_TABLE),
+    (MASKED_TEXTS.qualified, MASKED_TEXTS.column_names, "bench_copy.dialog_masked_texts"),
+)
 COPY_FORMATS = ("text", "binary")
 _BINARY_HEADER = b"PGCOPY\n\xff\r\n\x00" + bytes(8)  # signature, flags, no extension
 _BINARY_TRAILER = b"\xff\xff"
@@ -76,10 +89,12 @@ def run(warehouse_url: str, appeals: int, work_dir: Path, dlt_python: Path) -> d
     with DialogSandbox(scenario, knobs=Knobs(crawl_delay=0)) as portal:
         timings = _crawl_and_land(warehouse_url, portal.base_url, scenario.blogs, records_file)
     rows = timings["rows"]
+    timings["load_without_masking"] = timings["load"] - timings["load_masking"]
+    steps = ("fetch", "parse", "load", "load_masking", "load_without_masking")
     result = {
         "appeals": rows,
         "pages": timings["pages"],
-        "seconds": {k: round(timings[k], 3) for k in ("fetch", "parse", "load")},
+        "seconds": {k: round(timings[k], 3) for k in steps},
     }
     total = sum(timings[k] for k in ("fetch", "parse", "load"))
     result["seconds"]["total"] = round(total, 3)
@@ -88,7 +103,9 @@ def run(warehouse_url: str, appeals: int, work_dir: Path, dlt_python: Path) -> d
         "fetch": round(rows / timings["fetch"]),
         "parse": round(rows / timings["parse"]),
         "load": round(rows / timings["load"]),
+        "load_without_masking": round(rows / timings["load_without_masking"]),
     }
+    result["masking_microseconds_per_appeal"] = round(timings["load_masking"] / rows * 1e6, 1)
     # of the load, the part spent in Python building rows (canonical JSON, content hash)
     rows_built, building = rows_from_records(records_file)
     result["seconds"]["load_row_building"] = round(building, 3)
@@ -97,7 +114,10 @@ def run(warehouse_url: str, appeals: int, work_dir: Path, dlt_python: Path) -> d
     batch_rows = DEFAULT_BATCH_PAGES * CARDS_PER_PAGE
     copy = copy_reference(warehouse_url, batch_rows)
     result["copy"] = copy
-    load_rate = result["appeals_per_second"]["load"]
+    load_rate = result["appeals_per_second"]["load_without_masking"]
+    result["load_with_masking_vs_copy"] = round(
+        result["appeals_per_second"]["load"] / copy["rows_per_second"], 3
+    )
     result["load_vs_copy"] = round(load_rate / copy["rows_per_second"], 3)
     result["load_vs_copy_by_format"] = {
         fmt: round(load_rate / c["one_stream"]["rows_per_second"], 3)
@@ -115,6 +135,7 @@ def _crawl_and_land(warehouse_url: str, base_url: str, blogs, records_file: Path
     fetch = parse = load = 0.0
     pages = 0
     with (
+        timed_masking() as masking,
         landing_connection(warehouse_url) as conn,  # the connection land_dialog lands with
         TimedSession(min_delay=0) as session,
         records_file.open("w", encoding="utf-8") as records,
@@ -157,7 +178,31 @@ def _crawl_and_land(warehouse_url: str, base_url: str, blogs, records_file: Path
             if pending:
                 load += land()
         rows = conn.execute("select count(*) from raw.dialog_appeals").fetchone()[0]
-    return {"fetch": fetch, "parse": parse, "load": load, "pages": pages, "rows": rows}
+    return {
+        **{"fetch": fetch, "parse": parse, "load": load, "load_masking": masking["seconds"]},
+        **{"pages": pages, "rows": rows},
+    }
+
+
+@contextmanager
+def timed_masking() -> Iterator[dict]:
+    """The seconds the loader spends in ``masked_texts``, while inside (the loader calls it
+    through its module, where this puts a timed wrapper)."""
+    spent = {"seconds": 0.0}
+    masked_texts = dialog_load.masked_texts
+
+    def timed(payload):
+        started = time.perf_counter()
+        try:
+            return masked_texts(payload)
+        finally:
+            spent["seconds"] += time.perf_counter() - started
+
+    dialog_load.masked_texts = timed
+    try:
+        yield spent
+    finally:
+        dialog_load.masked_texts = masked_texts
 
 
 def _write_records(out, observed: ObservedPage) -> None:
@@ -168,25 +213,28 @@ def _write_records(out, observed: ObservedPage) -> None:
 
 
 def copy_reference(warehouse_url: str, batch_rows: int) -> dict:
-    """``COPY`` of raw's very rows into a table made like raw's (keys included), in both of
-    COPY's formats: rows/s in one stream (the physical limit) and in one transaction per
-    ``batch_rows`` rows (what a landing that commits every batch of pages could reach at most).
-    The reference is the faster format."""
-    cols = ", ".join(APPEAL_COLUMNS)
+    """``COPY`` of the very rows the load wrote (raw's appeals and their masked texts) into
+    tables made like raw's (keys included), in both of COPY's formats: appeals/s in one stream
+    per table (the physical limit) and in one transaction per ``batch_rows`` appeals with their
+    masked texts (what a landing that commits every batch of pages could reach at most). The
+    reference is the faster format."""
     by_format = {}
     with psycopg.connect(warehouse_url, autocommit=True) as conn:
         conn.execute("create schema if not exists bench_copy")
         for fmt in COPY_FORMATS:
-            dump = f"copy (select {cols} from raw.dialog_appeals) to stdout (format {fmt})"
-            with conn.cursor().copy(dump) as copy:
-                data = b"".join(bytes(chunk) for chunk in copy)
-            batches = list(_copy_batches(data, fmt, batch_rows))
+            dumps = []
+            for table, columns, _ in COPIED:
+                dump = f"copy (select {', '.join(columns)} from {table}) to stdout (format {fmt})"
+                with conn.cursor().copy(dump) as copy:
+                    dumps.append(b"".join(bytes(chunk) for chunk in copy))
+            # each batch: the appeals' stream and the masked texts' stream, one transaction
+            batches = list(zip(*(_copy_batches(d, fmt, batch_rows) for d in dumps), strict=True))
             by_format[fmt] = {
-                "megabytes": round(len(data) / 1e6, 1),
-                "one_stream": _timed_copy(conn, [data], cols, fmt),
+                "megabytes": round(sum(map(len, dumps)) / 1e6, 1),
+                "one_stream": _timed_copy(conn, [tuple(dumps)], fmt),
                 "in_batches": {
                     "rows_per_batch": batch_rows,
-                    **_timed_copy(conn, batches, cols, fmt),
+                    **_timed_copy(conn, batches, fmt),
                 },
             }
     fastest = max(by_format, key=lambda fmt: by_format[fmt]["one_stream"]["rows_per_second"])
@@ -218,19 +266,28 @@ def _copy_batches(data: bytes, fmt: str, batch_rows: int) -> Iterator[bytes]:
         yield _BINARY_HEADER + b"".join(rows[start : start + batch_rows]) + _BINARY_TRAILER
 
 
-def _timed_copy(conn: psycopg.Connection, streams: list[bytes], cols: str, fmt: str) -> dict:
-    """COPY the streams, one transaction each, into a fresh copy of raw's table."""
-    conn.execute(f"drop table if exists {COPY_TABLE}")
-    conn.execute(f"create table {COPY_TABLE} (like raw.dialog_appeals including all)")
-    statement = f"copy {COPY_TABLE} ({cols}) from stdin (format {fmt})"
+def _timed_copy(conn: psycopg.Connection, batches: list[tuple[bytes, ...]], fmt: str) -> dict:
+    """COPY the batches, one transaction each (a stream per table of COPIED, in its order), into
+    fresh copies of raw's tables; rows and rates count the appeals."""
+    statements = []
+    for table, columns, copy_table in COPIED:
+        conn.execute(f"drop table if exists {copy_table}")
+        conn.execute(f"create table {copy_table} (like {table} including all)")
+        statements.append(f"copy {copy_table} ({', '.join(columns)}) from stdin (format {fmt})")
     started = time.perf_counter()
-    for stream in streams:
-        with conn.transaction(), conn.cursor() as cur, cur.copy(statement) as copy:
-            for at in range(0, len(stream), 1 << 20):
-                copy.write(stream[at : at + (1 << 20)])
+    for streams in batches:
+        with conn.transaction(), conn.cursor() as cur:
+            for statement, stream in zip(statements, streams, strict=True):
+                with cur.copy(statement) as copy:
+                    for at in range(0, len(stream), 1 << 20):
+                        copy.write(stream[at : at + (1 << 20)])
     seconds = time.perf_counter() - started
     rows = conn.execute(f"select count(*) from {COPY_TABLE}").fetchone()[0]
-    return {"rows": rows, "seconds": round(seconds, 3), "rows_per_second": round(rows / seconds)}
+    masked = conn.execute(f"select count(*) from {COPIED[1][2]}").fetchone()[0]
+    return {
+        **{"rows": rows, "masked_texts_rows": masked, "seconds": round(seconds, 3)},
+        "rows_per_second": round(rows / seconds),
+    }
 
 
 def rows_from_records(records_file: Path) -> tuple[list[tuple], float]:

@@ -33,14 +33,14 @@ def _largest(r: dict) -> dict:
 TARGETS = (
     (
         "landing",
-        "load rate vs COPY",
+        "load rate (its masking apart) vs COPY of the same rows",
         lambda r: r["landing"]["load_vs_copy"],
         lambda v: v >= 0.5,
         "≥ 0.5",
     ),
     (
         "landing",
-        "load rate vs dlt (its fastest format)",
+        "load rate (its masking apart) vs dlt (its fastest format)",
         lambda r: r["landing"]["load_vs_dlt"],
         lambda v: v >= 3,
         "≥ 3",
@@ -189,6 +189,14 @@ def _landing(f: dict | None) -> list[str]:
         *(f"| {k} | {sec[k]} | {rate[k]:,} |" for k in ("fetch", "parse", "load")),
         f"| end to end | {sec['total']} | {rate['end_to_end']:,} |",
     ]
+    # the masking inside the load (results files from before it have none)
+    if "load_masking" in sec:
+        lines += [
+            f"| — of which masking personal data (`masked_texts`, "
+            f"{f['masking_microseconds_per_appeal']} µs per appeal) | {sec['load_masking']} | |",
+            f"| the load with its masking apart | {sec['load_without_masking']} | "
+            f"{rate['load_without_masking']:,} |",
+        ]
     # the breakdown of the load step (results files from before it have none)
     if "load_row_building" in sec:
         one_batch = f["load_in_one_batch"]
@@ -202,7 +210,7 @@ def _landing(f: dict | None) -> list[str]:
     if "load_row_building" in sec:
         batched = f["copy"]["in_batches"]
         lines.append(
-            f"| reference: `COPY` of the same rows, one transaction per "
+            f"| reference: `COPY` of the same rows{_what(f['copy'])}, one transaction per "
             f"{batched['rows_per_batch']} rows{_format(f['copy'])} | {batched['seconds']} | "
             f"{batched['rows_per_second']:,} |"
         )
@@ -216,11 +224,14 @@ def _landing(f: dict | None) -> list[str]:
     by_format = ", ".join(
         f"{fmt}: {ratio}" for fmt, ratio in f.get("load_vs_copy_by_format", {}).items()
     )
+    with_masking = f.get("load_with_masking_vs_copy")
     lines += [
         "",
-        f"Load vs COPY: {f['load_vs_copy']}{_format(f['copy'])}"
+        f"Load{' (its masking apart)' if with_masking else ''} vs COPY: "
+        f"{f['load_vs_copy']}{_format(f['copy'])}"
         f"{f' (by format: {by_format})' if by_format else ''}; vs COPY in the same batches: "
-        f"{f.get('load_vs_copy_in_batches', 'not measured')}; load vs dlt: {f['load_vs_dlt']}.",
+        f"{f.get('load_vs_copy_in_batches', 'not measured')}; load vs dlt: {f['load_vs_dlt']}"
+        f"{f'; the load with its masking vs COPY: {with_masking}' if with_masking else ''}.",
         "",
     ]
     return lines
@@ -231,10 +242,16 @@ def _copy_lines(copy: dict) -> list[str]:
     streams = {fmt: c["one_stream"] for fmt, c in copy.get("by_format", {}).items()}
     streams = streams or {"": copy}
     return [
-        f"| reference: `COPY` of the same rows, one stream{f' ({fmt})' if fmt else ''} | "
+        f"| reference: `COPY` of the same rows{_what(copy)}, one stream"
+        f"{f' ({fmt})' if fmt else ''} | "
         f"{c['seconds']} | {c['rows_per_second']:,} |"
         for fmt, c in streams.items()
     ]
+
+
+def _what(copy: dict) -> str:
+    """What the COPY reference copied (results files from before the masked texts: appeals)."""
+    return " (appeals and their masked texts)" if "masked_texts_rows" in copy else ""
 
 
 def _format(copy: dict) -> str:
@@ -368,3 +385,62 @@ def _parsing(f: dict | None) -> list[str]:
         f"Parser vs reference: {f['parser_vs_reference']}.",
         "",
     ]
+
+
+# The README's table of targets: regenerated from the results files of `make bench` and
+# `make bench-full` whenever either is written (and by `python -m benchmarks --readme`).
+README_PROFILES = ("quick", "full")
+README_START = "<!-- benchmarks: generated from benchmarks/results by python -m benchmarks -->"
+README_END = "<!-- benchmarks: end -->"
+
+
+def readme_table(results_dir: Path) -> str:
+    """The targets, judged afresh from each results file there is, with the run behind each."""
+    runs = {
+        profile: json.loads(path.read_text())
+        for profile in README_PROFILES
+        if (path := results_dir / f"{profile}.json").exists()
+    }
+    verdicts = {profile: judge(results) for profile, results in runs.items()}
+    lines = [
+        "| measure | target | " + " | ".join(f"`{_run_command(p)}`" for p in runs) + " |",
+        "|---|---|" + "---:|" * len(runs),
+    ]
+    for i, (_, what, *_rest, target) in enumerate(TARGETS):
+        cells = [_cell(verdicts[profile][i]) for profile in runs]
+        lines.append(f"| {what} | {target} | " + " | ".join(cells) + " |")
+    lines.append("")
+    for profile, results in runs.items():
+        m = results["machine"]
+        lines.append(
+            f"- `{_run_command(profile)}`: `{results['command']}`, {m['date']}, commit "
+            f"{m.get('commit')}, {results['duration_seconds']:.0f} s; {m['cpu']}, {m['cores']} "
+            f"cores, {m['ram_gb']} GB RAM, load average {m['load_average_at_start'][0]} at the "
+            f"start ([{profile}.md](benchmarks/results/{profile}.md))."
+        )
+    return "\n".join(lines)
+
+
+def _run_command(profile: str) -> str:
+    return {"quick": "make bench", "full": "make bench-full"}[profile]
+
+
+def _cell(verdict: dict) -> str:
+    if verdict["value"] is None:
+        return verdict.get("why", "not measured")
+    met = {True: "met", False: "**missed**"}.get(verdict["met"]) or verdict["why"]
+    return f"{verdict['value']} — {met}"
+
+
+def update_readme(readme: Path, results_dir: Path) -> bool:
+    """Put the table between the README's markers; whether it changed. A README without them
+    is an error: the table has nowhere to go."""
+    text = readme.read_text()
+    start, end = text.find(README_START), text.find(README_END)
+    if start < 0 or end < start:
+        raise ValueError(f"{readme} has no {README_START!r} … {README_END!r} block")
+    updated = (
+        text[: start + len(README_START)] + "\n" + readme_table(results_dir) + "\n" + text[end:]
+    )
+    readme.write_text(updated)
+    return updated != text

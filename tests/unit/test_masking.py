@@ -4,9 +4,21 @@ and Kazakh form — while words that merely start like a name stay."""
 
 from __future__ import annotations
 
+import re
+import sys
+
 import pytest
 
-from ingestion.dialog.masking import mask, masked_texts
+from ingestion.dialog.masking import (
+    _FOLDS_UNEVENLY,
+    LETTERS,
+    PATTERNS,
+    applicant_forms,
+    fold,
+    mask,
+    mask_names_word_by_word,
+    masked_texts,
+)
 
 CASES = [
     # (applicant, text, masked)
@@ -104,3 +116,36 @@ def test_masked_texts_read_both_payload_shapes():
     assert masked_texts(pending) == (None, None)
     flat = {"applicant": "Ким Ли", "text": "Старое", "answer_text": "Ответ Киму."}
     assert masked_texts(flat) == ("Старое", "Ответ [NAME].")
+
+
+def test_folding_the_whole_text_finds_the_words_folding_them_one_by_one_finds():
+    """mask() folds a whole text at once and takes the words of the folded text; that is only
+    the same as folding word by word when every character folds into one character that is a
+    name's letter exactly when the original is. Over all of Unicode, the characters that do
+    not are the ones mask() sends word by word."""
+    letter = re.compile(f"[{LETTERS}]")
+    uneven = [
+        c
+        for c in map(chr, range(sys.maxunicode + 1))
+        if len(fold(c)) != 1 or bool(letter.fullmatch(c)) != bool(letter.fullmatch(fold(c)))
+    ]
+    assert sorted(uneven) == sorted(_FOLDS_UNEVENLY)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        *(text for _, text, _ in CASES),
+        "Иванова\u212aмария и Мария",  # the Kelvin sign: a letter once folded, not before
+        "İванова Мария, Ивановой",  # İ folds into two characters
+        "МАРИЯ-Иванова,мария.ИВАНОВОЙ",
+        "",
+    ],
+)
+def test_masking_a_folded_text_equals_masking_word_by_word(text):
+    applicant = "Иванова Мария"
+    forms = applicant_forms(applicant)
+    digits_masked = text
+    for placeholder, pattern in PATTERNS:
+        digits_masked = pattern.sub(placeholder, digits_masked)
+    assert mask(text, applicant) == mask_names_word_by_word(digits_masked, forms)
