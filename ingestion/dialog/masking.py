@@ -161,12 +161,16 @@ def name_forms(part: str) -> frozenset[str]:
     return frozenset(forms)
 
 
-@lru_cache(maxsize=100_000)
 def applicant_forms(applicant: str | None) -> frozenset[str]:
     """Every folded form of every part of the applicant's name."""
+    return frozenset().union(*_forms_by_part(applicant))
+
+
+def _forms_by_part(applicant: str | None) -> tuple[frozenset[str], ...]:
+    """The folded forms of each part of the applicant's name, part by part (each cached)."""
     if not applicant:
-        return frozenset()
-    return frozenset().union(*(name_forms(m.group()) for m in _NAME_PART.finditer(applicant)))
+        return ()
+    return tuple(name_forms(m.group()) for m in _NAME_PART.finditer(applicant))
 
 
 _DIGIT = re.compile("[0-9]")
@@ -178,25 +182,33 @@ _FOLDS_UNEVENLY = ("\u0130", "\u212a")
 
 def mask(text: str | None, applicant: str | None) -> str | None:
     """``text`` with personal data masked (see the module's doc); None stays None."""
+    return _mask(text, _forms_by_part(applicant))
+
+
+def _mask(text: str | None, parts: tuple[frozenset[str], ...]) -> str | None:
+    """``mask`` with the forms of the applicant's name found already, part by part (an appeal's
+    texts share them; not joined into one set, nor cached per applicant: such a cache would
+    grow with the applicants, tens of KB each)."""
     if text is None:
         return None
     # each pattern needs a digit, the e-mail an @ (most texts have neither: skip the scans)
     if "@" in text or _DIGIT.search(text):
         for placeholder, pattern in PATTERNS:
             text = pattern.sub(placeholder, text)
-    forms = applicant_forms(applicant)
-    if not forms:
+    if not parts:
         return text
     if any(c in text for c in _FOLDS_UNEVENLY):
-        return mask_names_word_by_word(text, forms)
+        return mask_names_word_by_word(text, frozenset().union(*parts))
     # Fold the whole text at once (C speed) and look at its words only when one is a form of
     # the name: the same words, at the same places, as folding word by word.
     folded = fold(text)
-    if forms.isdisjoint(_WORD.findall(folded)):
+    words = set(_WORD.findall(folded))
+    found = set().union(*(forms & words for forms in parts))
+    if not found:
         return text
     pieces, last = [], 0
     for m in _WORD.finditer(folded):
-        if m.group() in forms:
+        if m.group() in found:
             pieces += (text[last : m.start()], "[NAME]")
             last = m.end()
     pieces.append(text[last:])
@@ -218,5 +230,5 @@ def masked_texts(payload: Mapping[str, Any]) -> tuple[str | None, str | None]:
         answer_text = "\n\n".join(texts) if texts else None
     else:
         answer_text = payload.get("answer_text")
-    applicant = payload.get("applicant")
-    return mask(payload.get("text"), applicant), mask(answer_text, applicant)
+    parts = _forms_by_part(payload.get("applicant"))
+    return _mask(payload.get("text"), parts), _mask(answer_text, parts)
