@@ -15,9 +15,11 @@ $(BIN)/uv:
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
 
 # The environment is rebuilt whenever the lock file changes (and the editable install whenever
-# its metadata may: the version is tyndau/__init__.py's).
-$(VENV)/.synced: requirements.lock pyproject.toml setup.py tyndau/__init__.py | $(BIN)/uv
-	$(BIN)/uv pip sync --quiet --python $(BIN)/python requirements.lock
+# its metadata may: the version is tyndau/__init__.py's). Compiled to bytecode once here: uv
+# installs none, and where PYTHONDONTWRITEBYTECODE is set every process (each Airflow task, dbt
+# run, test worker) would compile its imports again, twice the time of importing the stack.
+$(VENV)/.synced: requirements.lock pyproject.toml setup.py tyndau/__init__.py Makefile | $(BIN)/uv
+	$(BIN)/uv pip sync --quiet --compile-bytecode --python $(BIN)/python requirements.lock
 	$(BIN)/uv pip install --quiet --python $(BIN)/python --no-deps -e .
 	touch $@
 
@@ -53,7 +55,7 @@ BENCH_STATE := .tyndau/bench
 DLT_VENV    := $(BENCH_STATE)/dlt-venv
 $(DLT_VENV)/.synced: benchmarks/dlt/requirements.txt | $(BIN)/uv
 	$(BIN)/uv venv --quiet --allow-existing --python $(BIN)/python $(DLT_VENV)
-	$(BIN)/uv pip sync --quiet --python $(DLT_VENV)/bin/python benchmarks/dlt/requirements.txt
+	$(BIN)/uv pip sync --quiet --compile-bytecode --python $(DLT_VENV)/bin/python benchmarks/dlt/requirements.txt
 	touch $@
 
 bench: $(VENV)/.synced $(DLT_VENV)/.synced  ## quick benchmark (<10 min on 2 cores) → benchmarks/results/quick.{json,md}

@@ -248,7 +248,8 @@ def dbt_task_group_args() -> dict:
         "execution_config": ExecutionConfig(
             execution_mode=ExecutionMode.WATCHER,
             dbt_executable_path=dbt_executable(),
-            invocation_mode=InvocationMode.DBT_RUNNER,
+            # a process of its own: in the task's interpreter dbt shares the GIL (docs/design.md)
+            invocation_mode=InvocationMode.SUBPROCESS,
         ),
         # a model's tests report in a task after it; a test with two parents (relationships)
         # gets its own task after both, since it belongs to neither alone
