@@ -14,10 +14,8 @@ RUN useradd --uid 50000 --create-home --home-dir /home/tyndau tyndau
 
 WORKDIR /opt/tyndau
 COPY requirements.lock ./
-# bytecode compiled at build time: the tyndau user cannot write it into site-packages, and
-# without it every task's process compiles its imports again
 RUN pip install uv==0.13.9 \
-    && uv pip install --system --require-hashes --compile-bytecode -r requirements.lock
+    && uv pip install --system --require-hashes -r requirements.lock
 
 # the project itself, installed in place: tyndau finds dags/, dbt_project/ and registries/
 # beside its package, as in a checkout (tyndau.settings.PROJECT_DIR)
