@@ -3,9 +3,12 @@
 # sandboxes. Installs exactly what requirements.lock pins.
 FROM python:3.11.11-slim-bookworm
 
+# UV_COMPILE_BYTECODE: bytecode compiled at install, not by every task's process (see the
+# Makefile's .venv)
 ENV PYTHONUNBUFFERED=1 \
     PIP_NO_CACHE_DIR=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1 \
+    UV_COMPILE_BYTECODE=1 \
     TYNDAU_STATE_DIR=/opt/tyndau/state \
     AIRFLOW_HOME=/opt/tyndau/state/airflow
 

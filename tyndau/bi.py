@@ -51,10 +51,7 @@ def superset_python(venv: Path = VENV_DIR, progress=lambda message: None) -> Pat
     for command in (
         [uv, "venv", "--quiet", "--allow-existing", "--python", sys.executable, str(venv)],
         # bytecode compiled once (see the Makefile's .venv)
-        [
-            *(uv, "pip", "sync", "--quiet", "--compile-bytecode"),
-            *("--python", str(python), str(LOCK_FILE)),
-        ],
+        [uv, "pip", "sync", "--quiet", "--compile-bytecode", "--python", str(python), str(LOCK_FILE)],
     ):
         done = subprocess.run(command, capture_output=True, text=True)
         if done.returncode:

@@ -178,6 +178,7 @@ def test_dockerfile_copies_what_exists_and_installs_the_lock():
         for source in sources:
             assert (PROJECT_DIR / source).exists(), source
     assert "--require-hashes -r requirements.lock" in DOCKERFILE
+    assert re.search(r"^\s+UV_COMPILE_BYTECODE=1", DOCKERFILE, re.M)
     assert re.search(r'^ENTRYPOINT \["tyndau"\]', DOCKERFILE, re.M)
 
 
