@@ -48,10 +48,11 @@ def superset_python(venv: Path = VENV_DIR, progress=lambda message: None) -> Pat
     if uv is None:
         raise BIError("uv is not installed: `make .venv/.synced` installs it")
     progress(f"building Superset's environment in {venv} (from {LOCK_FILE.name}) …")
+    # bytecode compiled once, at install (see the Makefile's .venv)
+    sync = [uv, "pip", "sync", "--quiet", "--compile-bytecode"]
     for command in (
         [uv, "venv", "--quiet", "--allow-existing", "--python", sys.executable, str(venv)],
-        # bytecode compiled once (see the Makefile's .venv)
-        [uv, "pip", "sync", "--quiet", "--compile-bytecode", "--python", str(python), str(LOCK_FILE)],
+        [*sync, "--python", str(python), str(LOCK_FILE)],
     ):
         done = subprocess.run(command, capture_output=True, text=True)
         if done.returncode:
