@@ -42,8 +42,23 @@ def gx_context(warehouse_url: str):
 
 
 def run_checkpoint(name: str, warehouse_url: str) -> GateResult:
+    """Run the checkpoint, then add its results to the Data Docs.
+
+    The docs are built here, once, rather than by GX's `update_data_docs` action in the
+    checkpoint, which rebuilds the site once per validation (13 times for the marts gate, each
+    re-reading every stored result for the index): 7 of the gate's 11 s on the demo."""
+    from great_expectations.data_context.types.resource_identifiers import (
+        ExpectationSuiteIdentifier,
+    )
+
     context = gx_context(warehouse_url)
     result = context.checkpoints.get(name).run()
+    context.build_data_docs(
+        resource_identifiers=[
+            *result.run_results,
+            *(ExpectationSuiteIdentifier(name=v.suite_name) for v in result.run_results.values()),
+        ]
+    )
     gate = GateResult(checkpoint=name, success=bool(result.success))
     for validation in result.run_results.values():
         suite = validation.suite_name

@@ -7,7 +7,10 @@ import email
 import json
 import socket
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
 
 import psycopg
 import pytest
@@ -78,6 +81,7 @@ def test_failing_gate_alerts_once_and_keeps_marts(
     # (on a pending card: one with a question id would reuse it, which staging's unique index
     # on question_id refuses before the gate is reached — a finding of its own)
     odd_number = lambda p: p | {"number": "No. " + p["number"]}  # noqa: E731
+    started = time.time()
     with corrupt_observation(url, odd_number, "payload->>'status' = 'pending'"):
         with pytest.raises(PipelineError):
             run_pipeline(settings, url, ["warehouse_build"])
@@ -96,6 +100,11 @@ def test_failing_gate_alerts_once_and_keeps_marts(
     assert alert["log_url"].startswith("http://airflow.example.org:8080/dags/warehouse_build/runs/")
     assert alert["log_url"].split("?")[0].endswith("/tasks/marts_gate")
     assert alert["data_docs"] and alert["data_docs"].endswith("index.html")
+    # the Data Docs the alert links hold this run's failed validation
+    site = Path(unquote(urlsplit(alert["data_docs"]).path)).parent
+    pages = list((site / "validations" / "marts_fct_appeals").rglob("*.html"))
+    assert any(p.stat().st_mtime >= started for p in pages), pages
+    assert "marts_fct_appeals" in (site / "index.html").read_text()
     assert len(mails) == 1
     mail = mails[0]
     assert mail["To"] == "oncall@example.org" and mail["From"] == "tyndau@example.org"
