@@ -7,6 +7,7 @@ from the environment and is never written to the repo.
 
 from __future__ import annotations
 
+import logging
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -36,6 +37,9 @@ def gx_context(warehouse_url: str):
     """The committed file context, its data source pointed at ``warehouse_url``."""
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
     os.environ[URL_VARIABLE] = warehouse_url
+    # GX's own info lines (~300 a build: functions it skips registering, config substitutions)
+    # bury the gate's summary in the task's log; its warnings and errors still show
+    logging.getLogger("great_expectations").setLevel(logging.WARNING)
     import great_expectations as gx  # late: importing GX is slow and most callers never do
 
     return gx.get_context(mode="file", project_root_dir=str(GX_ROOT))
