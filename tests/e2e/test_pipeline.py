@@ -46,6 +46,14 @@ def test_the_build_parses_the_dbt_project_once(pipeline):
     assert "Unable to do partial parsing" not in build
 
 
+def test_gx_info_lines_stay_out_of_the_task_logs(pipeline):
+    """GX's own info chatter (~300 lines a run) would bury the gates' summaries."""
+    _, _, result = pipeline
+    log = result.log_file.read_text()
+    assert "GX marts_gate: passed" in log
+    assert "Skipping registering function" not in log
+
+
 def test_the_other_sources_headlines(pipeline):
     _, url, _ = pipeline
     # the lines the demo prints: the calibrated year, not the later scenario years
